@@ -1,0 +1,173 @@
+/**
+ * What a loss module declares: metadata that the registry, routes, OpenAPI document and site
+ * read, and the forward and backward that compute it.
+ *
+ * @module
+ */
+import type { DType, FloatDense, NumericArray } from "./tensor.ts";
+import type { Dense } from "./tensor.ts";
+import type { Random } from "./random.ts";
+
+/** What a loss is for; the site groups losses by it. */
+export type Category =
+  | "regression"
+  | "binary"
+  | "multiclass"
+  | "multilabel"
+  | "ranking"
+  | "probabilistic"
+  | "sequence";
+
+/** One argument of the loss's `forward`, by PyTorch's name. */
+export interface InputSpec {
+  /** PyTorch's name of the argument (`input`, `target`, `log_probs`). */
+  name: string;
+  /** What it holds, in a sentence. */
+  description: string;
+  /** Its accepted shapes, in PyTorch's notation: `(N, C)`, `(C)`, `(*)`. */
+  shape: string;
+  /**
+   * `float`: a real tensor, converted to the loss's dtype; `index`: integers (class indices,
+   * lengths); `float-or-index`: either, told apart by the array's element type (integer typed
+   * arrays are indices), as CrossEntropyLoss's target is.
+   */
+  kind: "float" | "index" | "float-or-index";
+  /** Whether the loss has a gradient with respect to it. */
+  differentiable: boolean;
+}
+
+interface OptionBase {
+  /** PyTorch's keyword name. */
+  name: string;
+  description: string;
+  /** Deprecated in PyTorch, kept for completeness (`size_average`, `reduce`). */
+  deprecated?: boolean;
+}
+
+/** A real-valued option with optional bounds. */
+export interface NumberOption extends OptionBase {
+  type: "number";
+  default: number;
+  minimum?: number;
+  exclusiveMinimum?: number;
+  maximum?: number;
+  /** When set, the only values accepted (MultiMarginLoss's `p`). */
+  oneOf?: number[];
+}
+
+/** An integer option (class indices such as `ignore_index`, `blank`). */
+export interface IntegerOption extends OptionBase {
+  type: "integer";
+  default: number;
+  minimum?: number;
+}
+
+/** A boolean option; a `null` default means "not given" (`size_average`, `reduce`). */
+export interface BooleanOption extends OptionBase {
+  type: "boolean";
+  default: boolean | null;
+}
+
+/** A string option from a fixed set (`reduction`). */
+export interface EnumOption extends OptionBase {
+  type: "string";
+  enum: string[];
+  default: string;
+}
+
+/** A tensor option, absent by default (`weight`, `pos_weight`). */
+export interface TensorOption extends OptionBase {
+  type: "tensor";
+  default: null;
+  /** Its accepted shapes, in PyTorch's notation. */
+  shape: string;
+}
+
+/** One constructor option of the loss, by PyTorch's keyword name. */
+export type OptionSpec =
+  | NumberOption
+  | IntegerOption
+  | BooleanOption
+  | EnumOption
+  | TensorOption;
+
+/** Options after validation: numbers, booleans, strings and tensors in the loss's dtype. */
+export type OptionValues = Record<string, number | boolean | string | FloatDense | null>;
+
+/** What forward and backward know besides their tensors. */
+export interface Context {
+  /** The dtype the loss computes in; outputs and gradients have it. */
+  dtype: DType;
+  /** Records one of PyTorch's warnings, returned to the caller with the result. */
+  warn(message: string): void;
+}
+
+/** The result of a forward pass: the output and what the backward pass needs. */
+export interface Forward<Saved> {
+  output: FloatDense;
+  saved: Saved;
+}
+
+/** A tensor as plain data: flat row-major values, a shape, and `int` for index tensors. */
+export interface PlainTensor {
+  shape: number[];
+  data: number[];
+  dtype?: "float" | "int";
+}
+
+/** The inputs a loss receives: float inputs in its dtype, index inputs as given. */
+export type LossInputs = Record<string, Dense<NumericArray>>;
+
+/** The inputs of a loss whose inputs are all floating point. */
+export type FloatInputs = Record<string, FloatDense>;
+
+/**
+ * A loss, defined once: everything else (routes, catalog, OpenAPI, site, tests) is derived.
+ *
+ * `forward` receives inputs converted to the dtype (index inputs untouched) and validated
+ * options; `backward` receives what forward saved and the gradient of the output
+ * (`grad_output`, of the output's shape) and returns the gradient of
+ * `sum(output * grad_output)` with respect to every differentiable input.
+ */
+export interface LossDefinition<
+  Options = OptionValues,
+  Saved = unknown,
+  Inputs extends LossInputs = FloatInputs,
+> {
+  /** PyTorch's class name: `CrossEntropyLoss`. */
+  name: string;
+  /** The `torch.nn.functional` name: `cross_entropy`. */
+  functional: string;
+  /** The URL slug: `cross-entropy`. */
+  slug: string;
+  category: Category;
+  /** One line: what it computes. */
+  summary: string;
+  /** The formula in LaTeX, as PyTorch's docstring gives it. */
+  formula: string;
+  /** The output's shape for each reduction, in PyTorch's notation. */
+  outputShape: string;
+  inputs: InputSpec[];
+  options: OptionSpec[];
+  /** Whether the deprecated `size_average` and `reduce` options exist for this loss. */
+  legacyReduction?: boolean;
+  /**
+   * Valid random inputs, drawn as the notebook draws them (`randn`, `rand`, `randint`): the
+   * examples of the API and the site, and the inputs of the property tests.  Inputs stay away
+   * from the loss's kinks only by chance; their values are in its domain (probabilities in
+   * (0, 1), class indices in range, positive variances).
+   */
+  sample(random: Random): Record<string, PlainTensor>;
+  forward(inputs: Inputs, options: Options, context: Context): Forward<Saved>;
+  backward(saved: Saved, gradOutput: FloatDense, context: Context): Record<string, FloatDense>;
+}
+
+/**
+ * Declares a loss; the identity function, there for type inference of `Options`, `Saved` and
+ * `Inputs` (float inputs arrive in the dtype; an index input is typed `Dense` by its loss).
+ */
+export function defineLoss<Options, Saved, Inputs extends LossInputs = FloatInputs>(
+  definition: LossDefinition<Options, Saved, Inputs>,
+): LossDefinition<Options, Saved, Inputs> {
+  return definition;
+}

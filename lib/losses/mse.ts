@@ -1,0 +1,74 @@
+/**
+ * `torch.nn.MSELoss`: the mean squared error.
+ *
+ * ℓ(x, y) = L = {l_1, …, l_N}ᵀ, l_n = (x_n − y_n)², then reduced by `reduction`.
+ *
+ * Shape: input (*), any number of dimensions; target (*), the input's shape (or one that
+ * broadcasts with it, with PyTorch's warning); output: scalar, or (*) for `reduction: "none"`.
+ *
+ * Gradient: ∂l/∂x = 2(x − y), ∂l/∂y = −2(x − y).
+ *
+ * @module
+ */
+import { sumTo } from "../broadcast.ts";
+import { defineLoss } from "../definition.ts";
+import { type BroadcastPair, broadcastPair, pointwiseInputs } from "../pointwise.ts";
+import {
+  allocate,
+  reducedOutput,
+  type Reduction,
+  reductionOption,
+  upstreamGrad,
+} from "../reduction.ts";
+
+/** Options of {@link mseLoss}. */
+export interface MSEOptions {
+  reduction: Reduction;
+}
+
+/** The squared L2 loss, as `torch.nn.MSELoss`. */
+export const mseLoss = defineLoss<MSEOptions, BroadcastPair & MSEOptions>({
+  name: "MSELoss",
+  functional: "mse_loss",
+  slug: "mse",
+  category: "regression",
+  summary: "Mean squared error between each element of the input and the target",
+  formula: String.raw`\ell(x, y) = \{l_1,\dots,l_N\}^\top,\quad l_n = \left( x_n - y_n \right)^2`,
+  outputShape: "scalar; (*), as the input, for reduction none",
+  inputs: pointwiseInputs(),
+  options: [reductionOption()],
+  legacyReduction: true,
+  sample: (random) => ({ input: random.randn([3, 5]), target: random.randn([3, 5]) }),
+  forward({ input, target }, { reduction }, context) {
+    const pair = broadcastPair(input, target, context);
+    const { x, y } = pair;
+    const n = x.length;
+    const losses = reduction === "none" ? allocate(context.dtype, n) : null;
+    let total = 0;
+    for (let i = 0; i < n; i++) {
+      const d = x[i] - y[i];
+      const loss = d * d;
+      total += loss;
+      if (losses) losses[i] = loss;
+    }
+    return {
+      output: reducedOutput(reduction, context.dtype, pair.shape, total, losses, n),
+      saved: { ...pair, reduction },
+    };
+  },
+  backward({ x, y, shape, inputShape, targetShape, reduction }, gradOutput, { dtype }) {
+    const n = x.length;
+    const g = upstreamGrad(reduction, gradOutput, n);
+    const gradInput = allocate(dtype, n);
+    const gradTarget = allocate(dtype, n);
+    for (let i = 0; i < n; i++) {
+      const grad = 2 * (x[i] - y[i]) * g[i];
+      gradInput[i] = grad;
+      gradTarget[i] = -grad;
+    }
+    return {
+      input: sumTo({ shape, data: gradInput }, inputShape),
+      target: sumTo({ shape, data: gradTarget }, targetShape),
+    };
+  },
+});

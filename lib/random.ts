@@ -1,0 +1,63 @@
+/**
+ * Seeded random tensors, as the notebook draws them with `torch.randn`, `torch.rand` and
+ * `torch.randint`: the samples of each loss (examples, the site's "random" button, property
+ * tests) come from here.
+ *
+ * @module
+ */
+import type { PlainTensor } from "./definition.ts";
+import { numel } from "./tensor.ts";
+
+/** A seeded source of random numbers and tensors. */
+export interface Random {
+  /** Uniform on [0, 1). */
+  next(): number;
+  /** `torch.randn(shape)`: standard normal values. */
+  randn(shape: number[]): PlainTensor;
+  /** `torch.rand(shape)`: uniform values on [0, 1). */
+  rand(shape: number[]): PlainTensor;
+  /** `torch.randint(low, high, shape)`: integers in [low, high), as an index tensor. */
+  randint(low: number, high: number, shape: number[]): PlainTensor;
+  /** An integer in [low, high). */
+  int(low: number, high: number): number;
+}
+
+/**
+ * A {@link Random} from a 32-bit seed (mulberry32): the same seed gives the same tensors.
+ *
+ * @example
+ * ```ts
+ * import { createRandom } from "./random.ts";
+ * const a = createRandom(7).randn([2, 3]);
+ * const b = createRandom(7).randn([2, 3]);
+ * console.assert(a.data.join() === b.data.join());
+ * ```
+ */
+export function createRandom(seed: number): Random {
+  let state = seed >>> 0;
+  const next = (): number => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+  const normal = (): number => {
+    const u = 1 - next();
+    return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * next());
+  };
+  const int = (low: number, high: number): number => low + Math.floor(next() * (high - low));
+  const fill = (shape: number[], draw: () => number): number[] =>
+    Array.from({ length: numel(shape) }, draw);
+  return {
+    next,
+    int,
+    randn: (shape) => ({ shape, data: fill(shape, normal) }),
+    rand: (shape) => ({ shape, data: fill(shape, next) }),
+    randint: (low, high, shape) => ({
+      shape,
+      data: fill(shape, () => int(low, high)),
+      dtype: "int",
+    }),
+  };
+}

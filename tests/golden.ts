@@ -1,0 +1,112 @@
+/**
+ * The PyTorch reference cases (`tests/fixtures/torch-losses.json`, a copy of the project's
+ * golden file) and the checks that compare a result with them.
+ *
+ * @module
+ */
+import assert from "node:assert/strict";
+import { indexNdArrayOf, ndarrayOf } from "../lib/mod.ts";
+import type { DType, NdArray, NumericArray } from "../lib/mod.ts";
+
+/** A tensor as the golden file (and the HTTP API) writes it. */
+export interface WireTensor {
+  shape: number[];
+  dtype?: "float" | "int" | "bool";
+  data: (number | string | boolean)[];
+}
+
+/** One reference case computed by PyTorch. */
+export interface GoldenCase {
+  id: string;
+  loss: string;
+  dtype: DType;
+  options: Record<string, unknown>;
+  inputs: Record<string, WireTensor>;
+  grad_output?: WireTensor;
+  expected?: { output: WireTensor; grads?: Record<string, WireTensor> };
+  error?: { type: string; message: string };
+  warnings?: string[];
+}
+
+const path = new URL("./fixtures/torch-losses.json", import.meta.url);
+
+/** All 1074 reference cases. */
+export const goldenCases: GoldenCase[] = JSON.parse(Deno.readTextFileSync(path)).cases;
+
+/** A wire number (`"NaN"`, `"Infinity"`, `"-Infinity"` or a number) as a number. */
+export function wireNumber(value: number | string | boolean): number {
+  return typeof value === "string" ? Number(value) : Number(value);
+}
+
+/** A wire tensor as an `ndarray`: int32 for `"int"` and `"bool"`, else of `dtype`. */
+export function toNdArray(tensor: WireTensor, dtype: DType): NdArray<NumericArray> {
+  const values = tensor.data.map(wireNumber);
+  return tensor.dtype === "int" || tensor.dtype === "bool"
+    ? indexNdArrayOf(values, tensor.shape)
+    : ndarrayOf(values, tensor.shape, dtype);
+}
+
+/** A case's options with its tensor options (`weight`, `pos_weight`) as `ndarray`s. */
+export function optionsOf(golden: GoldenCase): Record<string, unknown> {
+  const options: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(golden.options)) {
+    const isTensor = typeof value === "object" && value !== null && "shape" in value;
+    options[key] = isTensor ? toNdArray(value as WireTensor, golden.dtype) : value;
+  }
+  return options;
+}
+
+/** A case's inputs as `ndarray`s. */
+export function inputsOf(golden: GoldenCase): Record<string, NdArray<NumericArray>> {
+  const inputs: Record<string, NdArray<NumericArray>> = {};
+  for (const [key, value] of Object.entries(golden.inputs)) {
+    inputs[key] = toNdArray(value, golden.dtype);
+  }
+  return inputs;
+}
+
+/** The golden file's tolerances: `|got - want| <= atol + rtol * |want|`. */
+export const TOLERANCE = {
+  float64: { atol: 1e-9, rtol: 1e-6 },
+  float32: { atol: 2e-5, rtol: 2e-4 },
+} as const;
+
+/** Whether `got` matches `want` within the dtype's tolerance (NaN matches NaN). */
+export function close(got: number, want: number, dtype: DType): boolean {
+  if (Number.isNaN(want)) return Number.isNaN(got);
+  if (!Number.isFinite(want)) return got === want;
+  const { atol, rtol } = TOLERANCE[dtype];
+  return Math.abs(got - want) <= atol + rtol * Math.abs(want);
+}
+
+/** Asserts that a flat array of `shape` matches a wire tensor, naming the first mismatch. */
+export function assertTensorClose(
+  got: { shape: number[]; data: ArrayLike<number> },
+  want: WireTensor,
+  dtype: DType,
+  label: string,
+): void {
+  assert.deepEqual(got.shape, want.shape, `${label}: shape`);
+  assert.equal(got.data.length, want.data.length, `${label}: number of elements`);
+  for (let i = 0; i < want.data.length; i++) {
+    const expected = wireNumber(want.data[i]);
+    if (!close(got.data[i], expected, dtype)) {
+      assert.fail(`${label}[${i}]: got ${got.data[i]}, PyTorch has ${expected} (${dtype})`);
+    }
+  }
+}
+
+/** Row-major values of an `ndarray` (any strides). */
+export function flatValues(array: NdArray<NumericArray>): number[] {
+  const values: number[] = [];
+  const index = new Array<number>(array.shape.length).fill(0);
+  const size = array.shape.reduce((a, b) => a * b, 1);
+  for (let k = 0; k < size; k++) {
+    values.push(array.get(...index) as number);
+    for (let d = array.shape.length - 1; d >= 0; d--) {
+      if (++index[d] < array.shape[d]) break;
+      index[d] = 0;
+    }
+  }
+  return values;
+}
