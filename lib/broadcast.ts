@@ -53,8 +53,10 @@ export function expandTo<A extends NumericArray>(tensor: Dense<A>, shape: number
   const size = numel(shape);
   const source = sourceIndices(tensor.shape, shape);
   const data = tensor.data;
-  const out = (Array.isArray(data) ? new Array<number>(size) : new (data.constructor as
-    Float64ArrayConstructor)(size)) as A;
+  const out =
+    (Array.isArray(data)
+      ? new Array<number>(size)
+      : new (data.constructor as Float64ArrayConstructor)(size)) as A;
   for (let i = 0; i < size; i++) out[i] = data[source[i]];
   return { shape: [...shape], data: out };
 }

@@ -70,11 +70,12 @@ export function optionsOf(loss: AnyLoss): OptionSpec[] {
  *
  * @example The notebook's L1 loss
  * ```ts
+ * import assert from "node:assert/strict";
  * import { computeLoss, ndarrayOf } from "./mod.ts";
  * const input = ndarrayOf([1, 2, 3], [3]);
  * const target = ndarrayOf([1, 0, 5], [3]);
  * const { output } = computeLoss("L1Loss", { input, target });
- * console.assert(Math.abs(output.get() - 4 / 3) < 1e-6);
+ * assert.ok(Math.abs(output.get() - 4 / 3) < 1e-6);
  * ```
  */
 export function computeLoss(
@@ -207,7 +208,10 @@ function readOption(spec: OptionSpec, value: unknown, dtype: DType): OptionValue
     case "string":
       if (typeof value !== "string" || !spec.enum.includes(value)) {
         const choices = spec.enum.map((v) => `"${v}"`).join(", ");
-        throw new LossInputError(field, `${field} must be one of ${choices}, got ${describe(value)}`);
+        throw new LossInputError(
+          field,
+          `${field} must be one of ${choices}, got ${describe(value)}`,
+        );
       }
       return value;
     case "tensor":
@@ -230,7 +234,10 @@ function readNumber(spec: OptionSpec & { type: "number" }, value: unknown, field
     throw new LossInputError(field, `${field} must be a number, got ${describe(value)}`);
   }
   if (spec.oneOf && !spec.oneOf.includes(value)) {
-    throw new LossInputError(field, `${field} must be one of ${spec.oneOf.join(", ")}, got ${value}`);
+    throw new LossInputError(
+      field,
+      `${field} must be one of ${spec.oneOf.join(", ")}, got ${value}`,
+    );
   }
   if (spec.minimum !== undefined && value < spec.minimum) {
     throw new LossInputError(field, `${field} must be >= ${spec.minimum}, got ${value}`);
@@ -256,7 +263,10 @@ function readGradOutput(
   dtype: DType,
 ): FloatDense {
   if (given === undefined) {
-    const ones = toFloat({ shape: output.shape, data: new Float64Array(output.data.length) }, dtype);
+    const ones = toFloat(
+      { shape: output.shape, data: new Float64Array(output.data.length) },
+      dtype,
+    );
     ones.data.fill(1);
     return ones;
   }

@@ -115,6 +115,19 @@ export interface PlainTensor {
   dtype?: "float" | "int";
 }
 
+/**
+ * How the site draws a loss against one input: the input swept along the x axis, the values the
+ * other inputs are held at (one line each), and other losses drawn on the same chart.
+ */
+export interface Curve {
+  /** The input on the x axis, the range it sweeps, and the axis label. */
+  x: { input: string; from: number; to: number; label: string };
+  /** One line per entry: the other inputs' values, each filled to the sweep's length. */
+  lines: { label: string; values: Record<string, number> }[];
+  /** Class names of losses drawn on the same chart, with the same sweep and lines. */
+  with?: string[];
+}
+
 /** The inputs a loss receives: float inputs in its dtype, index inputs as given. */
 export type LossInputs = Record<string, Dense<NumericArray>>;
 
@@ -149,6 +162,13 @@ export interface LossDefinition<
   outputShape: string;
   inputs: InputSpec[];
   options: OptionSpec[];
+  /** For pointwise and binary losses: how the site charts the loss against the prediction. */
+  curve?: Curve;
+  /**
+   * What `reduction: "mean"` divides the sum of the per-element losses by, when it is not their
+   * number (in words, for the site's "by hand" panel).
+   */
+  meanDivisor?: string;
   /** Whether the deprecated `size_average` and `reduce` options exist for this loss. */
   legacyReduction?: boolean;
   /**

@@ -7,9 +7,10 @@
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { LossInputError } from "./errors.ts";
  * const error = new LossInputError("options.delta", "options.delta must be > 0, got -1");
- * console.assert(error.field === "options.delta");
+ * assert.equal(error.field, "options.delta");
  * ```
  */
 export class LossInputError extends Error {

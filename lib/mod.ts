@@ -3,12 +3,13 @@
  *
  * @example The seed notebook's L1 loss
  * ```ts
+ * import assert from "node:assert/strict";
  * import { computeLoss, ndarrayOf } from "./mod.ts";
  * const input = ndarrayOf([0.5, -1, 2], [3]);
  * const target = ndarrayOf([0, 0, 0], [3]);
  * const { output, grads } = computeLoss("L1Loss", { input, target }, {}, { grad: true });
- * console.assert(Math.abs(output.get() - 3.5 / 3) < 1e-6);
- * console.assert(grads.input.get(1) < 0);
+ * assert.ok(Math.abs(output.get() - 3.5 / 3) < 1e-6);
+ * assert.ok(grads.input.get(1) < 0);
  * ```
  *
  * @module

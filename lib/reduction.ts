@@ -75,7 +75,6 @@ export function legacyReduction(
   return average ? "mean" : "sum";
 }
 
-
 /**
  * The output of a loss computed element by element: the per-element `losses` for `none`,
  * otherwise their `total` (summed by the caller as it went), divided by `count` for `mean`.

@@ -24,8 +24,10 @@ for (const loss of losses) {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { findLoss } from "./registry.ts";
- * console.assert(findLoss("cross-entropy")?.name === "CrossEntropyLoss");
+ * assert.equal(findLoss("cross-entropy")?.name, "CrossEntropyLoss");
+ * assert.equal(findLoss("CrossEntropyLoss"), findLoss("cross_entropy"));
  * ```
  */
 export function findLoss(name: string): AnyLoss | undefined {

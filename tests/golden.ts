@@ -5,8 +5,8 @@
  * @module
  */
 import assert from "node:assert/strict";
-import { indexNdArrayOf, ndarrayOf } from "../lib/mod.ts";
-import type { DType, NdArray, NumericArray } from "../lib/mod.ts";
+import { computeLoss, indexNdArrayOf, LossInputError, ndarrayOf } from "../lib/mod.ts";
+import type { DType, LossResult, NdArray, NumericArray } from "../lib/mod.ts";
 
 /** A tensor as the golden file (and the HTTP API) writes it. */
 export interface WireTensor {
@@ -109,4 +109,61 @@ export function flatValues(array: NdArray<NumericArray>): number[] {
     }
   }
   return values;
+}
+
+/** Computes a case through the library, with gradients unless PyTorch rejects it. */
+export function replay(golden: GoldenCase): LossResult {
+  return computeLoss(golden.loss, inputsOf(golden), optionsOf(golden), {
+    dtype: golden.dtype,
+    grad: golden.error === undefined,
+    gradOutput: golden.grad_output && toNdArray(golden.grad_output, golden.dtype),
+  });
+}
+
+/**
+ * Checks one case against the library: its output, gradients and warnings, or its rejection.
+ * Shared by the golden replay and the no-code-generation test.
+ */
+export function checkCase(golden: GoldenCase): void {
+  if (golden.error) {
+    assert.throws(() => replay(golden), (error: unknown) => {
+      assert.ok(error instanceof LossInputError, `${golden.id}: threw ${error}`);
+      assert.ok(error.field.length > 0 && error.message.length > 0, golden.id);
+      return true;
+    }, `${golden.id}: PyTorch rejects this (${golden.error.message})`);
+    return;
+  }
+  const expected = golden.expected!;
+  const result = replay(golden);
+  const output = result.output;
+  assertTensorClose(
+    { shape: output.shape, data: flatValues(output) },
+    expected.output,
+    golden.dtype,
+    `${golden.id} output`,
+  );
+  const wantGrads = expected.grads ?? {};
+  assert.deepEqual(
+    Object.keys(result.grads).sort(),
+    Object.keys(wantGrads).sort(),
+    `${golden.id}: gradients returned`,
+  );
+  for (const [key, want] of Object.entries(wantGrads)) {
+    const grad = result.grads[key];
+    assertTensorClose(
+      { shape: grad.shape, data: flatValues(grad) },
+      want,
+      golden.dtype,
+      `${golden.id} grad ${key}`,
+    );
+  }
+  for (const warning of golden.warnings ?? []) {
+    assert.ok(
+      result.warnings.some((ours) => ours.startsWith(warning) || warning.startsWith(ours)),
+      `${golden.id}: PyTorch warns "${warning}"; we said ${JSON.stringify(result.warnings)}`,
+    );
+  }
+  if (!golden.warnings?.length) {
+    assert.deepEqual(result.warnings, [], `${golden.id}: PyTorch gives no warning`);
+  }
 }

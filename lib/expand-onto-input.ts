@@ -1,0 +1,39 @@
+/**
+ * Broadcasting a tensor onto the input's shape, as PyTorch's in-place operations do
+ * (`loss.mul_(weight)`, `output.mul_(target)`): the tensor may stretch to the input's shape,
+ * but the result keeps the input's shape, so a tensor that would enlarge it is rejected.
+ *
+ * @module
+ */
+import { broadcastShape, expandTo } from "./broadcast.ts";
+import { LossInputError } from "./errors.ts";
+import type { FloatDense } from "./tensor.ts";
+import { formatShape, sameShape } from "./tensor.ts";
+
+/**
+ * `tensor` broadcast to `inputShape` as a dense array of `numel(inputShape)` values (the
+ * tensor's own data when it already has that shape).
+ *
+ * @param field The tensor's field, for errors (`options.weight`).
+ * @throws LossInputError when the tensor does not broadcast to `inputShape` without
+ *   enlarging it.
+ */
+export function expandOntoInput(
+  tensor: FloatDense,
+  field: string,
+  inputShape: number[],
+): FloatDense["data"] {
+  if (sameShape(tensor.shape, inputShape)) return tensor.data;
+  const shape = broadcastShape(
+    { field: "inputs.input", tensor: { shape: inputShape, data: [] } },
+    { field, tensor },
+  );
+  if (!sameShape(shape, inputShape)) {
+    throw new LossInputError(
+      field,
+      `${field} has shape ${formatShape(tensor.shape)}, which does not broadcast to the ` +
+        `input's shape ${formatShape(inputShape)} (it would make it ${formatShape(shape)})`,
+    );
+  }
+  return expandTo(tensor, shape).data;
+}

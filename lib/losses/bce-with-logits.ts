@@ -1,0 +1,159 @@
+/**
+ * `torch.nn.BCEWithLogitsLoss`: a sigmoid and the binary cross entropy in one, computed stably
+ * from the logits.
+ *
+ * ℓ(x, y) = L = {l_1, …, l_N}ᵀ,
+ * l_n = −w_n [p_n y_n log σ(x_n) + (1 − y_n) log(1 − σ(x_n))], then reduced by `reduction`.
+ * Computed as PyTorch does, with log σ(x) = min(x, 0) − log1p(exp(−|x|)):
+ * l_n = w_n [(1 − y_n) x_n − (1 + (p_n − 1) y_n) log σ(x_n)], which without `pos_weight` is
+ * w_n [max(x_n, 0) − x_n y_n + log1p(exp(−|x_n|))].
+ *
+ * Shape: input (*), logits; target (*), the input's shape exactly; weight and pos_weight
+ * broadcast to the input's shape (pos_weight, of shape (C), along its last, class,
+ * dimension); output: scalar, or (*) for `reduction: "none"`.
+ *
+ * Gradient: ∂l/∂x = w [(p y + 1 − y) σ(x) − p y] (σ(x) − y without `pos_weight`); no gradient
+ * with respect to the target.
+ *
+ * @module
+ */
+import { torchSize } from "../broadcast.ts";
+import { defineLoss } from "../definition.ts";
+import { LossInputError } from "../errors.ts";
+import { expandOntoInput } from "../expand-onto-input.ts";
+import {
+  allocate,
+  reducedOutput,
+  type Reduction,
+  reductionOption,
+  upstreamGrad,
+} from "../reduction.ts";
+import type { FloatArray, FloatDense } from "../tensor.ts";
+import { sameShape } from "../tensor.ts";
+
+/** Options of {@link bceWithLogitsLoss}. */
+export interface BCEWithLogitsOptions {
+  weight: FloatDense | null;
+  reduction: Reduction;
+  pos_weight: FloatDense | null;
+}
+
+interface BCEWithLogitsSaved {
+  x: FloatArray;
+  y: FloatArray;
+  /** The weight over the input's shape, or null. */
+  w: FloatArray | null;
+  /** The positive weight over the input's shape, or null. */
+  pw: FloatArray | null;
+  shape: number[];
+  reduction: Reduction;
+}
+
+/** The binary cross entropy of logits, as `torch.nn.BCEWithLogitsLoss`. */
+export const bceWithLogitsLoss = defineLoss<BCEWithLogitsOptions, BCEWithLogitsSaved>({
+  name: "BCEWithLogitsLoss",
+  functional: "binary_cross_entropy_with_logits",
+  slug: "bce-with-logits",
+  category: "binary",
+  summary: "Sigmoid then binary cross entropy, computed stably from logits",
+  formula: String.raw`\ell_c(x, y) = L_c = \{l_{1,c},\dots,l_{N,c}\}^\top, \quad
+l_{n,c} = - w_{n,c} \left[ p_c y_{n,c} \cdot \log \sigma(x_{n,c})
++ (1 - y_{n,c}) \cdot \log (1 - \sigma(x_{n,c})) \right]`,
+  outputShape: "scalar; (*), as the input, for reduction none",
+  inputs: [
+    {
+      name: "input",
+      description: "The logits (unnormalized scores)",
+      shape: "(*): any number of dimensions",
+      kind: "float",
+      differentiable: true,
+    },
+    {
+      name: "target",
+      description: "The target probabilities (usually 0 or 1)",
+      shape: "(*): the input's shape",
+      kind: "float",
+      differentiable: false,
+    },
+  ],
+  options: [
+    {
+      name: "weight",
+      type: "tensor",
+      default: null,
+      shape: "broadcastable to the input's shape",
+      description: "A rescaling weight given to the loss of each element",
+    },
+    reductionOption(),
+    {
+      name: "pos_weight",
+      type: "tensor",
+      default: null,
+      shape: "(C): one per class, along the input's last dimension; broadcastable to the input",
+      description: "A weight of positive examples, broadcast to the input's shape",
+    },
+  ],
+  legacyReduction: true,
+  sample(random) {
+    const logits = random.randn([10]);
+    const labels = random.randint(0, 2, [10]).data;
+    return { input: logits, target: { shape: [10], data: labels } };
+  },
+  forward({ input, target }, { weight, reduction, pos_weight }, context) {
+    if (!sameShape(input.shape, target.shape)) {
+      throw new LossInputError(
+        "inputs.target",
+        `inputs.target has size ${torchSize(target.shape)}, but it must be the same as the ` +
+          `input size ${torchSize(input.shape)}`,
+      );
+    }
+    const x = input.data;
+    const y = target.data;
+    const w = weight ? expandOntoInput(weight, "options.weight", input.shape) : null;
+    const pw = pos_weight ? expandOntoInput(pos_weight, "options.pos_weight", input.shape) : null;
+    const n = x.length;
+    const losses = reduction === "none" ? allocate(context.dtype, n) : null;
+    let total = 0;
+    if (!w && !pw) {
+      for (let i = 0; i < n; i++) {
+        const v = x[i];
+        const loss = Math.max(v, 0) - v * y[i] + Math.log1p(Math.exp(-Math.abs(v)));
+        total += loss;
+        if (losses) losses[i] = loss;
+      }
+    } else {
+      for (let i = 0; i < n; i++) {
+        const v = x[i], t = y[i];
+        const logSigmoid = Math.min(v, 0) - Math.log1p(Math.exp(-Math.abs(v)));
+        const logWeight = pw ? 1 + (pw[i] - 1) * t : 1;
+        let loss = (1 - t) * v - logWeight * logSigmoid;
+        if (w) loss *= w[i];
+        total += loss;
+        if (losses) losses[i] = loss;
+      }
+    }
+    return {
+      output: reducedOutput(reduction, context.dtype, input.shape, total, losses, n),
+      saved: { x, y, w, pw, shape: input.shape, reduction },
+    };
+  },
+  backward({ x, y, w, pw, shape, reduction }, gradOutput, { dtype }) {
+    const n = x.length;
+    const g = upstreamGrad(reduction, gradOutput, n);
+    const gradInput = allocate(dtype, n);
+    for (let i = 0; i < n; i++) {
+      const sigmoid = 1 / (1 + Math.exp(-x[i]));
+      const t = y[i];
+      let grad: number;
+      if (pw) {
+        const positive = pw[i] * t;
+        grad = (positive + 1 - t) * sigmoid - positive;
+      } else {
+        grad = sigmoid - t;
+      }
+      grad *= g[i];
+      gradInput[i] = w ? grad * w[i] : grad;
+    }
+    return { input: { shape, data: gradInput } };
+  },
+});

@@ -1,0 +1,142 @@
+/**
+ * `torch.nn.BCELoss`: the binary cross entropy between probabilities and targets.
+ *
+ * ℓ(x, y) = L = {l_1, …, l_N}ᵀ, l_n = −w_n [y_n log x_n + (1 − y_n) log(1 − x_n)], then
+ * reduced by `reduction` (`mean` divides by the number of elements, whatever the weights).
+ * As PyTorch, each log is clamped at −100, so the loss stays finite at x = 0 or 1, and
+ * log(1 − x) is computed as log1p(−x).
+ *
+ * Shape: input (*), probabilities in [0, 1]; target (*), the input's shape exactly, values in
+ * [0, 1]; weight: broadcasts to the input's shape; output: scalar, or (*) for
+ * `reduction: "none"`.
+ *
+ * Gradient: ∂l/∂x = w (x − y) / max((1 − x) x, ε), ε = 1e-12 (as a float, as PyTorch
+ * rounds it); no gradient with respect to the target.
+ *
+ * @module
+ */
+import { defineLoss } from "../definition.ts";
+import { LossInputError } from "../errors.ts";
+import { torchSize } from "../broadcast.ts";
+import { expandOntoInput } from "../expand-onto-input.ts";
+import {
+  allocate,
+  reducedOutput,
+  type Reduction,
+  reductionOption,
+  upstreamGrad,
+} from "../reduction.ts";
+import type { FloatArray, FloatDense } from "../tensor.ts";
+import { sameShape } from "../tensor.ts";
+
+/** Options of {@link bceLoss}. */
+export interface BCEOptions {
+  weight: FloatDense | null;
+  reduction: Reduction;
+}
+
+interface BCESaved {
+  x: FloatArray;
+  y: FloatArray;
+  /** The weight over the input's shape, or null. */
+  w: FloatArray | null;
+  shape: number[];
+  reduction: Reduction;
+}
+
+/** PyTorch's floor on (1 − x) x in the gradient: 1e-12, rounded to float32 as PyTorch does. */
+const EPSILON = Math.fround(1e-12);
+
+/** The binary cross entropy of probabilities, as `torch.nn.BCELoss`. */
+export const bceLoss = defineLoss<BCEOptions, BCESaved>({
+  name: "BCELoss",
+  functional: "binary_cross_entropy",
+  slug: "bce",
+  category: "binary",
+  summary: "Binary cross entropy between predicted probabilities and target probabilities",
+  formula: String.raw`\ell(x, y) = L = \{l_1,\dots,l_N\}^\top, \quad
+l_n = - w_n \left[ y_n \cdot \log x_n + (1 - y_n) \cdot \log (1 - x_n) \right]`,
+  outputShape: "scalar; (*), as the input, for reduction none",
+  inputs: [
+    {
+      name: "input",
+      description: "The predicted probabilities, in [0, 1]",
+      shape: "(*): any number of dimensions",
+      kind: "float",
+      differentiable: true,
+    },
+    {
+      name: "target",
+      description: "The target probabilities (usually 0 or 1), in [0, 1]",
+      shape: "(*): the input's shape",
+      kind: "float",
+      differentiable: false,
+    },
+  ],
+  options: [
+    {
+      name: "weight",
+      type: "tensor",
+      default: null,
+      shape: "broadcastable to the input's shape",
+      description: "A rescaling weight given to the loss of each element",
+    },
+    reductionOption(),
+  ],
+  legacyReduction: true,
+  sample(random) {
+    const logits = random.randn([10]);
+    const probs = logits.data.map((v) => 1 / (1 + Math.exp(-v)));
+    const labels = random.randint(0, 2, [10]).data;
+    return { input: { shape: [10], data: probs }, target: { shape: [10], data: labels } };
+  },
+  forward({ input, target }, { weight, reduction }, context) {
+    if (!sameShape(input.shape, target.shape)) {
+      throw new LossInputError(
+        "inputs.target",
+        `inputs.target has size ${torchSize(target.shape)}, different to the input size ` +
+          `${torchSize(input.shape)}; PyTorch requires the same size`,
+      );
+    }
+    const x = input.data;
+    const y = target.data;
+    const w = weight ? expandOntoInput(weight, "options.weight", input.shape) : null;
+    const n = x.length;
+    const losses = reduction === "none" ? allocate(context.dtype, n) : null;
+    let total = 0;
+    for (let i = 0; i < n; i++) {
+      const p = x[i], t = y[i];
+      if (!(p >= 0 && p <= 1)) {
+        throw new LossInputError(
+          `inputs.input[${i}]`,
+          `inputs.input[${i}] is ${p}, but all elements of input should be between 0 and 1`,
+        );
+      }
+      if (!(t >= 0 && t <= 1)) {
+        throw new LossInputError(
+          `inputs.target[${i}]`,
+          `inputs.target[${i}] is ${t}, but all elements of target should be between 0 and 1`,
+        );
+      }
+      let loss = (t - 1) * Math.max(Math.log1p(-p), -100) - t * Math.max(Math.log(p), -100);
+      if (w) loss *= w[i];
+      total += loss;
+      if (losses) losses[i] = loss;
+    }
+    return {
+      output: reducedOutput(reduction, context.dtype, input.shape, total, losses, n),
+      saved: { x, y, w, shape: input.shape, reduction },
+    };
+  },
+  backward({ x, y, w, shape, reduction }, gradOutput, { dtype }) {
+    const n = x.length;
+    const g = upstreamGrad(reduction, gradOutput, n);
+    const gradInput = allocate(dtype, n);
+    for (let i = 0; i < n; i++) {
+      const p = x[i];
+      const grad = (g[i] * (p - y[i])) / Math.max((1 - p) * p, EPSILON);
+      gradInput[i] = w ? grad * w[i] : grad;
+    }
+    return { input: { shape, data: gradInput } };
+  },
+});

@@ -1,0 +1,505 @@
+/**
+ * `torch.nn.CTCLoss`: the connectionist temporal classification loss.
+ *
+ * For each sequence n, the negative log-likelihood of its target y_n under every alignment
+ * of the frames to the target: ℓ_n = −log Σ_{π ∈ B⁻¹(y_n)} Π_t p_{t, π_t}, where B removes
+ * repeats and then blanks.  It is computed, as aten's CPU kernel does, by the alpha recursion
+ * over the extended label sequence l′ = (blank, y_1, blank, y_2, …, blank) in log space:
+ * α_t(s) = log(e^{α_{t−1}(s)} + e^{α_{t−1}(s−1)} + [l′_s ≠ l′_{s−2}] e^{α_{t−1}(s−2)})
+ * + log_probs[t, l′_s], and ℓ_n = −log(e^{α_{T−1}(2S)} + e^{α_{T−1}(2S−1)}).  An impossible
+ * target (too long for its frames) gives ℓ_n = ∞, or 0 with `zero_infinity`.  `mean` divides
+ * each ℓ_n by its target length (at least 1) and averages over the batch; `sum` sums.
+ *
+ * Shape: log_probs (T, N, C) or (T, C) unbatched; targets (N, S) padded, or
+ * (sum(target_lengths)) concatenated, or (S) unbatched; input_lengths (N) or (); target_lengths
+ * (N) or (); output: scalar, or (N) (() unbatched) for `reduction: "none"`.
+ *
+ * Gradient (aten's `ctc_loss_backward_cpu`, with the beta recursion β): for t < T_n,
+ * ∂ℓ_n/∂log_probs[t, n, c] = exp(log_probs[t, n, c]) − exp(log Σ_{s: l′_s = c} e^{α_t(s) + β_t(s)}
+ * + ℓ_n − log_probs[t, n, c]), which is the gradient through a log_softmax folded in, as PyTorch
+ * computes it; 0 for t ≥ T_n, and 0 for an infinite loss with `zero_infinity`.
+ *
+ * @module
+ */
+import { defineLoss } from "../definition.ts";
+import { LossInputError } from "../errors.ts";
+import { allocate, type Reduction, reductionOption } from "../reduction.ts";
+import type { Dense, FloatArray, FloatDense, NumericArray } from "../tensor.ts";
+import { formatShape, scalar } from "../tensor.ts";
+
+/** Options of {@link ctcLoss}. */
+export interface CTCOptions {
+  blank: number;
+  reduction: Reduction;
+  zero_infinity: boolean;
+}
+
+/** The inputs of {@link ctcLoss}: log-probabilities in the dtype, the rest as indices. */
+export type CTCInputs = {
+  log_probs: FloatDense;
+  targets: Dense;
+  input_lengths: Dense;
+  target_lengths: Dense;
+};
+
+/** One sequence of the batch, as the forward pass leaves it for the backward pass. */
+interface Sequence {
+  /** T_n: the frames it uses. */
+  inputLength: number;
+  /** S_n: its number of target labels. */
+  targetLength: number;
+  /** l′: blank, y_1, blank, …, y_S, blank (2S_n + 1 labels). */
+  extended: Int32Array;
+  /** α, row-major (T_n, 2S_n + 1). */
+  logAlpha: Float64Array;
+}
+
+/** What the backward pass needs. */
+interface CTCSaved {
+  logProbs: FloatArray;
+  shape: number[];
+  frames: number;
+  batch: number;
+  classes: number;
+  blank: number;
+  sequences: Sequence[];
+  /** ℓ_n before `zero_infinity`, rounded to the dtype as PyTorch keeps it. */
+  nll: FloatArray;
+  reduction: Reduction;
+  zeroInfinity: boolean;
+}
+
+/** The CTC loss, as `torch.nn.CTCLoss`. */
+export const ctcLoss = defineLoss<CTCOptions, CTCSaved, CTCInputs>({
+  name: "CTCLoss",
+  functional: "ctc_loss",
+  slug: "ctc",
+  category: "sequence",
+  summary: "Negative log-likelihood of a target sequence summed over all its alignments to the " +
+    "input frames (connectionist temporal classification)",
+  formula: String.raw`\ell_n = -\log \sum_{\pi \in \mathcal{B}^{-1}(y_n)} \prod_{t=1}^{T_n} ` +
+    String.raw`\exp\left(\mathrm{log\_probs}_{t, n, \pi_t}\right)`,
+  outputShape: "scalar; (N), or () unbatched, for reduction none",
+  inputs: [
+    {
+      name: "log_probs",
+      description: "Log-probabilities of the classes for each frame (e.g. log_softmax output)",
+      shape: "(T, N, C) or (T, C)",
+      kind: "float",
+      differentiable: true,
+    },
+    {
+      name: "targets",
+      description:
+        "Target class indices (by convention never the blank; PyTorch does not check): " +
+        "padded per sequence, or concatenated",
+      shape: "(N, S) or (sum(target_lengths)) or (S)",
+      kind: "index",
+      differentiable: false,
+    },
+    {
+      name: "input_lengths",
+      description: "Number of frames of each sequence (at most T)",
+      shape: "(N) or ()",
+      kind: "index",
+      differentiable: false,
+    },
+    {
+      name: "target_lengths",
+      description: "Number of target labels of each sequence",
+      shape: "(N) or ()",
+      kind: "index",
+      differentiable: false,
+    },
+  ],
+  options: [
+    {
+      name: "blank",
+      type: "integer",
+      default: 0,
+      minimum: 0,
+      description: "The class index of the blank label",
+    },
+    {
+      ...reductionOption(),
+      description: "`none`: the loss of each sequence; `mean`: each loss divided by its target " +
+        "length, then averaged over the batch; `sum`: their sum",
+    },
+    {
+      name: "zero_infinity",
+      type: "boolean",
+      default: false,
+      description: "Whether to zero infinite losses (targets too long for their inputs) and " +
+        "their gradients",
+    },
+  ],
+  sample(random) {
+    const [frames, batch, classes, maxTarget] = [10, 2, 5, 3];
+    const logits = random.randn([frames, batch, classes]);
+    const values = logits.data;
+    for (let row = 0; row < frames * batch; row++) {
+      const base = row * classes;
+      let max = -Infinity;
+      for (let c = 0; c < classes; c++) max = Math.max(max, values[base + c]);
+      let total = 0;
+      for (let c = 0; c < classes; c++) total += Math.exp(values[base + c] - max);
+      const logTotal = max + Math.log(total);
+      for (let c = 0; c < classes; c++) values[base + c] -= logTotal;
+    }
+    return {
+      log_probs: logits,
+      targets: random.randint(1, classes, [batch, maxTarget]),
+      input_lengths: { shape: [batch], data: new Array(batch).fill(frames), dtype: "int" },
+      target_lengths: random.randint(1, maxTarget + 1, [batch]),
+    };
+  },
+  forward(inputs, { blank, reduction, zero_infinity }, context) {
+    const problem = readProblem(inputs, blank);
+    const { frames, batch, classes, batched } = problem;
+    const logProbs = inputs.log_probs.data;
+    const nll = allocate(context.dtype, batch);
+    const sequences: Sequence[] = [];
+    for (let b = 0; b < batch; b++) {
+      const sequence = forwardSequence(logProbs, b, batch, classes, blank, problem);
+      sequences.push(sequence.state);
+      nll[b] = sequence.nll;
+    }
+    let output: FloatDense;
+    const lossOf = (b: number) => zero_infinity && nll[b] === Infinity ? 0 : nll[b];
+    if (reduction === "none") {
+      const losses = allocate(context.dtype, batch);
+      for (let b = 0; b < batch; b++) losses[b] = lossOf(b);
+      output = { shape: batched ? [batch] : [], data: losses };
+    } else {
+      let total = 0;
+      for (let b = 0; b < batch; b++) {
+        total += reduction === "sum"
+          ? lossOf(b)
+          : lossOf(b) / Math.max(problem.targetLengths[b], 1);
+      }
+      output = scalar(context.dtype, reduction === "sum" ? total : total / batch);
+    }
+    return {
+      output,
+      saved: {
+        logProbs,
+        shape: inputs.log_probs.shape,
+        frames,
+        batch,
+        classes,
+        blank,
+        sequences,
+        nll,
+        reduction,
+        zeroInfinity: zero_infinity,
+      },
+    };
+  },
+  backward(saved, gradOutput, { dtype }) {
+    const { logProbs, frames, batch, classes, blank, sequences, nll, reduction } = saved;
+    const grad = allocate(dtype, frames * batch * classes);
+    for (let b = 0; b < batch; b++) {
+      if (saved.zeroInfinity && nll[b] === Infinity) continue;
+      const { targetLength } = sequences[b];
+      const upstream = reduction === "none"
+        ? gradOutput.data[b]
+        : reduction === "sum"
+        ? gradOutput.data[0]
+        : gradOutput.data[0] / batch / Math.max(targetLength, 1);
+      backwardSequence(logProbs, grad, b, batch, classes, blank, sequences[b], nll[b], upstream);
+    }
+    return { log_probs: { shape: [...saved.shape], data: grad } };
+  },
+});
+
+/** The checked sizes and lengths of a CTC problem, with each sequence's labels located. */
+interface Problem {
+  frames: number;
+  batch: number;
+  classes: number;
+  batched: boolean;
+  inputLengths: number[];
+  targetLengths: number[];
+  /** Where sequence b's labels start in `targets.data`. */
+  targetOffsets: number[];
+  targets: NumericArray;
+}
+
+/** Checks the inputs as aten's `ctc_loss_allocate_outputs` does, naming the faulty field. */
+function readProblem(inputs: CTCInputs, blank: number): Problem {
+  const { log_probs, targets, input_lengths, target_lengths } = inputs;
+  const rank = log_probs.shape.length;
+  if (rank !== 2 && rank !== 3) {
+    throw new LossInputError(
+      "inputs.log_probs",
+      `inputs.log_probs has shape ${formatShape(log_probs.shape)}, but must be (T, N, C) or, ` +
+        `unbatched, (T, C)`,
+    );
+  }
+  const batched = rank === 3;
+  const frames = log_probs.shape[0];
+  const batch = batched ? log_probs.shape[1] : 1;
+  const classes = log_probs.shape[rank - 1];
+  if (frames * batch * classes === 0) {
+    throw new LossInputError(
+      "inputs.log_probs",
+      `inputs.log_probs has shape ${formatShape(log_probs.shape)}, but must not be empty`,
+    );
+  }
+  const targetRank = targets.shape.length;
+  if (targetRank !== 1 && targetRank !== 2) {
+    throw new LossInputError(
+      "inputs.targets",
+      `inputs.targets has shape ${formatShape(targets.shape)}, but must be (N, S) padded or ` +
+        `(sum(target_lengths)) concatenated`,
+    );
+  }
+  if (blank >= classes) {
+    throw new LossInputError(
+      "options.blank",
+      `options.blank is ${blank}, but log_probs has ${classes} classes (0 to ${classes - 1})`,
+    );
+  }
+  const inputLengths = readLengths(input_lengths, "input_lengths", batch);
+  const targetLengths = readLengths(target_lengths, "target_lengths", batch);
+  const targetOffsets = new Array<number>(batch);
+  if (targetRank === 1) {
+    let position = 0;
+    for (let b = 0; b < batch; b++) {
+      targetOffsets[b] = position;
+      position += targetLengths[b];
+    }
+    if (targets.shape[0] !== position) {
+      throw new LossInputError(
+        "inputs.targets",
+        `inputs.targets has ${targets.shape[0]} labels, but concatenated targets must have ` +
+          `sum(target_lengths) = ${position}`,
+      );
+    }
+  } else {
+    const [rows, width] = targets.shape;
+    if (rows !== batch) {
+      throw new LossInputError(
+        "inputs.targets",
+        `inputs.targets has shape ${formatShape(targets.shape)}, but log_probs has a batch of ` +
+          `${batch}`,
+      );
+    }
+    for (let b = 0; b < batch; b++) {
+      targetOffsets[b] = b * width;
+      if (targetLengths[b] > width) {
+        throw new LossInputError(
+          `inputs.target_lengths[${b}]`,
+          `inputs.target_lengths[${b}] is ${targetLengths[b]}, but padded targets have only ` +
+            `${width} labels per sequence`,
+        );
+      }
+    }
+  }
+  for (let b = 0; b < batch; b++) {
+    if (inputLengths[b] > frames) {
+      throw new LossInputError(
+        `inputs.input_lengths[${b}]`,
+        `inputs.input_lengths[${b}] is ${inputLengths[b]}, but log_probs has only ${frames} ` +
+          `frames`,
+      );
+    }
+  }
+  checkLabels(targets.data, targetOffsets, targetLengths, classes);
+  return {
+    frames,
+    batch,
+    classes,
+    batched,
+    inputLengths,
+    targetLengths,
+    targetOffsets,
+    targets: targets.data,
+  };
+}
+
+/** Reads one length per sequence, each at least 0 (PyTorch counts elements, not shape). */
+function readLengths(lengths: Dense, name: string, batch: number): number[] {
+  const field = `inputs.${name}`;
+  if (lengths.data.length !== batch) {
+    throw new LossInputError(
+      field,
+      `${field} has shape ${formatShape(lengths.shape)}, but must hold one length for each of ` +
+        `the ${batch} sequence${batch === 1 ? "" : "s"}`,
+    );
+  }
+  const values = new Array<number>(batch);
+  for (let b = 0; b < batch; b++) {
+    const value = Number(lengths.data[b]);
+    if (value < 0) {
+      throw new LossInputError(`${field}[${b}]`, `${field}[${b}] is ${value}, but must be >= 0`);
+    }
+    values[b] = value;
+  }
+  return values;
+}
+
+/**
+ * Checks that every label the recursion reads is a class of log_probs (PyTorch reads out of
+ * bounds there); padding past a sequence's target length is never read, so never checked.
+ */
+function checkLabels(
+  targets: NumericArray,
+  offsets: number[],
+  lengths: number[],
+  classes: number,
+): void {
+  for (let b = 0; b < offsets.length; b++) {
+    for (let i = offsets[b], end = offsets[b] + lengths[b]; i < end; i++) {
+      const label = Number(targets[i]);
+      if (label < 0 || label >= classes) {
+        throw new LossInputError(
+          `inputs.targets[${i}]`,
+          `inputs.targets[${i}] is ${label}, but log_probs has ${classes} classes ` +
+            `(0 to ${classes - 1})`,
+        );
+      }
+    }
+  }
+}
+
+/**
+ * `log(e^a + e^b + e^c)` as aten writes it: shifted by the largest, 0 when all are −∞.  A −∞
+ * term adds exactly 0, so its `exp` is skipped (NaN and +∞ still go through `exp`).
+ */
+function logSumExp3(a: number, b: number, c: number): number {
+  let max = a;
+  if (b > max) max = b;
+  if (c > max) max = c;
+  if (max === -Infinity) return -Infinity;
+  return Math.log(
+    (a === -Infinity ? 0 : Math.exp(a - max)) + (b === -Infinity ? 0 : Math.exp(b - max)) +
+      (c === -Infinity ? 0 : Math.exp(c - max)),
+  ) + max;
+}
+
+/**
+ * The alpha recursion of sequence `b`: α (T_n × (2S_n + 1), log space) and ℓ_n, as aten's
+ * `ctc_loss_cpu_template` computes them.  `log_probs[t, b, c]` is at `(t·N + b)·C + c`.
+ */
+function forwardSequence(
+  logProbs: FloatArray,
+  b: number,
+  batch: number,
+  classes: number,
+  blank: number,
+  problem: Problem,
+): { state: Sequence; nll: number } {
+  const inputLength = problem.inputLengths[b];
+  const targetLength = problem.targetLengths[b];
+  const width = 2 * targetLength + 1;
+  const extended = new Int32Array(width).fill(blank);
+  const offset = problem.targetOffsets[b];
+  for (let k = 0; k < targetLength; k++) extended[2 * k + 1] = Number(problem.targets[offset + k]);
+  const logAlpha = new Float64Array(inputLength * width).fill(-Infinity);
+  const state: Sequence = { inputLength, targetLength, extended, logAlpha };
+  if (inputLength === 0) return { state, nll: targetLength === 0 ? -0 : Infinity };
+
+  const frameStride = batch * classes;
+  const base = b * classes;
+  logAlpha[0] = logProbs[base + blank];
+  if (targetLength > 0) logAlpha[1] = logProbs[base + extended[1]];
+  for (let t = 1; t < inputLength; t++) {
+    const row = t * width, previous = row - width;
+    const frame = t * frameStride + base;
+    for (let s = 0; s < width; s++) {
+      const label = extended[s];
+      const stay = logAlpha[previous + s];
+      const advance = s > 0 ? logAlpha[previous + s - 1] : -Infinity;
+      const skip = s > 1 && extended[s - 2] !== label ? logAlpha[previous + s - 2] : -Infinity;
+      logAlpha[row + s] = logSumExp3(stay, advance, skip) + logProbs[frame + label];
+    }
+  }
+  const last = (inputLength - 1) * width;
+  if (targetLength === 0) return { state, nll: -logAlpha[last] };
+  const l1 = logAlpha[last + 2 * targetLength];
+  const l2 = logAlpha[last + 2 * targetLength - 1];
+  let max = l1 < l2 ? l2 : l1;
+  if (max === -Infinity) max = 0;
+  return { state, nll: -(Math.log(Math.exp(l1 - max) + Math.exp(l2 - max)) + max) };
+}
+
+/**
+ * The beta recursion of sequence `b` and its gradient rows, as aten's
+ * `ctc_loss_backward_cpu_template` computes them: β is kept two rows at a time, and for each
+ * frame t < T_n, `collected[c] = log Σ_{s: l′_s = c} e^{α_t(s) + β_t(s)}` gives
+ * `grad[t, b, c] = (exp(lp) − exp(collected[c] + ℓ_n − lp)) · upstream`.  Rows t ≥ T_n stay 0.
+ */
+function backwardSequence(
+  logProbs: FloatArray,
+  grad: FloatArray,
+  b: number,
+  batch: number,
+  classes: number,
+  blank: number,
+  sequence: Sequence,
+  nll: number,
+  upstream: number,
+): void {
+  const { inputLength, targetLength, extended, logAlpha } = sequence;
+  if (inputLength === 0) return;
+  const width = 2 * targetLength + 1;
+  const end = 2 * targetLength;
+  const frameStride = batch * classes;
+  const base = b * classes;
+  let betaNext = new Float64Array(width);
+  let beta = new Float64Array(width).fill(-Infinity);
+  const collected = new Float64Array(classes).fill(-Infinity);
+
+  let t = inputLength - 1;
+  let frame = t * frameStride + base;
+  let row = t * width;
+  beta[end] = logProbs[frame + blank];
+  collected[blank] = logAlpha[row + end] + beta[end];
+  if (targetLength > 0) {
+    const label = extended[end - 1];
+    beta[end - 1] = logProbs[frame + label];
+    // aten assigns here (no log-add): the two last labels differ unless a target is blank.
+    collected[label] = logAlpha[row + end - 1] + beta[end - 1];
+  }
+  writeGradRow(logProbs, grad, frame, classes, collected, nll, upstream);
+
+  for (t = inputLength - 2; t >= 0; t--) {
+    [betaNext, beta] = [beta, betaNext];
+    frame = t * frameStride + base;
+    row = t * width;
+    collected.fill(-Infinity);
+    for (let s = end; s >= 0; s--) {
+      const label = extended[s];
+      const stay = betaNext[s];
+      const advance = s < end ? betaNext[s + 1] : -Infinity;
+      const skip = s < end - 1 && extended[s + 2] !== label ? betaNext[s + 2] : -Infinity;
+      beta[s] = logSumExp3(stay, advance, skip) + logProbs[frame + label];
+      const logAlphaBeta = logAlpha[row + s] + beta[s];
+      const current = collected[label];
+      if (current === -Infinity) {
+        collected[label] = logAlphaBeta;
+      } else {
+        const max = current < logAlphaBeta ? logAlphaBeta : current;
+        collected[label] = Math.log(Math.exp(current - max) + Math.exp(logAlphaBeta - max)) + max;
+      }
+    }
+    writeGradRow(logProbs, grad, frame, classes, collected, nll, upstream);
+  }
+}
+
+/** One frame's gradient: `(exp(lp) − exp(collected + nll − lp)) · upstream` for each class. */
+function writeGradRow(
+  logProbs: FloatArray,
+  grad: FloatArray,
+  frame: number,
+  classes: number,
+  collected: Float64Array,
+  nll: number,
+  upstream: number,
+): void {
+  for (let c = 0; c < classes; c++) {
+    const lp = logProbs[frame + c];
+    grad[frame + c] = (Math.exp(lp) - Math.exp(collected[c] + nll - lp)) * upstream;
+  }
+}

@@ -1,0 +1,173 @@
+/**
+ * `torch.nn.NLLLoss`: the negative log likelihood loss, for log-probabilities of C classes.
+ *
+ * ℓ(x, y) = {l_1, …, l_N}ᵀ, l_n = −w_{y_n} x_{n, y_n}, w_c = weight[c] · 𝟙{c ≠ ignore_index};
+ * `mean` divides the sum by Σ_n w_{y_n}, the weights of the targets not ignored (NaN when every
+ * target is ignored), `sum` sums.  The K-dimensional case computes one loss per position.
+ *
+ * Shape: input (N, C), (C) unbatched, or (N, C, d1, …, dK) with K ≥ 1; target (N), () or
+ * (N, d1, …, dK) of class indices in [0, C) (or `ignore_index`, which may lie outside it);
+ * output: scalar, or the target's shape for `reduction: "none"`.
+ *
+ * Gradient: ∂l_n/∂x_{n, y_n} = −w_{y_n} (divided by Σ_n w_{y_n} for `mean`), 0 for the other
+ * classes and for ignored targets; no gradient with respect to the target.
+ *
+ * @module
+ */
+import {
+  checkClassIndices,
+  checkClassWeight,
+  checkIndexTargetShape,
+  type ClassLayout,
+  classLayout,
+} from "../classes.ts";
+import { defineLoss, type LossInputs } from "../definition.ts";
+import { allocate, reducedOutput, type Reduction, reductionOption } from "../reduction.ts";
+import type { Dense, FloatArray, FloatDense, NumericArray } from "../tensor.ts";
+
+/** Options of {@link nllLoss}. */
+export interface NLLOptions {
+  weight: FloatDense | null;
+  ignore_index: number;
+  reduction: Reduction;
+}
+
+interface NLLSaved {
+  layout: ClassLayout;
+  inputShape: number[];
+  target: NumericArray;
+  weight: FloatArray | null;
+  ignoreIndex: number;
+  reduction: Reduction;
+  /** Σ w_{y_n} over the targets not ignored: the divisor of `mean`. */
+  totalWeight: number;
+}
+
+interface NLLInputs extends LossInputs {
+  input: FloatDense;
+  target: Dense;
+}
+
+/** The negative log likelihood loss, as `torch.nn.NLLLoss`. */
+export const nllLoss = defineLoss<NLLOptions, NLLSaved, NLLInputs>({
+  name: "NLLLoss",
+  functional: "nll_loss",
+  slug: "nll",
+  category: "multiclass",
+  summary: "Negative log likelihood of the target class, from log-probabilities of C classes",
+  formula: String
+    .raw`\ell(x, y) = L = \{l_1,\dots,l_N\}^\top, \quad l_n = - w_{y_n} x_{n,y_n}, \quad w_{c} = \text{weight}[c] \cdot \mathbb{1}\{c \not= \text{ignore\_index}\}`,
+  outputShape: "scalar; (N), () or (N, d1, ..., dK), as the target, for reduction none",
+  inputs: [
+    {
+      name: "input",
+      description: "Log-probabilities of each class (a LogSoftmax output)",
+      shape: "(N, C), (C) or (N, C, d1, ..., dK)",
+      kind: "float",
+      differentiable: true,
+    },
+    {
+      name: "target",
+      description: "The class index of each sample (or position), in [0, C), or ignore_index",
+      shape: "(N), () or (N, d1, ..., dK)",
+      kind: "index",
+      differentiable: false,
+    },
+  ],
+  options: [
+    {
+      name: "weight",
+      type: "tensor",
+      default: null,
+      shape: "(C)",
+      description: "A manual rescaling weight given to each class; if given, one per class",
+    },
+    {
+      name: "ignore_index",
+      type: "integer",
+      default: -100,
+      description: "A target value that is ignored and does not contribute to the input " +
+        "gradient; `mean` averages over the targets not ignored",
+    },
+    reductionOption(),
+  ],
+  meanDivisor: "the sum of the weights of the targets not ignored (their number without weight)",
+  legacyReduction: true,
+  sample(random) {
+    const logits = random.randn([10, 3]);
+    return { input: logSoftmaxRows(logits.data, 3, [10, 3]), target: random.randint(0, 3, [10]) };
+  },
+  forward({ input, target }, options, context) {
+    const layout = classLayout(input.shape);
+    checkIndexTargetShape(input.shape, target.shape);
+    const weight = checkClassWeight(options.weight, layout.classes);
+    const ignoreIndex = options.ignore_index;
+    checkClassIndices(target.data, layout.classes, ignoreIndex);
+    const { batch, classes, inner } = layout;
+    const x = input.data;
+    const y = target.data;
+    const losses = options.reduction === "none" ? allocate(context.dtype, batch * inner) : null;
+    let total = 0;
+    let totalWeight = 0;
+    for (let n = 0, position = 0; n < batch; n++) {
+      const sample = n * classes * inner;
+      for (let k = 0; k < inner; k++, position++) {
+        const t = y[position];
+        if (t === ignoreIndex) continue;
+        const w = weight ? weight[t] : 1;
+        const loss = -x[sample + t * inner + k] * w;
+        total += loss;
+        totalWeight += w;
+        if (losses) losses[position] = loss;
+      }
+    }
+    return {
+      output: reducedOutput(
+        options.reduction,
+        context.dtype,
+        layout.lossShape,
+        total,
+        losses,
+        totalWeight,
+      ),
+      saved: {
+        layout,
+        inputShape: input.shape,
+        target: y,
+        weight,
+        ignoreIndex,
+        reduction: options.reduction,
+        totalWeight,
+      },
+    };
+  },
+  backward(saved, gradOutput, { dtype }) {
+    const { layout: { batch, classes, inner }, target, weight, ignoreIndex, reduction } = saved;
+    const grad = allocate(dtype, batch * classes * inner);
+    const perPosition = reduction === "none";
+    const g = gradOutput.data;
+    const scale = reduction === "mean" ? g[0] / saved.totalWeight : g[0];
+    for (let n = 0, position = 0; n < batch; n++) {
+      const sample = n * classes * inner;
+      for (let k = 0; k < inner; k++, position++) {
+        const t = target[position];
+        if (t === ignoreIndex) continue;
+        const w = weight ? weight[t] : 1;
+        grad[sample + t * inner + k] = -w * (perPosition ? g[position] : scale);
+      }
+    }
+    return { input: { shape: saved.inputShape, data: grad } };
+  },
+});
+
+/** log_softmax over the last dimension of row-major `values` with `classes` per row. */
+function logSoftmaxRows(values: number[], classes: number, shape: number[]) {
+  const data = values.slice();
+  for (let start = 0; start < data.length; start += classes) {
+    const row = data.slice(start, start + classes);
+    const max = Math.max(...row);
+    const logSum = Math.log(row.reduce((sum, v) => sum + Math.exp(v - max), 0));
+    for (let c = 0; c < classes; c++) data[start + c] = row[c] - max - logSum;
+  }
+  return { shape, data };
+}
