@@ -60,6 +60,10 @@ export const bceWithLogitsLoss = defineLoss<BCEWithLogitsOptions, BCEWithLogitsS
 l_{n,c} = - w_{n,c} \left[ p_c y_{n,c} \cdot \log \sigma(x_{n,c})
 + (1 - y_{n,c}) \cdot \log (1 - \sigma(x_{n,c})) \right]`,
   outputShape: "scalar; (*), as the input, for reduction none",
+  curve: {
+    x: { input: "input", from: -6, to: 6, label: "logit x" },
+    lines: [{ label: "y = 1", values: { target: 1 } }, { label: "y = 0", values: { target: 0 } }],
+  },
   inputs: [
     {
       name: "input",

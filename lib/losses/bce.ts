@@ -57,6 +57,10 @@ export const bceLoss = defineLoss<BCEOptions, BCESaved>({
   formula: String.raw`\ell(x, y) = L = \{l_1,\dots,l_N\}^\top, \quad
 l_n = - w_n \left[ y_n \cdot \log x_n + (1 - y_n) \cdot \log (1 - x_n) \right]`,
   outputShape: "scalar; (*), as the input, for reduction none",
+  curve: {
+    x: { input: "input", from: 0.001, to: 0.999, label: "predicted probability x" },
+    lines: [{ label: "y = 1", values: { target: 1 } }, { label: "y = 0", values: { target: 0 } }],
+  },
   inputs: [
     {
       name: "input",

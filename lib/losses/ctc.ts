@@ -80,6 +80,8 @@ export const ctcLoss = defineLoss<CTCOptions, CTCSaved, CTCInputs>({
   formula: String.raw`\ell_n = -\log \sum_{\pi \in \mathcal{B}^{-1}(y_n)} \prod_{t=1}^{T_n} ` +
     String.raw`\exp\left(\mathrm{log\_probs}_{t, n, \pi_t}\right)`,
   outputShape: "scalar; (N), or () unbatched, for reduction none",
+  meanDivisor: "the number of sequences, after each sequence's loss is divided by its target " +
+    "length (at least 1)",
   inputs: [
     {
       name: "log_probs",

@@ -84,6 +84,14 @@ export const gaussianNLLLoss = defineLoss<GaussianNLLOptions, GaussianNLLSaved>(
   formula: String
     .raw`\text{loss} = \frac{1}{2}\left(\log\left(\text{max}\left(\text{var}, \ \text{eps}\right)\right) + \frac{\left(\text{input} - \text{target}\right)^2} {\text{max}\left(\text{var}, \ \text{eps}\right)}\right) + \text{const.}`,
   outputShape: "scalar; (N, *), as the input, for reduction none",
+  curve: {
+    x: { input: "input", from: -3, to: 3, label: "predicted mean x (target y = 0)" },
+    lines: [
+      { label: "var = 0.5", values: { target: 0, var: 0.5 } },
+      { label: "var = 1", values: { target: 0, var: 1 } },
+      { label: "var = 2", values: { target: 0, var: 2 } },
+    ],
+  },
   inputs: [
     {
       name: "input",

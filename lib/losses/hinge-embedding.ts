@@ -48,6 +48,10 @@ export const hingeEmbeddingLoss = defineLoss<HingeEmbeddingOptions, HingeEmbeddi
   formula: String
     .raw`l_n = \begin{cases} x_n, & \text{if}\; y_n = 1,\\ \max \{0, margin - x_n\}, & \text{if}\; y_n = -1, \end{cases}`,
   outputShape: "scalar; (*), as the input, for reduction none",
+  curve: {
+    x: { input: "input", from: 0, to: 3, label: "input x (a distance)" },
+    lines: [{ label: "y = 1", values: { target: 1 } }, { label: "y = -1", values: { target: -1 } }],
+  },
   inputs: [
     {
       name: "input",

@@ -44,6 +44,11 @@ export const huberLoss = defineLoss<HuberOptions, BroadcastPair & HuberOptions>(
 delta \cdot (|x_n - y_n| - 0.5 \cdot delta), & \text{otherwise}
 \end{cases}`,
   outputShape: "scalar; (*), as the input, for reduction none",
+  curve: {
+    x: { input: "input", from: -3, to: 3, label: "input x (target y = 0)" },
+    lines: [{ label: "y = 0", values: { target: 0 } }],
+    with: ["L1Loss", "MSELoss", "SmoothL1Loss"],
+  },
   inputs: pointwiseInputs(),
   options: [
     reductionOption(),

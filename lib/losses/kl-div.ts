@@ -57,6 +57,14 @@ export const klDivLoss = defineLoss<KLDivOptions, KLDivSaved>({
   formula: String
     .raw`L(y_{\text{pred}},\ y_{\text{true}}) = y_{\text{true}} \cdot \log \frac{y_{\text{true}}}{y_{\text{pred}}} = y_{\text{true}} \cdot (\log y_{\text{true}} - \log y_{\text{pred}})`,
   outputShape: "scalar; (*), as the input, for reduction none",
+  curve: {
+    x: { input: "input", from: -6, to: 0, label: "input x (a log-probability)" },
+    lines: [
+      { label: "y = 0.2", values: { target: 0.2 } },
+      { label: "y = 0.5", values: { target: 0.5 } },
+      { label: "y = 0.8", values: { target: 0.8 } },
+    ],
+  },
   inputs: [
     {
       name: "input",

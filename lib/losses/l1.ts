@@ -35,6 +35,11 @@ export const l1Loss = defineLoss<L1Options, BroadcastPair & L1Options>({
   summary: "Mean absolute error between each element of the input and the target",
   formula: String.raw`\ell(x, y) = \{l_1,\dots,l_N\}^\top,\quad l_n = \left| x_n - y_n \right|`,
   outputShape: "scalar; (*), as the input, for reduction none",
+  curve: {
+    x: { input: "input", from: -3, to: 3, label: "input x (target y = 0)" },
+    lines: [{ label: "y = 0", values: { target: 0 } }],
+    with: ["MSELoss", "HuberLoss", "SmoothL1Loss"],
+  },
   inputs: pointwiseInputs(),
   options: [reductionOption()],
   legacyReduction: true,

@@ -49,6 +49,13 @@ export const marginRankingLoss = defineLoss<MarginRankingOptions, MarginRankingS
   summary: "Hinge loss on the difference of two inputs, the target saying which should be larger",
   formula: String.raw`\text{loss}(x1, x2, y) = \max(0, -y * (x1 - x2) + \text{margin})`,
   outputShape: "scalar; (N), as the inputs, for reduction none",
+  curve: {
+    x: { input: "input1", from: -3, to: 3, label: "input1 (input2 = 0)" },
+    lines: [
+      { label: "y = 1", values: { input2: 0, target: 1 } },
+      { label: "y = -1", values: { input2: 0, target: -1 } },
+    ],
+  },
   inputs: [
     {
       name: "input1",

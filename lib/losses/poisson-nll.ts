@@ -52,6 +52,14 @@ export const poissonNLLLoss = defineLoss<PoissonNLLOptions, PoissonNLLSaved>({
   formula: String
     .raw`\text{target} \sim \mathrm{Poisson}(\text{input}) \quad \text{loss}(\text{input}, \text{target}) = \text{input} - \text{target} * \log(\text{input}) + \log(\text{target!})`,
   outputShape: "scalar; (*), as the input, for reduction none",
+  curve: {
+    x: { input: "input", from: -3, to: 3, label: "input x (the log of the rate)" },
+    lines: [
+      { label: "y = 0", values: { target: 0 } },
+      { label: "y = 1", values: { target: 1 } },
+      { label: "y = 3", values: { target: 3 } },
+    ],
+  },
   inputs: [
     {
       name: "input",

@@ -45,6 +45,11 @@ export const smoothL1Loss = defineLoss<SmoothL1Options, BroadcastPair & SmoothL1
 |x_n - y_n| - 0.5 * beta, & \text{otherwise }
 \end{cases}`,
   outputShape: "scalar; (*), as the input, for reduction none",
+  curve: {
+    x: { input: "input", from: -3, to: 3, label: "input x (target y = 0)" },
+    lines: [{ label: "y = 0", values: { target: 0 } }],
+    with: ["L1Loss", "MSELoss", "HuberLoss"],
+  },
   inputs: pointwiseInputs(),
   options: [
     reductionOption(),

@@ -45,6 +45,10 @@ export const softMarginLoss = defineLoss<SoftMarginOptions, SoftMarginSaved>({
   formula: String
     .raw`\text{loss}(x, y) = \sum_i \frac{\log(1 + \exp(-y[i]*x[i]))}{\text{x.nelement}()}`,
   outputShape: "scalar; (*), as the input, for reduction none",
+  curve: {
+    x: { input: "input", from: -4, to: 4, label: "input x" },
+    lines: [{ label: "y = 1", values: { target: 1 } }, { label: "y = -1", values: { target: -1 } }],
+  },
   inputs: [
     {
       name: "input",
