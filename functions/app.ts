@@ -1,0 +1,177 @@
+/**
+ * The HTTP API as a Hono app, every route derived from the library's registry.  Runtime
+ * adapters (`deno.ts`, `worker.ts`) create it with their limits and serve it.
+ *
+ * @module
+ */
+import { type Context, Hono, type MiddlewareHandler } from "hono";
+import { etag } from "hono/etag";
+import type { ContentfulStatusCode } from "hono/utils/http-status";
+import { type AnyLoss, computeLoss, findLoss, losses, LossInputError } from "../lib/mod.ts";
+import { buildCatalog, type Catalog, catalogEntry, sampleInputs } from "./catalog.ts";
+import { jsonBody } from "./body.ts";
+import { corsForAnyOrigin } from "./cors.ts";
+import { docsPage } from "./docs.ts";
+import { DEFAULT_LIMITS, type Limits } from "./limits.ts";
+import { buildOpenApi } from "./openapi.ts";
+import { type Problem, PROBLEM_MEDIA_TYPE, problemOf, problemResponse } from "./problem.ts";
+import { type ComputeRequest, decodeComputeRequest, encodeResult } from "./request.ts";
+
+/** How to build the app. */
+export interface AppConfig {
+  /** Request limits; {@link DEFAULT_LIMITS} by default. */
+  limits?: Limits;
+}
+
+/** The largest seed of `GET /api/losses/{name}/sample`: seeds are 32-bit. */
+export const MAX_SEED = 2 ** 32 - 1;
+
+/** How long clients and caches may keep the catalog and the OpenAPI document, in seconds. */
+export const CACHE_SECONDS = 300;
+
+type Variables = { loss: AnyLoss };
+
+/** Answers a problem through Hono's context, so that the RPC client knows its type. */
+function problemJson<Status extends ContentfulStatusCode>(c: Context, problem: Problem) {
+  return c.json(problem, problem.status as Status, { "Content-Type": PROBLEM_MEDIA_TYPE });
+}
+
+/** Adds `Cache-Control` and an `ETag` (answering `If-None-Match` with 304). */
+function cacheable(): MiddlewareHandler {
+  const tag = etag();
+  return async (c, next) => {
+    await tag(c, async () => {
+      await next();
+      if (c.res.status === 200) c.header("Cache-Control", `public, max-age=${CACHE_SECONDS}`);
+    });
+  };
+}
+
+/** Answers 405 with the methods the route allows. */
+function methodNotAllowed(...allowed: string[]): MiddlewareHandler {
+  // deno-lint-ignore require-await
+  return async (c) => {
+    const path = c.req.path;
+    return problemResponse(
+      problemOf(
+        "method-not-allowed",
+        path,
+        `method ${c.req.method} is not allowed on ${path}; use ${allowed.join(" or ")}`,
+        "method",
+      ),
+      { Allow: [...allowed, "OPTIONS"].join(", ") },
+    );
+  };
+}
+
+/** Finds the loss named in the path, or answers 404. */
+const requireLoss: MiddlewareHandler<{ Variables: Variables }> = async (c, next) => {
+  const name = c.req.param("name") ?? "";
+  const loss = findLoss(name);
+  if (!loss) {
+    const known = losses.map((entry) => entry.name).join(", ");
+    return problemResponse(problemOf(
+      "unknown-loss",
+      c.req.path,
+      `name: ${JSON.stringify(name)} is not a loss; the losses are ${known}`,
+      "name",
+    ));
+  }
+  c.set("loss", loss);
+  await next();
+};
+
+/**
+ * Creates the API: `/api/health`, `/api/losses`, `/api/losses/{name}` (GET and POST),
+ * `/api/losses/{name}/sample`, `/api/openapi.json` and `/api/docs`, with CORS for any origin and problem details for
+ * every error.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { createApp } from "./app.ts";
+ * const response = await createApp().request("/api/losses/mse", {
+ *   method: "POST",
+ *   headers: { "Content-Type": "application/json" },
+ *   body: JSON.stringify({ inputs: { input: [1, 2], target: [1, 0] } }),
+ * });
+ * assert.deepEqual((await response.json()).output, { shape: [], data: [2] });
+ * ```
+ */
+export function createApp(config: AppConfig = {}) {
+  const limits = config.limits ?? DEFAULT_LIMITS;
+  let catalog: Catalog | undefined;
+  let openapi: ReturnType<typeof buildOpenApi> | undefined;
+
+  const app = new Hono<{ Variables: Variables }>()
+    .use(
+      "/api/*",
+      corsForAnyOrigin({
+        allowMethods: ["GET", "POST", "OPTIONS"],
+        allowHeaders: ["Content-Type", "If-None-Match"],
+        exposeHeaders: ["ETag"],
+        maxAge: 86400,
+      }),
+    )
+    .get("/api/health", (c) => c.json({ status: "ok" as const, losses: losses.length }))
+    .get("/api/losses", cacheable(), (c) => c.json(catalog ??= buildCatalog()))
+    .get("/api/losses/:name", requireLoss, cacheable(), (c) => c.json(catalogEntry(c.var.loss)))
+    .post(
+      "/api/losses/:name",
+      requireLoss,
+      jsonBody<ComputeRequest>(limits.maxBodyBytes),
+      (c) => {
+        const loss = c.var.loss;
+        try {
+          const { inputs, options, settings } = decodeComputeRequest(
+            loss,
+            c.req.valid("json"),
+            limits,
+          );
+          return c.json(encodeResult(computeLoss(loss.name, inputs, options, settings)), 200);
+        } catch (error) {
+          if (!(error instanceof LossInputError)) throw error;
+          const kind = error.kind === "too-large" ? "too-large" : "invalid-input";
+          const path = c.req.path;
+          return problemJson<400 | 413>(c, problemOf(kind, path, error.message, error.field));
+        }
+      },
+    )
+    .get("/api/losses/:name/sample", requireLoss, (c) => {
+      const given = c.req.query("seed") ?? "1";
+      const seed = Number(given);
+      if (!/^\d+$/.test(given) || seed > MAX_SEED) {
+        const detail = `seed must be an integer from 0 to ${MAX_SEED}, got ${
+          JSON.stringify(given)
+        }`;
+        return problemJson<400>(c, problemOf("invalid-input", c.req.path, detail, "seed"));
+      }
+      return c.json({ loss: c.var.loss.name, seed, inputs: sampleInputs(c.var.loss, seed) }, 200);
+    })
+    .get("/api/openapi.json", cacheable(), (c) => c.json(openapi ??= buildOpenApi(limits)))
+    .get("/api/docs", (c) => c.html(docsPage()))
+    .all("/api/health", methodNotAllowed("GET"))
+    .all("/api/losses", methodNotAllowed("GET"))
+    .all("/api/losses/:name", methodNotAllowed("GET", "POST"))
+    .all("/api/losses/:name/sample", methodNotAllowed("GET"))
+    .all("/api/openapi.json", methodNotAllowed("GET"))
+    .all("/api/docs", methodNotAllowed("GET"));
+
+  app.notFound((c) => {
+    const path = c.req.path;
+    return problemResponse(
+      problemOf("not-found", path, `path: nothing at ${path}; see /api/docs`, "path"),
+    );
+  });
+  app.onError((error, c) => {
+    console.error(`${c.req.method} ${c.req.url}:`, error);
+    const path = c.req.path;
+    return problemResponse(
+      problemOf("internal", path, "The server failed to answer this request; it is logged"),
+    );
+  });
+  return app;
+}
+
+/** The API's type, for Hono's RPC client: `hc<AppType>(baseUrl)`. */
+export type AppType = ReturnType<typeof createApp>;

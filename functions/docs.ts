@@ -1,0 +1,44 @@
+/**
+ * The API reference page: Swagger UI (npm `swagger-ui-dist`), self-hosted from the site's
+ * `vendor/swagger-ui/` folder (copied by `deno task vendor`), reading `/api/openapi.json`.
+ *
+ * @module
+ */
+
+/** Where the site serves Swagger UI's files. */
+export const SWAGGER_UI_PATH = "/vendor/swagger-ui";
+
+/** The files of `swagger-ui-dist` that the page needs, with their licenses. */
+export const SWAGGER_UI_FILES = [
+  "swagger-ui-bundle.js",
+  "swagger-ui-bundle.js.LICENSE.txt",
+  "swagger-ui.css",
+  "LICENSE",
+  "NOTICE",
+];
+
+/** The HTML of the reference page for the OpenAPI document at `specUrl`. */
+export function docsPage(specUrl = "/api/openapi.json"): string {
+  return `<!doctype html>
+<html lang="en">
+<head>
+  <meta charset="utf-8">
+  <meta name="viewport" content="width=device-width, initial-scale=1">
+  <title>PyTorch losses: API reference</title>
+  <link rel="stylesheet" href="${SWAGGER_UI_PATH}/swagger-ui.css">
+</head>
+<body>
+  <div id="reference"></div>
+  <script src="${SWAGGER_UI_PATH}/swagger-ui-bundle.js"></script>
+  <script>
+    window.ui = SwaggerUIBundle({
+      url: ${JSON.stringify(specUrl)},
+      dom_id: "#reference",
+      deepLinking: true,
+      tryItOutEnabled: true,
+    });
+  </script>
+</body>
+</html>
+`;
+}

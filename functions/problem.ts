@@ -1,0 +1,73 @@
+/**
+ * Errors as RFC 9457 problem details (`application/problem+json`): every answer that is not a
+ * success says what is wrong in `detail` and names the request field in `field`.
+ *
+ * @module
+ */
+
+/** The kinds of problem the API reports, with their HTTP status and title. */
+export const PROBLEMS = {
+  "invalid-json": { status: 400, title: "The body is not valid JSON" },
+  "invalid-input": { status: 400, title: "The request is not valid for this loss" },
+  "not-found": { status: 404, title: "No such resource" },
+  "unknown-loss": { status: 404, title: "No such loss" },
+  "method-not-allowed": { status: 405, title: "Method not allowed" },
+  "too-large": { status: 413, title: "The request is too large" },
+  "unsupported-media-type": { status: 415, title: "The body must be JSON" },
+  "internal": { status: 500, title: "Internal error" },
+} as const;
+
+/** A problem's kind: a key of {@link PROBLEMS}. */
+export type ProblemKind = keyof typeof PROBLEMS;
+
+/** The media type of problem details. */
+export const PROBLEM_MEDIA_TYPE = "application/problem+json";
+
+/** An RFC 9457 problem details object, with the `field` extension member. */
+export interface Problem {
+  /** A URI naming the kind of problem. */
+  type: string;
+  title: string;
+  status: number;
+  /** What is wrong, naming the field. */
+  detail: string;
+  /** The request field that is wrong (`inputs.target[3]`, `options.delta`, `body`). */
+  field?: string;
+  /** The path of the request. */
+  instance: string;
+}
+
+/** The `type` URI of a kind of problem. */
+export function problemType(kind: ProblemKind): string {
+  return `urn:problem-type:losses:${kind}`;
+}
+
+/**
+ * The problem details of `kind` for the request at `instance`.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { problemOf } from "./problem.ts";
+ * const problem = problemOf("unknown-loss", "/api/losses/x", "x is not a loss", "name");
+ * assert.equal(problem.status, 404);
+ * ```
+ */
+export function problemOf(
+  kind: ProblemKind,
+  instance: string,
+  detail: string,
+  field?: string,
+): Problem {
+  const { status, title } = PROBLEMS[kind];
+  const problem: Problem = { type: problemType(kind), title, status, detail, instance };
+  if (field !== undefined) problem.field = field;
+  return problem;
+}
+
+/** A `Response` carrying a problem, with the problem media type and any extra headers. */
+export function problemResponse(problem: Problem, headers: HeadersInit = {}): Response {
+  const response = new Response(JSON.stringify(problem), { status: problem.status, headers });
+  response.headers.set("Content-Type", PROBLEM_MEDIA_TYPE);
+  return response;
+}

@@ -1,0 +1,123 @@
+/**
+ * Builds the static site into `site/dist/`: one page per loss from the registry, the home page,
+ * `/notebook`, the bundled script, and the styles and fonts of the npm packages it uses (KaTeX,
+ * uPlot), so that no page loads anything from another origin.
+ *
+ * Run by `deno task build`, which `start`, `worker` and `test` run first.
+ *
+ * @module
+ */
+import { losses } from "../lib/mod.ts";
+import { HomePage } from "./pages/home.tsx";
+import { CONTENT_SECURITY_POLICY } from "./pages/layout.tsx";
+import { LossPage } from "./pages/loss.tsx";
+import { NotebookPage } from "./pages/notebook.tsx";
+import { copySwaggerUi } from "../functions/vendor.ts";
+
+const site = new URL("./", import.meta.url);
+const dist = new URL("./dist/", site);
+
+/** The folder of an npm package, found from the file its name resolves to. */
+async function packageFolder(name: string): Promise<URL> {
+  let folder = new URL("./", import.meta.resolve(name));
+  for (let depth = 0; depth < 4; depth++) {
+    try {
+      const manifest = JSON.parse(await Deno.readTextFile(new URL("package.json", folder)));
+      if (manifest.name === name) return folder;
+    } catch {
+      // not the package's root yet
+    }
+    folder = new URL("../", folder);
+  }
+  throw new Error(`cannot find the folder of the npm package ${name}`);
+}
+
+async function write(path: string, content: string | Uint8Array): Promise<void> {
+  const file = new URL(path, dist);
+  await Deno.mkdir(new URL("./", file), { recursive: true });
+  if (typeof content === "string") await Deno.writeTextFile(file, content);
+  else await Deno.writeFile(file, content);
+}
+
+async function copyFolder(from: URL, to: string, keep: (name: string) => boolean) {
+  for await (const entry of Deno.readDir(from)) {
+    if (entry.isFile && keep(entry.name)) {
+      await write(`${to}/${entry.name}`, await Deno.readFile(new URL(entry.name, from)));
+    }
+  }
+}
+
+function page(element: { toString(): string | Promise<string> }): Promise<string> {
+  return Promise.resolve(element.toString()).then((html) => `<!doctype html>\n${html}\n`);
+}
+
+async function bundleScript(): Promise<void> {
+  const output = new URL("assets/app.js", dist);
+  const command = new Deno.Command(Deno.execPath(), {
+    args: [
+      "bundle",
+      "--quiet",
+      "--platform",
+      "browser",
+      "--minify",
+      "--output",
+      output.pathname,
+      new URL("client/main.ts", site).pathname,
+    ],
+    stdout: "inherit",
+    stderr: "inherit",
+  });
+  const { success } = await command.output();
+  if (!success) throw new Error("bundling site/client/main.ts failed");
+}
+
+/** Security headers of the static pages where the host reads a `_headers` file (Workers). */
+function headersFile(): string {
+  return [
+    "/*",
+    `  Content-Security-Policy: ${CONTENT_SECURITY_POLICY}`,
+    "  X-Content-Type-Options: nosniff",
+    "  Referrer-Policy: no-referrer",
+    "  X-Frame-Options: SAMEORIGIN",
+    "",
+  ].join("\n");
+}
+
+const FAVICON = `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 32 32">` +
+  `<rect width="32" height="32" rx="6" fill="#1f3a5f"/>` +
+  `<path d="M5 8 Q16 40 27 8" stroke="#f4b942" stroke-width="3" fill="none"/></svg>\n`;
+
+/** Builds the whole site. */
+export async function buildSite(): Promise<void> {
+  await Deno.remove(dist, { recursive: true }).catch(() => {});
+  await write("index.html", await page(HomePage({ losses })));
+  for (const loss of losses) {
+    await write(`losses/${loss.slug}/index.html`, await page(LossPage({ loss })));
+  }
+  await write("notebook/index.html", await page(NotebookPage()));
+  await write("assets/site.css", await Deno.readTextFile(new URL("styles.css", site)));
+  await write("favicon.svg", FAVICON);
+  await write("_headers", headersFile());
+  const katex = await packageFolder("katex");
+  await write(
+    "vendor/katex/katex.min.css",
+    await Deno.readFile(new URL("dist/katex.min.css", katex)),
+  );
+  await copyFolder(
+    new URL("dist/fonts/", katex),
+    "vendor/katex/fonts",
+    (name) => name.endsWith(".woff2"),
+  );
+  const uplot = await packageFolder("uplot");
+  await write(
+    "vendor/uplot/uPlot.min.css",
+    await Deno.readFile(new URL("dist/uPlot.min.css", uplot)),
+  );
+  await copySwaggerUi(new URL("vendor/swagger-ui/", dist)); // the API reference page
+  await bundleScript();
+}
+
+if (import.meta.main) {
+  await buildSite();
+  console.log(`site built: ${losses.length} loss pages, home and notebook in site/dist/`);
+}

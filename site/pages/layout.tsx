@@ -1,0 +1,68 @@
+/**
+ * The frame of every page: head (CSP, styles), navigation, footer and the one script.
+ *
+ * @module
+ */
+import type { Child } from "hono/jsx";
+
+/**
+ * The Content-Security-Policy of every page: scripts from this origin only, no `eval`.
+ * KaTeX's markup positions glyphs with `style` attributes, hence `'unsafe-inline'` for styles.
+ */
+export const CONTENT_SECURITY_POLICY = [
+  "default-src 'self'",
+  "script-src 'self'",
+  "style-src 'self' 'unsafe-inline'",
+  "img-src 'self' data:",
+  "font-src 'self'",
+  "connect-src 'self'",
+  "object-src 'none'",
+  "base-uri 'none'",
+  "form-action 'self'",
+].join("; ");
+
+/** What a page says about itself. */
+export interface PageProps {
+  title: string;
+  description: string;
+  /** Which script part runs on this page (`home`, `loss`, `notebook`). */
+  page: string;
+  /** Extra stylesheets (KaTeX, uPlot), by path from the site's root. */
+  styles?: string[];
+  children: Child;
+}
+
+/** Wraps a page's content in the site's frame. */
+export function Layout({ title, description, page, styles = [], children }: PageProps) {
+  return (
+    <html lang="en">
+      <head>
+        <meta charset="utf-8" />
+        <meta name="viewport" content="width=device-width, initial-scale=1" />
+        <meta http-equiv="Content-Security-Policy" content={CONTENT_SECURITY_POLICY} />
+        <title>{title}</title>
+        <meta name="description" content={description} />
+        <link rel="icon" href="/favicon.svg" type="image/svg+xml" />
+        {styles.map((href) => <link key={href} rel="stylesheet" href={href} />)}
+        <link rel="stylesheet" href="/assets/site.css" />
+        <script type="module" src="/assets/app.js"></script>
+      </head>
+      <body data-page={page}>
+        <a class="skip" href="#main">Skip to content</a>
+        <header class="top">
+          <a class="brand" href="/">Losses, as PyTorch computes them</a>
+          <nav aria-label="Site">
+            <a href="/">All losses</a>
+            <a href="/notebook">Notebook</a>
+            <a href="/api/docs">API</a>
+          </nav>
+        </header>
+        <main id="main">{children}</main>
+        <footer>
+          Every number on this site is computed by this site's API, which matches PyTorch 2.11 on
+          1074 reference cases. Nothing is loaded from another origin.
+        </footer>
+      </body>
+    </html>
+  );
+}

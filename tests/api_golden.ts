@@ -1,0 +1,101 @@
+/**
+ * The golden replay over HTTP: every PyTorch reference case sent to a running server in the
+ * wire form, its answer compared with PyTorch's within the golden tolerances.
+ *
+ * @module
+ */
+import assert from "node:assert/strict";
+import { findLoss } from "../lib/mod.ts";
+import { assertTensorClose, type GoldenCase, goldenCases, wireNumber } from "./golden.ts";
+
+/** The request body of a case: its tensors as the golden file writes them, with gradients. */
+export function goldenRequest(golden: GoldenCase): Record<string, unknown> {
+  return {
+    inputs: golden.inputs,
+    options: golden.options,
+    dtype: golden.dtype,
+    grad: true,
+    grad_output: golden.grad_output,
+  };
+}
+
+interface WireResult {
+  shape: number[];
+  data: (number | string)[];
+}
+
+const decoded = (tensor: WireResult) => ({
+  shape: tensor.shape,
+  data: tensor.data.map(wireNumber),
+});
+
+/** Posts a case to `baseUrl` and checks the answer against PyTorch's; throws on a mismatch. */
+export async function checkCaseOverHttp(baseUrl: string, golden: GoldenCase): Promise<void> {
+  const response = await fetch(`${baseUrl}/api/losses/${golden.loss}`, {
+    method: "POST",
+    headers: { "Content-Type": "application/json" },
+    body: JSON.stringify(goldenRequest(golden)),
+  });
+  const body = await response.json();
+  if (golden.error) {
+    assert.ok(
+      response.status >= 400 && response.status < 500,
+      `${golden.id}: PyTorch rejects this (${golden.error.message}); got ${response.status}`,
+    );
+    assert.equal(response.headers.get("Content-Type"), "application/problem+json", golden.id);
+    assert.ok(body.field && body.detail, `${golden.id}: a problem names its field`);
+    return;
+  }
+  assert.equal(response.status, 200, `${golden.id}: ${JSON.stringify(body)}`);
+  const expected = golden.expected!;
+  assertTensorClose(decoded(body.output), expected.output, golden.dtype, `${golden.id} output`);
+  const wantGrads = expected.grads ?? {};
+  assert.deepEqual(
+    Object.keys(body.grads).sort(),
+    Object.keys(wantGrads).sort(),
+    `${golden.id}: gradients returned`,
+  );
+  for (const [name, want] of Object.entries(wantGrads)) {
+    assertTensorClose(decoded(body.grads[name]), want, golden.dtype, `${golden.id} grad ${name}`);
+  }
+  for (const warning of golden.warnings ?? []) {
+    assert.ok(
+      body.warnings.some((ours: string) => ours.startsWith(warning) || warning.startsWith(ours)),
+      `${golden.id}: PyTorch warns "${warning}"; the API said ${JSON.stringify(body.warnings)}`,
+    );
+  }
+  if (!golden.warnings?.length) assert.deepEqual(body.warnings, [], `${golden.id}: no warning`);
+}
+
+/**
+ * Registers one step per loss that replays its cases (`select` picks which) against
+ * `baseUrl`, a few requests at a time.  Cases of losses not yet in the registry are skipped.
+ */
+export async function replayGoldenSteps(
+  t: Deno.TestContext,
+  baseUrl: string,
+  select: (golden: GoldenCase, index: number) => boolean = () => true,
+): Promise<void> {
+  const chosen = goldenCases.filter(select);
+  for (const [loss, cases] of Map.groupBy(chosen, (golden) => golden.loss)) {
+    await t.step({
+      name: `golden over HTTP: ${loss} (${cases.length} cases)`,
+      ignore: findLoss(loss) === undefined,
+      async fn() {
+        const failures: string[] = [];
+        const queue = [...cases];
+        const worker = async () => {
+          for (let golden = queue.shift(); golden; golden = queue.shift()) {
+            try {
+              await checkCaseOverHttp(baseUrl, golden);
+            } catch (error) {
+              failures.push(error instanceof Error ? error.message : String(error));
+            }
+          }
+        };
+        await Promise.all(Array.from({ length: 4 }, worker));
+        assert.deepEqual(failures, [], `${failures.length} of ${cases.length} cases fail`);
+      },
+    });
+  }
+}

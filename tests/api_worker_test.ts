@@ -1,0 +1,86 @@
+/**
+ * The HTTP API as a Cloudflare Worker under wrangler's local workerd (what `deno task worker`
+ * runs): the routes, the errors, the static site, and all 1074 golden cases over HTTP, which
+ * also proves that ndarray generates no code while serving (workerd forbids it).
+ */
+import assert from "node:assert/strict";
+import { losses } from "../lib/mod.ts";
+import { SWAGGER_UI_PATH } from "../functions/docs.ts";
+import { DEFAULT_LIMITS } from "../functions/limits.ts";
+import { replayGoldenSteps } from "./api_golden.ts";
+import { assertProblem, notebookCrossEntropy, postJson } from "./api_http.ts";
+import { startWorker } from "./api_servers.ts";
+
+Deno.test("HTTP API on Cloudflare Workers (local workerd)", async (t) => {
+  const server = await startWorker();
+  const api = `${server.url}/api`;
+  try {
+    await t.step("GET /api/health", async () => {
+      const response = await fetch(`${api}/health`);
+      assert.deepEqual(await response.json(), { status: "ok", losses: losses.length });
+    });
+
+    await t.step("GET /api/losses with ETag, Cache-Control and CORS", async () => {
+      const response = await fetch(`${api}/losses`, { headers: { Origin: "https://example.org" } });
+      assert.equal(response.headers.get("Access-Control-Allow-Origin"), "*");
+      assert.match(response.headers.get("Cache-Control") ?? "", /max-age/);
+      const tag = response.headers.get("ETag")!;
+      assert.equal((await response.json()).count, losses.length);
+      const again = await fetch(`${api}/losses`, { headers: { "If-None-Match": tag } });
+      await again.body?.cancel();
+      assert.equal(again.status, 304);
+    });
+
+    await t.step("GET /api/openapi.json and /api/docs, its assets from the site", async () => {
+      const document = await (await fetch(`${api}/openapi.json`)).json();
+      assert.equal(document.openapi, "3.1.0");
+      assert.equal(Object.keys(document.paths).length, losses.length + 4);
+      const html = await (await fetch(`${api}/docs`)).text();
+      assert.ok(html.includes(`${SWAGGER_UI_PATH}/swagger-ui-bundle.js`));
+      const asset = await fetch(`${server.url}${SWAGGER_UI_PATH}/swagger-ui-bundle.js`);
+      await asset.body?.cancel();
+      assert.equal(asset.status, 200);
+    });
+
+    await t.step("the site's home page is a static asset", async () => {
+      const response = await fetch(`${server.url}/`);
+      assert.match(response.headers.get("Content-Type") ?? "", /text\/html/);
+      assert.equal(response.status, 200, await response.text());
+    });
+
+    await t.step("the notebook's cross-entropy example answers 1.6360", async () => {
+      const response = await postJson(`${api}/losses/CrossEntropyLoss`, {
+        inputs: notebookCrossEntropy(),
+      });
+      assert.equal((await response.json()).output.data[0].toFixed(4), "1.6360");
+    });
+
+    await t.step("errors are problem details", async () => {
+      const mse = `${api}/losses/mse`;
+      await assertProblem(await postJson(mse, "{"), 400, "body");
+      await assertProblem(
+        await postJson(mse, { inputs: { input: [[1, 2], [3]], target: [1] } }),
+        400,
+        "inputs.input[1]",
+      );
+      await assertProblem(await postJson(`${api}/losses/nope`, {}), 404, "name");
+      await assertProblem(await fetch(mse, { method: "PUT" }), 405, "method");
+      await assertProblem(await postJson(mse, "{}", "text/plain"), 415, "Content-Type");
+      await assertProblem(
+        await postJson(mse, " ".repeat(DEFAULT_LIMITS.maxBodyBytes + 1)),
+        413,
+        "body",
+      );
+      const big = new Array(DEFAULT_LIMITS.maxElements + 1).fill(0);
+      await assertProblem(
+        await postJson(mse, { inputs: { input: big, target: [0] } }),
+        413,
+        "inputs.input",
+      );
+    });
+
+    await replayGoldenSteps(t, server.url);
+  } finally {
+    await server.stop();
+  }
+});
