@@ -9,7 +9,7 @@
  */
 import { losses } from "../lib/mod.ts";
 import { HomePage } from "./pages/home.tsx";
-import { CONTENT_SECURITY_POLICY } from "./pages/layout.tsx";
+import { CONTENT_SECURITY_POLICY } from "./csp.ts";
 import { LossPage } from "./pages/loss.tsx";
 import { NotebookPage } from "./pages/notebook.tsx";
 import { copySwaggerUi } from "../functions/vendor.ts";

@@ -4,22 +4,7 @@
  * @module
  */
 import type { Child } from "hono/jsx";
-
-/**
- * The Content-Security-Policy of every page: scripts from this origin only, no `eval`.
- * KaTeX's markup positions glyphs with `style` attributes, hence `'unsafe-inline'` for styles.
- */
-export const CONTENT_SECURITY_POLICY = [
-  "default-src 'self'",
-  "script-src 'self'",
-  "style-src 'self' 'unsafe-inline'",
-  "img-src 'self' data:",
-  "font-src 'self'",
-  "connect-src 'self'",
-  "object-src 'none'",
-  "base-uri 'none'",
-  "form-action 'self'",
-].join("; ");
+import { CONTENT_SECURITY_POLICY } from "../csp.ts";
 
 /** What a page says about itself. */
 export interface PageProps {
