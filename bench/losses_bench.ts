@@ -150,8 +150,8 @@ const huber = pointwise("HuberLoss", (grad) => {
   return { loss: total / n, grads: { input, target } };
 }, ([input, target]) => tf.losses.huberLoss(target, input, undefined, HUBER_DELTA));
 
-// |d| / (|d| + MIN_VALUE) is sign(d) (0 at 0) for every normal d, and min(q, δ) is
-// (q + δ − |q − δ|) / 2: both compile to arithmetic without branches.
+// Comparisons used as numbers give sign(d) exactly (0 at ±0 and NaN), and min(q, δ) is
+// (q + δ − |q − δ|) / 2 (up to rounding): both compile to arithmetic without branches.
 
 l1.branchFree = (grad) => {
   const n = x.length;
@@ -161,7 +161,7 @@ l1.branchFree = (grad) => {
   for (let i = 0; i < n; i++) {
     const d = x[i] - y[i], a = Math.abs(d);
     total += a;
-    const slope = d / (a + Number.MIN_VALUE) / n;
+    const slope = (+(d > 0) - +(d < 0)) / n;
     input[i] = slope;
     target[i] = -slope;
   }

@@ -93,15 +93,16 @@ export function computeLoss(
     throw new LossInputError("dtype", `dtype must be "float32" or "float64", got ${dtype}`);
   }
   const warnings: string[] = [];
-  const context: Context = { dtype, warn: (message) => warnings.push(message) };
+  const grad = Boolean(settings.grad);
+  const context: Context = { dtype, grad, warn: (message) => warnings.push(message) };
   const tensors = readInputs(loss, inputs, dtype);
   const values = readOptions(loss, options, dtype);
   const { output, saved } = loss.forward(tensors, values, context);
   const grads: Record<string, NdArray<FloatArray>> = {};
-  if (settings.grad) {
+  if (grad) {
     const gradOutput = readGradOutput(settings.gradOutput, output, dtype);
-    for (const [key, grad] of Object.entries(loss.backward(saved, gradOutput, context))) {
-      grads[key] = toNdArray(grad);
+    for (const [key, gradient] of Object.entries(loss.backward(saved, gradOutput, context))) {
+      grads[key] = toNdArray(gradient);
     }
   }
   return { loss: loss.name, dtype, output: toNdArray(output), grads, warnings };

@@ -98,6 +98,12 @@ export type OptionValues = Record<string, number | boolean | string | FloatDense
 export interface Context {
   /** The dtype the loss computes in; outputs and gradients have it. */
   dtype: DType;
+  /**
+   * Whether `backward` will follow this `forward`.  As autograd saves tensors only for a
+   * backward pass, forward may save what only the backward needs (softmax, exp(−|x|)) when it
+   * is set, and skip that work when it is not.
+   */
+  grad: boolean;
   /** Records one of PyTorch's warnings, returned to the caller with the result. */
   warn(message: string): void;
 }

@@ -46,7 +46,8 @@ export function reduce(
 
 /**
  * The gradient reaching each of `n` per-element losses from `grad_output`: `grad_output`
- * itself for `none`, its value for `sum`, its value divided by `count` for `mean`.
+ * itself for `none`, its value for `sum`, its value divided by `count` for `mean`.  This fills
+ * an array of `n` for `sum` and `mean`; {@link upstreamGradOf} does not.
  */
 export function upstreamGrad(
   reduction: string,
@@ -57,6 +58,29 @@ export function upstreamGrad(
   if (reduction === "none") return gradOutput.data;
   const g = reduction === "sum" ? gradOutput.data[0] : gradOutput.data[0] / count;
   return new Float64Array(n).fill(g);
+}
+
+/** The gradient reaching the per-element losses from `grad_output`; see {@link upstreamGradOf}. */
+export interface UpstreamGrad {
+  /** `grad_output` for `none`: one value per element; null for `sum` and `mean`. */
+  perElement: FloatArray | null;
+  /** For `sum` and `mean`: the value every element receives. */
+  each: number;
+}
+
+/**
+ * The gradient reaching the per-element losses, without an array for `sum` and `mean`: each
+ * element reads `perElement ? perElement[i] : each`.  `each` is `grad_output`'s value for
+ * `sum`, that value divided by `count` for `mean`.
+ */
+export function upstreamGradOf(
+  reduction: string,
+  gradOutput: FloatDense,
+  count: number,
+): UpstreamGrad {
+  if (reduction === "none") return { perElement: gradOutput.data, each: NaN };
+  const g = gradOutput.data[0];
+  return { perElement: null, each: reduction === "sum" ? g : g / count };
 }
 
 /** A new array of `dtype` with `n` elements. */

@@ -13,7 +13,11 @@
  * dimension); output: scalar, or (*) for `reduction: "none"`.
  *
  * Gradient: ∂l/∂x = w [(p y + 1 − y) σ(x) − p y] (σ(x) − y without `pos_weight`); no gradient
- * with respect to the target.
+ * with respect to the target.  When a backward follows (`context.grad`), the forward saves σ(x)
+ * in the dtype, from the same exp(−|x|) as the loss, so that the backward computes no exp.
+ *
+ * In float32, log1p(exp(−|x|)) and σ(−|x|) come from `lib/softplus.ts` (within 3e-11, far below
+ * float32's resolution, and several times faster); float64 calls `Math.log1p` and `Math.exp`.
  *
  * @module
  */
@@ -21,13 +25,15 @@ import { torchSize } from "../broadcast.ts";
 import { defineLoss } from "../definition.ts";
 import { LossInputError } from "../errors.ts";
 import { expandOntoInput } from "../expand-onto-input.ts";
+import { select } from "../pointwise.ts";
 import {
   allocate,
   reducedOutput,
   type Reduction,
   reductionOption,
-  upstreamGrad,
+  upstreamGradOf,
 } from "../reduction.ts";
+import { sigmoidOfNegative, softplusOfNegative } from "../softplus.ts";
 import type { FloatArray, FloatDense } from "../tensor.ts";
 import { sameShape } from "../tensor.ts";
 
@@ -39,12 +45,13 @@ export interface BCEWithLogitsOptions {
 }
 
 interface BCEWithLogitsSaved {
-  x: FloatArray;
   y: FloatArray;
   /** The weight over the input's shape, or null. */
   w: FloatArray | null;
   /** The positive weight over the input's shape, or null. */
   pw: FloatArray | null;
+  /** σ(x) of each element, saved when a backward follows (`context.grad`). */
+  sigmoid: FloatArray | null;
   shape: number[];
   reduction: Reduction;
 }
@@ -117,45 +124,54 @@ l_{n,c} = - w_{n,c} \left[ p_c y_{n,c} \cdot \log \sigma(x_{n,c})
     const pw = pos_weight ? expandOntoInput(pos_weight, "options.pos_weight", input.shape) : null;
     const n = x.length;
     const losses = reduction === "none" ? allocate(context.dtype, n) : null;
+    const sigmoid = context.grad ? allocate(context.dtype, n) : null;
+    const tabulated = context.dtype === "float32";
     let total = 0;
-    if (!w && !pw) {
-      for (let i = 0; i < n; i++) {
-        const v = x[i];
-        const loss = Math.max(v, 0) - v * y[i] + Math.log1p(Math.exp(-Math.abs(v)));
-        total += loss;
-        if (losses) losses[i] = loss;
-      }
-    } else {
-      for (let i = 0; i < n; i++) {
-        const v = x[i], t = y[i];
-        const logSigmoid = Math.min(v, 0) - Math.log1p(Math.exp(-Math.abs(v)));
+    for (let i = 0; i < n; i++) {
+      const v = x[i], t = y[i];
+      const a = Math.abs(v);
+      const e = tabulated ? 0 : Math.exp(-a);
+      const softplus = tabulated ? softplusOfNegative(a) : Math.log1p(e); // log1p(exp(−|v|))
+      let loss: number;
+      if (w || pw) {
+        const logSigmoid = select(v < 0, v, 0) - softplus;
         const logWeight = pw ? 1 + (pw[i] - 1) * t : 1;
-        let loss = (1 - t) * v - logWeight * logSigmoid;
+        loss = (1 - t) * v - logWeight * logSigmoid;
         if (w) loss *= w[i];
-        total += loss;
-        if (losses) losses[i] = loss;
+      } else {
+        loss = select(v > 0, v, 0) - v * t + softplus;
+      }
+      total += loss;
+      if (losses) losses[i] = loss;
+      if (sigmoid) {
+        if (tabulated) {
+          const tail = sigmoidOfNegative(a); // σ(−|v|)
+          sigmoid[i] = select(v < 0, tail, 1 - tail);
+        } else {
+          sigmoid[i] = select(v < 0, e, 1) / (1 + e);
+        }
       }
     }
     return {
       output: reducedOutput(reduction, context.dtype, input.shape, total, losses, n),
-      saved: { x, y, w, pw, shape: input.shape, reduction },
+      saved: { y, w, pw, sigmoid, shape: input.shape, reduction },
     };
   },
-  backward({ x, y, w, pw, shape, reduction }, gradOutput, { dtype }) {
-    const n = x.length;
-    const g = upstreamGrad(reduction, gradOutput, n);
+  backward({ y, w, pw, sigmoid, shape, reduction }, gradOutput, { dtype }) {
+    if (!sigmoid) throw new Error("BCEWithLogitsLoss: backward needs a forward with context.grad");
+    const n = y.length;
+    const { perElement, each } = upstreamGradOf(reduction, gradOutput, n);
     const gradInput = allocate(dtype, n);
     for (let i = 0; i < n; i++) {
-      const sigmoid = 1 / (1 + Math.exp(-x[i]));
       const t = y[i];
       let grad: number;
       if (pw) {
         const positive = pw[i] * t;
-        grad = (positive + 1 - t) * sigmoid - positive;
+        grad = (positive + 1 - t) * sigmoid[i] - positive;
       } else {
-        grad = sigmoid - t;
+        grad = sigmoid[i] - t;
       }
-      grad *= g[i];
+      grad *= perElement ? perElement[i] : each;
       gradInput[i] = w ? grad * w[i] : grad;
     }
     return { input: { shape, data: gradInput } };

@@ -25,8 +25,8 @@
  * Gradient: with p = softmax(x) along the class dimension and q the target distribution
  * (the one-hot of y_n, smoothed, or the probabilities) weighted per class,
  * ∂l_n/∂x_{n,c} = p_c Σ_k w_k q_k − w_c q_c; no gradient with respect to the target.
- * log-softmax is computed stably (log-sum-exp), and the forward saves each position's maximum
- * and log Σ exp for the backward.
+ * log-softmax is computed stably (log-sum-exp); when a backward follows (`context.grad`), the
+ * forward saves the softmax, from the same exponentials, so that the backward computes none.
  *
  * @module
  */
@@ -60,6 +60,8 @@ interface CrossEntropySaved {
   max: Float64Array;
   /** log Σ_c exp(x_c − max) of each position: log softmax(x)_c = x_c − max − logSum. */
   logSum: Float64Array;
+  /** softmax(x) along the class dimension, in the input's layout and dtype, for a backward. */
+  softmax: FloatArray | null;
   target: NumericArray;
   /** Whether the target holds class probabilities (else class indices). */
   probabilities: boolean;
@@ -155,13 +157,15 @@ export const crossEntropyLoss = defineLoss<
       checkClassIndices(target.data, layout.classes, ignoreIndex);
     }
     const x = input.data;
-    const { max, logSum } = logSumExp(x, layout);
+    const softmax = context.grad ? allocate(context.dtype, x.length) : null;
+    const { max, logSum } = logSumExp(x, layout, softmax);
     const saved: CrossEntropySaved = {
       x,
       inputShape: input.shape,
       layout,
       max,
       logSum,
+      softmax,
       target: target.data,
       probabilities,
       weight,
@@ -176,9 +180,11 @@ export const crossEntropyLoss = defineLoss<
     return { output, saved };
   },
   backward(saved, gradOutput, { dtype }) {
+    const { softmax } = saved;
+    if (!softmax) throw new Error("CrossEntropyLoss: backward needs a forward with context.grad");
     const grad = allocate(dtype, saved.x.length);
-    if (saved.probabilities) probabilityBackward(saved, gradOutput.data, grad);
-    else indexBackward(saved, gradOutput.data, grad);
+    if (saved.probabilities) probabilityBackward(saved, softmax, gradOutput.data, grad);
+    else indexBackward(saved, softmax, gradOutput.data, grad);
     return { input: { shape: saved.inputShape, data: grad } };
   },
 });
@@ -203,11 +209,13 @@ function checkProbabilityTarget(target: Dense, ignoreIndex: number): void {
 
 /**
  * The maximum and log Σ exp(x − max) of the class scores at every position of the layout,
- * so that log softmax(x)_c = x_c − max − logSum.
+ * so that log softmax(x)_c = x_c − max − logSum; and, into `softmax` when given, softmax(x)
+ * as exp(x_c − max) / Σ exp(x − max).
  */
 function logSumExp(
   x: FloatArray,
   { batch, classes, inner }: ClassLayout,
+  softmax: FloatArray | null,
 ): { max: Float64Array; logSum: Float64Array } {
   const positions = batch * inner;
   const max = new Float64Array(positions);
@@ -221,7 +229,12 @@ function logSumExp(
         if (v > m) m = v;
       }
       let sum = 0;
-      for (let i = row; i < end; i++) sum += Math.exp(x[i] - m);
+      for (let i = row; i < end; i++) {
+        const e = Math.exp(x[i] - m);
+        sum += e;
+        if (softmax) softmax[i] = e;
+      }
+      if (softmax) { for (let i = row; i < end; i++) softmax[i] /= sum; }
       max[n] = m;
       logSum[n] = Math.log(sum);
     }
@@ -237,7 +250,12 @@ function logSumExp(
         if (v > m) m = v;
       }
       let sum = 0;
-      for (let i = sample + k; i < end; i += inner) sum += Math.exp(x[i] - m);
+      for (let i = sample + k; i < end; i += inner) {
+        const e = Math.exp(x[i] - m);
+        sum += e;
+        if (softmax) softmax[i] = e;
+      }
+      if (softmax) { for (let i = sample + k; i < end; i += inner) softmax[i] /= sum; }
       max[position] = m;
       logSum[position] = Math.log(sum);
     }
@@ -292,8 +310,13 @@ function indexForward(saved: CrossEntropySaved, dtype: DType): FloatDense {
  * Class-index targets: ∂/∂x_c = g · (p_c · a − (ε / C) w_c − (1 − ε) w_t 𝟙{c = t}), with
  * a = (1 − ε) w_t + (ε / C) Σ_k w_k, and g the gradient reaching the position's loss.
  */
-function indexBackward(saved: CrossEntropySaved, g: FloatArray, grad: FloatArray): void {
-  const { x, max, logSum, target, weight, ignoreIndex, smoothing, reduction } = saved;
+function indexBackward(
+  saved: CrossEntropySaved,
+  softmax: FloatArray,
+  g: FloatArray,
+  grad: FloatArray,
+): void {
+  const { target, weight, ignoreIndex, smoothing, reduction } = saved;
   const { batch, classes, inner } = saved.layout;
   const perPosition = reduction === "none";
   const scale = reduction === "mean" ? g[0] / saved.denominator : g[0];
@@ -311,17 +334,15 @@ function indexBackward(saved: CrossEntropySaved, g: FloatArray, grad: FloatArray
       if (t === ignoreIndex) continue;
       const gp = perPosition ? g[position] : scale;
       const wt = weight ? weight[t] : 1;
-      const m = max[position];
-      const ls = logSum[position];
       if (smoothing > 0) {
         const a = gp * ((1 - smoothing) * wt + smoothingPerClass * weightSum);
         const b = gp * smoothingPerClass;
         for (let i = sample + k, c = 0; i < end; i += inner, c++) {
-          grad[i] = a * Math.exp(x[i] - m - ls) - b * (weight ? weight[c] : 1);
+          grad[i] = a * softmax[i] - b * (weight ? weight[c] : 1);
         }
       } else {
         const a = gp * wt;
-        for (let i = sample + k; i < end; i += inner) grad[i] = a * Math.exp(x[i] - m - ls);
+        for (let i = sample + k; i < end; i += inner) grad[i] = a * softmax[i];
       }
       grad[sample + t * inner + k] -= gp * (1 - smoothing) * wt;
     }
@@ -359,8 +380,13 @@ function probabilityForward(saved: CrossEntropySaved, dtype: DType): FloatDense 
 }
 
 /** Class-probability targets: ∂/∂x_c = g · (p_c Σ_k w_k q_k − w_c q_c). */
-function probabilityBackward(saved: CrossEntropySaved, g: FloatArray, grad: FloatArray): void {
-  const { x, max, logSum, target, weight, smoothing, reduction } = saved;
+function probabilityBackward(
+  saved: CrossEntropySaved,
+  softmax: FloatArray,
+  g: FloatArray,
+  grad: FloatArray,
+): void {
+  const { target, weight, smoothing, reduction } = saved;
   const { batch, classes, inner } = saved.layout;
   const perPosition = reduction === "none";
   const scale = reduction === "mean" ? g[0] / saved.denominator : g[0];
@@ -371,15 +397,13 @@ function probabilityBackward(saved: CrossEntropySaved, g: FloatArray, grad: Floa
     const end = sample + classes * inner;
     for (let k = 0; k < inner; k++, position++) {
       const gp = perPosition ? g[position] : scale;
-      const m = max[position];
-      const ls = logSum[position];
       let mass = 0;
       for (let i = sample + k, c = 0; i < end; i += inner, c++) {
         mass += (target[i] * keep + spread) * (weight ? weight[c] : 1);
       }
       for (let i = sample + k, c = 0; i < end; i += inner, c++) {
         const wq = (target[i] * keep + spread) * (weight ? weight[c] : 1);
-        grad[i] = gp * (Math.exp(x[i] - m - ls) * mass - wq);
+        grad[i] = gp * (softmax[i] * mass - wq);
       }
     }
   }

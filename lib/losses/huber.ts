@@ -16,13 +16,13 @@
  */
 import { sumTo } from "../broadcast.ts";
 import { defineLoss } from "../definition.ts";
-import { type BroadcastPair, broadcastPair, pointwiseInputs } from "../pointwise.ts";
+import { type BroadcastPair, broadcastPair, pointwiseInputs, select } from "../pointwise.ts";
 import {
   allocate,
   reducedOutput,
   type Reduction,
   reductionOption,
-  upstreamGrad,
+  upstreamGradOf,
 } from "../reduction.ts";
 
 /** Options of {@link huberLoss}. */
@@ -71,7 +71,7 @@ delta \cdot (|x_n - y_n| - 0.5 \cdot delta), & \text{otherwise}
     for (let i = 0; i < n; i++) {
       const d = x[i] - y[i];
       const a = Math.abs(d);
-      const loss = a < delta ? 0.5 * d * d : delta * (a - halfDelta);
+      const loss = select(a < delta, 0.5 * d * d, delta * (a - halfDelta));
       total += loss;
       if (losses) losses[i] = loss;
     }
@@ -82,12 +82,13 @@ delta \cdot (|x_n - y_n| - 0.5 \cdot delta), & \text{otherwise}
   },
   backward({ x, y, shape, inputShape, targetShape, reduction, delta }, gradOutput, { dtype }) {
     const n = x.length;
-    const g = upstreamGrad(reduction, gradOutput, n);
+    const { perElement, each } = upstreamGradOf(reduction, gradOutput, n);
     const gradInput = allocate(dtype, n);
     const gradTarget = allocate(dtype, n);
     for (let i = 0; i < n; i++) {
       const d = x[i] - y[i];
-      const grad = (d < -delta ? -delta : d > delta ? delta : d) * g[i];
+      const clamped = select(d < -delta, -delta, select(d > delta, delta, d));
+      const grad = clamped * (perElement ? perElement[i] : each);
       gradInput[i] = grad;
       gradTarget[i] = -grad;
     }

@@ -6,19 +6,20 @@
  * Shape: input (*), any number of dimensions; target (*), the input's shape (or one that
  * broadcasts with it, with PyTorch's warning); output: scalar, or (*) for `reduction: "none"`.
  *
- * Gradient: ∂l/∂x = sign(x − y) (0 where x = y), ∂l/∂y = −sign(x − y).
+ * Gradient: ∂l/∂x = sign(x − y) (0 where x = y), ∂l/∂y = −sign(x − y), each times the gradient
+ * reaching l (as PyTorch's `grad · sgn(x − y)`, NaN where that gradient is not finite).
  *
  * @module
  */
 import { sumTo } from "../broadcast.ts";
 import { defineLoss } from "../definition.ts";
-import { type BroadcastPair, broadcastPair, pointwiseInputs } from "../pointwise.ts";
+import { type BroadcastPair, broadcastPair, pointwiseInputs, signOf } from "../pointwise.ts";
 import {
   allocate,
   reducedOutput,
   type Reduction,
   reductionOption,
-  upstreamGrad,
+  upstreamGradOf,
 } from "../reduction.ts";
 
 /** Options of {@link l1Loss}. */
@@ -62,12 +63,11 @@ export const l1Loss = defineLoss<L1Options, BroadcastPair & L1Options>({
   },
   backward({ x, y, shape, inputShape, targetShape, reduction }, gradOutput, { dtype }) {
     const n = x.length;
-    const g = upstreamGrad(reduction, gradOutput, n);
+    const { perElement, each } = upstreamGradOf(reduction, gradOutput, n);
     const gradInput = allocate(dtype, n);
     const gradTarget = allocate(dtype, n);
     for (let i = 0; i < n; i++) {
-      const d = x[i] - y[i];
-      const grad = d > 0 ? g[i] : d < 0 ? -g[i] : 0;
+      const grad = signOf(x[i] - y[i]) * (perElement ? perElement[i] : each);
       gradInput[i] = grad;
       gradTarget[i] = -grad;
     }

@@ -18,7 +18,7 @@ import {
   reducedOutput,
   type Reduction,
   reductionOption,
-  upstreamGrad,
+  upstreamGradOf,
 } from "../reduction.ts";
 
 /** Options of {@link mseLoss}. */
@@ -63,11 +63,11 @@ export const mseLoss = defineLoss<MSEOptions, BroadcastPair & MSEOptions>({
   },
   backward({ x, y, shape, inputShape, targetShape, reduction }, gradOutput, { dtype }) {
     const n = x.length;
-    const g = upstreamGrad(reduction, gradOutput, n);
+    const { perElement, each } = upstreamGradOf(reduction, gradOutput, n);
     const gradInput = allocate(dtype, n);
     const gradTarget = allocate(dtype, n);
     for (let i = 0; i < n; i++) {
-      const grad = 2 * (x[i] - y[i]) * g[i];
+      const grad = 2 * (x[i] - y[i]) * (perElement ? perElement[i] : each);
       gradInput[i] = grad;
       gradTarget[i] = -grad;
     }

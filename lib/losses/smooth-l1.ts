@@ -17,13 +17,19 @@
  */
 import { sumTo } from "../broadcast.ts";
 import { defineLoss } from "../definition.ts";
-import { type BroadcastPair, broadcastPair, pointwiseInputs } from "../pointwise.ts";
+import {
+  type BroadcastPair,
+  broadcastPair,
+  pointwiseInputs,
+  select,
+  signOf,
+} from "../pointwise.ts";
 import {
   allocate,
   reducedOutput,
   type Reduction,
   reductionOption,
-  upstreamGrad,
+  upstreamGradOf,
 } from "../reduction.ts";
 
 /** Options of {@link smoothL1Loss}. */
@@ -73,7 +79,7 @@ export const smoothL1Loss = defineLoss<SmoothL1Options, BroadcastPair & SmoothL1
     for (let i = 0; i < n; i++) {
       const a = Math.abs(x[i] - y[i]);
       // With beta = 0, `a < beta` never holds: the L1 loss, as PyTorch computes it then.
-      const loss = a < beta ? (0.5 * a * a) / beta : a - halfBeta;
+      const loss = select(a < beta, (0.5 * a * a) / beta, a - halfBeta);
       total += loss;
       if (losses) losses[i] = loss;
     }
@@ -84,14 +90,14 @@ export const smoothL1Loss = defineLoss<SmoothL1Options, BroadcastPair & SmoothL1
   },
   backward({ x, y, shape, inputShape, targetShape, reduction, beta }, gradOutput, { dtype }) {
     const n = x.length;
-    const g = upstreamGrad(reduction, gradOutput, n);
+    const { perElement, each } = upstreamGradOf(reduction, gradOutput, n);
     const gradInput = allocate(dtype, n);
     const gradTarget = allocate(dtype, n);
     for (let i = 0; i < n; i++) {
       const d = x[i] - y[i];
-      // beta = 0 is PyTorch's L1 loss, whose gradient is 0 where x = y.
-      const slope = d <= -beta ? (d < 0 ? -1 : 0) : d >= beta ? (d > 0 ? 1 : 0) : d / beta;
-      const grad = slope * g[i];
+      // clamp(d / beta, −1, 1); with beta = 0, PyTorch's L1 loss, sign(d): 0 where x = y.
+      const slope = select(Math.abs(d) >= beta, signOf(d), d / beta);
+      const grad = slope * (perElement ? perElement[i] : each);
       gradInput[i] = grad;
       gradTarget[i] = -grad;
     }
