@@ -21,7 +21,10 @@ const inputs = {
   input: { shape: [1000, 1000], data: values() },
   target: { shape: [1000, 1000], data: values() },
 };
-const app = createApp({ limits: { maxBodyBytes: 64 * 1024 * 1024, maxElements: 4 * size } });
+const app = createApp({
+  limits: { maxBodyBytes: 64 * 1024 * 1024, maxElements: 4 * size, maxWork: 4 * size },
+  log: () => {},
+});
 
 const median = (samples: number[]) => [...samples].sort((a, b) => a - b)[samples.length >> 1];
 

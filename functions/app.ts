@@ -4,23 +4,28 @@
  *
  * @module
  */
-import { type Context, Hono, type MiddlewareHandler } from "hono";
+import { Hono, type MiddlewareHandler } from "hono";
 import { etag } from "hono/etag";
-import type { ContentfulStatusCode } from "hono/utils/http-status";
+import { requestId, type RequestIdVariables } from "hono/request-id";
 import { type AnyLoss, computeLoss, findLoss, losses, LossInputError } from "../lib/mod.ts";
 import { buildCatalog, type Catalog, catalogEntry, sampleInputs } from "./catalog.ts";
 import { jsonBody } from "./body.ts";
+import { accessLog } from "./access_log.ts";
+import { jsonAnswer } from "./json.ts";
 import { corsForAnyOrigin } from "./cors.ts";
 import { docsPage } from "./docs.ts";
 import { DEFAULT_LIMITS, type Limits } from "./limits.ts";
 import { buildOpenApi } from "./openapi.ts";
-import { type Problem, PROBLEM_MEDIA_TYPE, problemOf, problemResponse } from "./problem.ts";
+import { apiSecureHeaders, docsSecureHeaders, exceptUnder } from "./security.ts";
+import { problemFor } from "./problem.ts";
 import { type ComputeRequest, decodeComputeRequest, encodeResult } from "./request.ts";
 
 /** How to build the app. */
 export interface AppConfig {
   /** Request limits; {@link DEFAULT_LIMITS} by default. */
   limits?: Limits;
+  /** Where the log lines go, one JSON line per request; `console.log` by default. */
+  log?: (line: string) => void;
 }
 
 /** The largest seed of `GET /api/losses/{name}/sample`: seeds are 32-bit. */
@@ -29,12 +34,7 @@ export const MAX_SEED = 2 ** 32 - 1;
 /** How long clients and caches may keep the catalog and the OpenAPI document, in seconds. */
 export const CACHE_SECONDS = 300;
 
-type Variables = { loss: AnyLoss };
-
-/** Answers a problem through Hono's context, so that the RPC client knows its type. */
-function problemJson<Status extends ContentfulStatusCode>(c: Context, problem: Problem) {
-  return c.json(problem, problem.status as Status, { "Content-Type": PROBLEM_MEDIA_TYPE });
-}
+type Variables = RequestIdVariables & { loss: AnyLoss; secureHeadersNonce?: string };
 
 /** Adds `Cache-Control` and an `ETag` (answering `If-None-Match` with 304). */
 function cacheable(): MiddlewareHandler {
@@ -50,18 +50,14 @@ function cacheable(): MiddlewareHandler {
 /** Answers 405 with the methods the route allows. */
 function methodNotAllowed(...allowed: string[]): MiddlewareHandler {
   // deno-lint-ignore require-await
-  return async (c) => {
-    const path = c.req.path;
-    return problemResponse(
-      problemOf(
-        "method-not-allowed",
-        path,
-        `method ${c.req.method} is not allowed on ${path}; use ${allowed.join(" or ")}`,
-        "method",
-      ),
+  return async (c) =>
+    problemFor(
+      c,
+      "method-not-allowed",
+      `method ${c.req.method} is not allowed on ${c.req.path}; use ${allowed.join(" or ")}`,
+      "method",
       { Allow: [...allowed, "OPTIONS"].join(", ") },
     );
-  };
 }
 
 /** Finds the loss named in the path, or answers 404. */
@@ -70,12 +66,12 @@ const requireLoss: MiddlewareHandler<{ Variables: Variables }> = async (c, next)
   const loss = findLoss(name);
   if (!loss) {
     const known = losses.map((entry) => entry.name).join(", ");
-    return problemResponse(problemOf(
+    return problemFor(
+      c,
       "unknown-loss",
-      c.req.path,
       `name: ${JSON.stringify(name)} is not a loss; the losses are ${known}`,
       "name",
-    ));
+    );
   }
   c.set("loss", loss);
   await next();
@@ -83,8 +79,9 @@ const requireLoss: MiddlewareHandler<{ Variables: Variables }> = async (c, next)
 
 /**
  * Creates the API: `/api/health`, `/api/losses`, `/api/losses/{name}` (GET and POST),
- * `/api/losses/{name}/sample`, `/api/openapi.json` and `/api/docs`, with CORS for any origin and problem details for
- * every error.
+ * `/api/losses/{name}/sample`, `/api/openapi.json` and `/api/docs`, with CORS for any origin,
+ * problem details for every error, security headers, a request id and a log line for each
+ * request.
  *
  * @example
  * ```ts
@@ -104,18 +101,26 @@ export function createApp(config: AppConfig = {}) {
   let openapi: ReturnType<typeof buildOpenApi> | undefined;
 
   const app = new Hono<{ Variables: Variables }>()
+    .use(requestId(), accessLog(config.log))
+    .use("/api/*", exceptUnder("/api/docs", apiSecureHeaders()))
+    .use("/api/docs", docsSecureHeaders())
     .use(
       "/api/*",
       corsForAnyOrigin({
         allowMethods: ["GET", "POST", "OPTIONS"],
-        allowHeaders: ["Content-Type", "If-None-Match"],
-        exposeHeaders: ["ETag"],
+        allowHeaders: ["Content-Type", "If-None-Match", "X-Request-Id"],
+        exposeHeaders: ["ETag", "X-Request-Id"],
         maxAge: 86400,
       }),
     )
-    .get("/api/health", (c) => c.json({ status: "ok" as const, losses: losses.length }))
-    .get("/api/losses", cacheable(), (c) => c.json(catalog ??= buildCatalog()))
-    .get("/api/losses/:name", requireLoss, cacheable(), (c) => c.json(catalogEntry(c.var.loss)))
+    .get("/api/health", (c) => jsonAnswer(c, { status: "ok" as const, losses: losses.length }))
+    .get("/api/losses", cacheable(), (c) => jsonAnswer(c, catalog ??= buildCatalog()))
+    .get(
+      "/api/losses/:name",
+      requireLoss,
+      cacheable(),
+      (c) => jsonAnswer(c, catalogEntry(c.var.loss)),
+    )
     .post(
       "/api/losses/:name",
       requireLoss,
@@ -128,12 +133,11 @@ export function createApp(config: AppConfig = {}) {
             c.req.valid("json"),
             limits,
           );
-          return c.json(encodeResult(computeLoss(loss.name, inputs, options, settings)), 200);
+          return jsonAnswer(c, encodeResult(computeLoss(loss.name, inputs, options, settings)));
         } catch (error) {
           if (!(error instanceof LossInputError)) throw error;
           const kind = error.kind === "too-large" ? "too-large" : "invalid-input";
-          const path = c.req.path;
-          return problemJson<400 | 413>(c, problemOf(kind, path, error.message, error.field));
+          return problemFor<400 | 413>(c, kind, error.message, error.field);
         }
       },
     )
@@ -144,12 +148,12 @@ export function createApp(config: AppConfig = {}) {
         const detail = `seed must be an integer from 0 to ${MAX_SEED}, got ${
           JSON.stringify(given)
         }`;
-        return problemJson<400>(c, problemOf("invalid-input", c.req.path, detail, "seed"));
+        return problemFor<400>(c, "invalid-input", detail, "seed");
       }
-      return c.json({ loss: c.var.loss.name, seed, inputs: sampleInputs(c.var.loss, seed) }, 200);
+      return jsonAnswer(c, { loss: c.var.loss.name, seed, inputs: sampleInputs(c.var.loss, seed) });
     })
-    .get("/api/openapi.json", cacheable(), (c) => c.json(openapi ??= buildOpenApi(limits)))
-    .get("/api/docs", (c) => c.html(docsPage()))
+    .get("/api/openapi.json", cacheable(), (c) => jsonAnswer(c, openapi ??= buildOpenApi(limits)))
+    .get("/api/docs", (c) => c.html(docsPage(undefined, c.get("secureHeadersNonce"))))
     .all("/api/health", methodNotAllowed("GET"))
     .all("/api/losses", methodNotAllowed("GET"))
     .all("/api/losses/:name", methodNotAllowed("GET", "POST"))
@@ -157,18 +161,13 @@ export function createApp(config: AppConfig = {}) {
     .all("/api/openapi.json", methodNotAllowed("GET"))
     .all("/api/docs", methodNotAllowed("GET"));
 
-  app.notFound((c) => {
-    const path = c.req.path;
-    return problemResponse(
-      problemOf("not-found", path, `path: nothing at ${path}; see /api/docs`, "path"),
-    );
-  });
+  app.notFound((c) =>
+    problemFor(c, "not-found", `path: nothing at ${c.req.path}; see /api/docs`, "path")
+  );
   app.onError((error, c) => {
-    console.error(`${c.req.method} ${c.req.url}:`, error);
-    const path = c.req.path;
-    return problemResponse(
-      problemOf("internal", path, "The server failed to answer this request; it is logged"),
-    );
+    const id = c.get("requestId");
+    console.error(`request ${id}: ${c.req.method} ${c.req.routePath} failed:`, error);
+    return problemFor(c, "internal", `The server failed to answer request ${id}; it is logged`);
   });
   return app;
 }

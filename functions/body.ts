@@ -7,7 +7,8 @@
  */
 import type { MiddlewareHandler } from "hono";
 import { LIMIT_VARIABLES } from "./limits.ts";
-import { problemOf, problemResponse } from "./problem.ts";
+import { REQUEST_BYTES } from "./access_log.ts";
+import { problemFor } from "./problem.ts";
 
 const UTF8 = new TextDecoder("utf-8", { fatal: true });
 const JSON_MEDIA_TYPE = /^application\/(?:[\w.+-]+\+)?json\s*(?:;|$)/i;
@@ -25,25 +26,24 @@ export function jsonBody<Body>(
   { in: { json: Body }; out: { json: Body } }
 > {
   return async (c, next) => {
-    const instance = c.req.path;
     const contentType = c.req.header("Content-Type") ?? "";
     if (!JSON_MEDIA_TYPE.test(contentType)) {
-      return problemResponse(problemOf(
+      return problemFor(
+        c,
         "unsupported-media-type",
-        instance,
         `Content-Type must be application/json, got ${
           contentType ? JSON.stringify(contentType) : "none"
         }`,
         "Content-Type",
-      ));
+      );
     }
     const tooLarge = () =>
-      problemResponse(problemOf(
+      problemFor(
+        c,
         "too-large",
-        instance,
         `The body is larger than the limit of ${maxBodyBytes} bytes (${LIMIT_VARIABLES.maxBodyBytes})`,
         "body",
-      ));
+      );
     const declared = Number(c.req.header("Content-Length") ?? NaN);
     if (declared > maxBodyBytes) return tooLarge();
     // With a Content-Length within the limit, the runtime reads no more than it declares.
@@ -51,14 +51,13 @@ export function jsonBody<Body>(
       ? new Uint8Array(await c.req.raw.arrayBuffer())
       : await readAtMost(c.req.raw, maxBodyBytes);
     if (bytes === undefined) return tooLarge();
+    c.set(REQUEST_BYTES, bytes.byteLength);
     let body: unknown;
     try {
       body = JSON.parse(UTF8.decode(bytes));
     } catch (error) {
       const reason = error instanceof SyntaxError ? error.message : "it is not UTF-8 text";
-      return problemResponse(
-        problemOf("invalid-json", instance, `The body is not valid JSON: ${reason}`, "body"),
-      );
+      return problemFor(c, "invalid-json", `The body is not valid JSON: ${reason}`, "body");
     }
     c.req.addValidatedData("json", body as object);
     await next();

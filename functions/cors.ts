@@ -1,6 +1,7 @@
 /**
  * CORS for any origin: `Access-Control-Allow-Origin: *` on every answer, and preflight
- * requests (`OPTIONS`) answered with the methods and headers the API takes.
+ * requests (`OPTIONS` with `Access-Control-Request-Method`) answered with the methods and
+ * headers the API takes.
  *
  * The headers are set on the final response after the handler ran, so that a response is
  * never rebuilt to merge headers set in advance (Hono's `cors()` does that, at several
@@ -42,7 +43,7 @@ export function corsForAnyOrigin(options: Partial<CorsOptions> = {}): Middleware
   const expose = (options.exposeHeaders ?? []).join(",");
   return async (c, next) => {
     if (c.req.method === "OPTIONS" && c.req.header("Access-Control-Request-Method")) {
-      return new Response(null, { status: 204, headers: preflight });
+      return c.body(null, 204, preflight);
     }
     await next();
     try {

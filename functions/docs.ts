@@ -17,8 +17,11 @@ export const SWAGGER_UI_FILES = [
   "NOTICE",
 ];
 
-/** The HTML of the reference page for the OpenAPI document at `specUrl`. */
-export function docsPage(specUrl = "/api/openapi.json"): string {
+/**
+ * The HTML of the reference page for the OpenAPI document at `specUrl`, its inline script
+ * marked with `nonce` (the page's Content-Security-Policy allows no other inline script).
+ */
+export function docsPage(specUrl = "/api/openapi.json", nonce?: string): string {
   return `<!doctype html>
 <html lang="en">
 <head>
@@ -30,7 +33,7 @@ export function docsPage(specUrl = "/api/openapi.json"): string {
 <body>
   <div id="reference"></div>
   <script src="${SWAGGER_UI_PATH}/swagger-ui-bundle.js"></script>
-  <script>
+  <script${nonce ? ` nonce="${nonce}"` : ""}>
     window.ui = SwaggerUIBundle({
       url: ${JSON.stringify(specUrl)},
       dom_id: "#reference",

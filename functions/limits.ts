@@ -1,15 +1,19 @@
 /**
- * Request limits: how large a body and how many tensor elements one request may carry.
+ * Request limits: how large a body, how many tensor elements and how much estimated work one
+ * request may carry.
  *
- * Both come from the environment (`Deno.env` on Deno, wrangler `[vars]` on Workers):
+ * They come from the environment (`Deno.env` on Deno, wrangler `[vars]` on Workers):
  *
  * - `MAX_BODY_BYTES`: the largest request body, in bytes (default 4 MiB);
  * - `MAX_ELEMENTS`: the most tensor elements in one request, inputs, tensor options and
- *   `grad_output` together, and the most elements any two of its tensors may broadcast to
- *   (default 262,144).
+ *   `grad_output` together, the most elements its tensors may broadcast to, and the largest
+ *   size of any one dimension (default 262,144);
+ * - `MAX_WORK`: the most work one request may ask for, as `cost.ts` estimates it in element
+ *   steps before computing (CTC's T x (2S + 1) x N, MultiLabelMarginLoss's N x C x C, the
+ *   broadcast size for the others; default 2,097,152).
  *
  * The defaults keep the largest accepted request well inside a Cloudflare Worker's 128 MB of
- * memory and a fraction of a second of CPU time (see the README).
+ * memory and a fraction of a second of CPU time (measured in BENCHMARKS.md, "Hardening").
  *
  * @module
  */
@@ -19,20 +23,24 @@ import { LossInputError } from "../lib/mod.ts";
 export interface Limits {
   /** The largest request body, in bytes. */
   maxBodyBytes: number;
-  /** The most tensor elements in one request, and in any broadcast of two of its tensors. */
+  /** The most tensor elements in one request, in any broadcast of its tensors, in a dimension. */
   maxElements: number;
+  /** The most estimated work of one request, in element steps (see `cost.ts`). */
+  maxWork: number;
 }
 
 /** The limits when the environment sets none. */
 export const DEFAULT_LIMITS: Readonly<Limits> = {
   maxBodyBytes: 4 * 1024 * 1024,
   maxElements: 262_144,
+  maxWork: 2_097_152,
 };
 
 /** The environment variable of each limit. */
 export const LIMIT_VARIABLES: Readonly<Record<keyof Limits, string>> = {
   maxBodyBytes: "MAX_BODY_BYTES",
   maxElements: "MAX_ELEMENTS",
+  maxWork: "MAX_WORK",
 };
 
 /**
@@ -86,42 +94,4 @@ export class ElementBudget {
     }
     this.#remaining -= count;
   }
-}
-
-/**
- * Checks that no two of the request's tensors broadcast to more than `maxElements` elements, so
- * a loss that broadcasts its inputs (`[n, 1]` against `[1, n]`) cannot do quadratic work.
- *
- * @throws LossInputError of kind `too-large` naming the second tensor of the first such pair.
- */
-export function checkBroadcastSize(
-  tensors: { field: string; shape: readonly number[] }[],
-  maxElements: number,
-): void {
-  for (let i = 0; i < tensors.length; i++) {
-    for (let j = i + 1; j < tensors.length; j++) {
-      const size = broadcastSize(tensors[i].shape, tensors[j].shape);
-      if (size !== undefined && size > maxElements) {
-        const { field } = tensors[j];
-        throw new LossInputError(
-          field,
-          `${field} broadcasts with ${tensors[i].field} to ${size} elements, more than the ` +
-            `limit of ${maxElements} (${LIMIT_VARIABLES.maxElements})`,
-          "too-large",
-        );
-      }
-    }
-  }
-}
-
-/** The number of elements of the broadcast of two shapes, or undefined if they do not. */
-function broadcastSize(a: readonly number[], b: readonly number[]): number | undefined {
-  let size = 1;
-  for (let i = 1; i <= Math.max(a.length, b.length); i++) {
-    const x = a[a.length - i] ?? 1;
-    const y = b[b.length - i] ?? 1;
-    if (x !== y && x !== 1 && y !== 1) return undefined;
-    size *= x === 1 ? y : x;
-  }
-  return size;
 }

@@ -77,6 +77,10 @@ const COMPONENT_SCHEMAS: Record<string, Schema> = {
       status: { type: "integer" },
       detail: { type: "string", description: "What is wrong, naming the field" },
       field: { type: "string", description: "The request field that is wrong" },
+      request_id: {
+        type: "string",
+        description: "The request's id, as in its X-Request-Id header and the server's log",
+      },
       instance: { type: "string" },
     },
   },
@@ -404,8 +408,10 @@ export function buildOpenApi(
         'numbers are the strings `"NaN"`, `"Infinity"`, `"-Infinity"` both ways.',
         "Errors are RFC 9457 problem details (`application/problem+json`) whose `detail` " +
         "names the `field` that is wrong.",
-        `Limits: a body of at most ${limits.maxBodyBytes} bytes (\`${LIMIT_VARIABLES.maxBodyBytes}\`) ` +
-        `and at most ${limits.maxElements} tensor elements per request (\`${LIMIT_VARIABLES.maxElements}\`).`,
+        `Limits: a body of at most ${limits.maxBodyBytes} bytes (\`${LIMIT_VARIABLES.maxBodyBytes}\`), ` +
+        `at most ${limits.maxElements} tensor elements per request (\`${LIMIT_VARIABLES.maxElements}\`) ` +
+        `and at most ${limits.maxWork} steps of estimated work (\`${LIMIT_VARIABLES.maxWork}\`); ` +
+        "past them the answer is 413.",
       ].join("\n\n"),
     },
     tags: [...new Set(losses.map((loss) => loss.category))].map((name) => ({ name })),

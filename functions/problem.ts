@@ -4,6 +4,9 @@
  *
  * @module
  */
+import type { Context } from "hono";
+import type { ContentfulStatusCode } from "hono/utils/http-status";
+import { jsonAnswer, jsonBytes } from "./json.ts";
 
 /** The kinds of problem the API reports, with their HTTP status and title. */
 export const PROBLEMS = {
@@ -35,6 +38,8 @@ export interface Problem {
   field?: string;
   /** The path of the request. */
   instance: string;
+  /** The request's id, as its `X-Request-Id` header gives it (for finding its log line). */
+  request_id?: string;
 }
 
 /** The `type` URI of a kind of problem. */
@@ -65,9 +70,28 @@ export function problemOf(
   return problem;
 }
 
+/**
+ * Answers a problem through Hono's context, so that the headers middleware set before the
+ * handler ran (`X-Request-Id`) are kept, with the request's path and id in the problem.
+ */
+export function problemFor<Status extends ContentfulStatusCode>(
+  c: Context,
+  kind: ProblemKind,
+  detail: string,
+  field?: string,
+  headers: Record<string, string> = {},
+) {
+  const problem = problemOf(kind, c.req.path, detail, field);
+  const requestId: unknown = c.get("requestId");
+  if (typeof requestId === "string") problem.request_id = requestId;
+  return jsonAnswer(c, problem, problem.status as Status, headers, PROBLEM_MEDIA_TYPE);
+}
+
 /** A `Response` carrying a problem, with the problem media type and any extra headers. */
 export function problemResponse(problem: Problem, headers: HeadersInit = {}): Response {
-  const response = new Response(JSON.stringify(problem), { status: problem.status, headers });
+  const bytes = jsonBytes(problem);
+  const response = new Response(bytes, { status: problem.status, headers });
   response.headers.set("Content-Type", PROBLEM_MEDIA_TYPE);
+  response.headers.set("Content-Length", String(bytes.byteLength));
   return response;
 }

@@ -14,12 +14,14 @@ import {
   type NumericArray,
   optionsOf,
 } from "../lib/mod.ts";
-import { checkBroadcastSize, ElementBudget, type Limits } from "./limits.ts";
+import { checkCost } from "./cost.ts";
+import { ElementBudget, type Limits } from "./limits.ts";
 import {
   decodeTensor,
   describe,
   type EncodedTensor,
   encodeTensor,
+  OVERFLOWS,
   type WireTensor,
 } from "./wire.ts";
 
@@ -57,11 +59,7 @@ export interface DecodedRequest {
 }
 
 const REQUEST_KEYS = ["inputs", "options", "dtype", "grad", "grad_output"];
-const NON_FINITE: Record<string, number> = {
-  "NaN": NaN,
-  "Infinity": Infinity,
-  "-Infinity": -Infinity,
-};
+const NON_FINITE = new Map([["NaN", NaN], ["Infinity", Infinity], ["-Infinity", -Infinity]]);
 
 /**
  * Decodes a parsed JSON body for `loss`: its tensors into `ndarray`s (within `limits`), its
@@ -115,10 +113,7 @@ export function decodeComputeRequest(
       isNdArray(value) ? [{ field: `options.${name}`, tensor: value }] : []
     ),
   ];
-  checkBroadcastSize(
-    tensors.map(({ field, tensor }) => ({ field, shape: tensor.shape })),
-    limits.maxElements,
-  );
+  checkCost(loss, tensors, limits);
   return { inputs, options, settings };
 }
 
@@ -185,13 +180,17 @@ function decodeOptions(
     );
   }
   const specs = optionsOf(loss);
-  const options: Record<string, unknown> = {};
+  // No prototype: a `__proto__` key stays a key, which the library reports as unknown.
+  const options: Record<string, unknown> = Object.create(null);
   for (const [name, value] of Object.entries(given)) {
     const spec = specs.find((option) => option.name === name);
+    const field = `options.${name}`;
     if (spec?.type === "tensor" && value !== null) {
-      options[name] = decodeTensor(value, `options.${name}`, { kind: "float", dtype }, budget);
-    } else if (spec?.type === "number" && typeof value === "string" && value in NON_FINITE) {
-      options[name] = NON_FINITE[value];
+      options[name] = decodeTensor(value, field, { kind: "float", dtype }, budget);
+    } else if (spec?.type === "number" && typeof value === "string" && NON_FINITE.has(value)) {
+      options[name] = NON_FINITE.get(value);
+    } else if (typeof value === "number" && !Number.isFinite(value)) {
+      throw new LossInputError(field, `${field} ${OVERFLOWS}`);
     } else {
       options[name] = value;
     }

@@ -18,7 +18,7 @@ import {
   ndarrayOf,
   type NumericArray,
 } from "../lib/mod.ts";
-import type { ElementBudget } from "./limits.ts";
+import { type ElementBudget, LIMIT_VARIABLES } from "./limits.ts";
 
 /** A number as the wire writes it: non-finite numbers are strings. */
 export type WireNumber = number | "NaN" | "Infinity" | "-Infinity";
@@ -53,11 +53,10 @@ export interface TensorReading {
   referenceShape?: readonly number[];
 }
 
-const NON_FINITE: Record<string, number> = {
-  "NaN": NaN,
-  "Infinity": Infinity,
-  "-Infinity": -Infinity,
-};
+const NON_FINITE = new Map([["NaN", NaN], ["Infinity", Infinity], ["-Infinity", -Infinity]]);
+
+/** What a message says of a JSON number too large for a double (`1e400` parses as Infinity). */
+export const OVERFLOWS = 'is a number too large for a double; write "Infinity" for infinity';
 const INT32_MAX = 2 ** 31 - 1;
 
 /** Raw values read off the wire, before the choice of element type. */
@@ -179,6 +178,24 @@ function readFlat(
   }
   const shape = readShape(tensor.shape, `${field}.shape`);
   const size = shape.reduce((a, b) => a * b, 1);
+  if (!Number.isSafeInteger(size)) {
+    throw new LossInputError(
+      `${field}.shape`,
+      `${field}.shape [${shape.join(", ")}] has more elements than a request can hold`,
+      "too-large",
+    );
+  }
+  // A shape with a zero has no elements, however large its other sizes: cap them too.
+  shape.forEach((dimension, i) => {
+    if (dimension > budget.limit) {
+      throw new LossInputError(
+        `${field}.shape[${i}]`,
+        `${field}.shape[${i}] is ${dimension}, more than the limit of ${budget.limit} ` +
+          `(${LIMIT_VARIABLES.maxElements})`,
+        "too-large",
+      );
+    }
+  });
   const data = tensor.data;
   if (!Array.isArray(data)) {
     throw new LossInputError(
@@ -222,8 +239,12 @@ function readShape(shape: unknown, field: string): number[] {
 }
 
 function readNumber(value: unknown, field: string, allowBoolean = false): number {
-  if (typeof value === "number") return value;
-  if (typeof value === "string" && value in NON_FINITE) return NON_FINITE[value];
+  if (typeof value === "number") {
+    if (Number.isFinite(value)) return value;
+    throw new LossInputError(field, `${field} ${OVERFLOWS}`);
+  }
+  const nonFinite = typeof value === "string" ? NON_FINITE.get(value) : undefined;
+  if (nonFinite !== undefined) return nonFinite;
   if (allowBoolean && typeof value === "boolean") return value ? 1 : 0;
   throw new LossInputError(
     field,
@@ -256,7 +277,7 @@ function readNested(value: unknown, field: string, budget: ElementBudget): RawTe
     if (depth === rank - 1 && Array.isArray(node) && node.length === shape[depth]) {
       for (let i = 0; i < node.length; i++) {
         const leaf = node[i];
-        if (typeof leaf === "number") values[next++] = leaf;
+        if (typeof leaf === "number" && Number.isFinite(leaf)) values[next++] = leaf;
         else {
           index[depth] = i;
           visitLeaf(leaf, depth + 1);

@@ -11,6 +11,10 @@ import { PROJECT_ROOT, wranglerDev } from "../functions/worker_dev.ts";
 export interface RunningServer {
   /** Its base URL, `http://127.0.0.1:PORT`. */
   url: string;
+  /** The process it was started as, the leader of its process group. */
+  pid: number;
+  /** The last 20,000 characters it printed on stdout. */
+  stdout(): string;
   /** Stops the server and every process it started. */
   stop(): Promise<void>;
 }
@@ -80,7 +84,7 @@ async function serve(
     try {
       const response = await fetch(`${url}/api/health`);
       await response.body?.cancel();
-      if (response.ok) return { url, stop };
+      if (response.ok) return { url, pid: child.pid, stdout: () => stdout.text, stop };
     } catch {
       // not listening yet
     }

@@ -1,0 +1,227 @@
+/**
+ * The cost limits on both runtimes: with small limits from the environment (Deno) and from
+ * wrangler vars (Workers), a request just at each limit answers 200 and one just over answers
+ * 413 naming the field; with the default limits, the worst accepted requests answer 200 under
+ * local workerd, whose CPU time and memory for each are measured and printed (BENCHMARKS.md,
+ * "Hardening", records them).
+ */
+import assert from "node:assert/strict";
+import { findLoss, ndarrayOf } from "../lib/mod.ts";
+import { checkCost } from "../functions/cost.ts";
+import { DEFAULT_LIMITS } from "../functions/limits.ts";
+import { assertProblem, postJson } from "./api_http.ts";
+import { cpuMs, memoryMiB, processesNamed, resetPeakMemory } from "./api_process.ts";
+import { type RunningServer, startDenoServer, startWorker } from "./api_servers.ts";
+
+const SMALL = { MAX_BODY_BYTES: "20000", MAX_ELEMENTS: "1000", MAX_WORK: "5000" };
+
+const zeros = (n: number) => new Array(n).fill(0);
+const flat = (shape: number[], data: number[], dtype?: "int") => ({ shape, data, dtype });
+
+/** CTCLoss with T frames, one sequence of S labels over C = 3 classes: T x (2S + 1) work. */
+function ctcRequest(frames: number, labels: number, grad = false) {
+  const logProbs = new Array(frames * 3).fill(Math.log(1 / 3));
+  return {
+    inputs: {
+      log_probs: flat([frames, 1, 3], logProbs),
+      targets: flat([1, labels], Array.from({ length: labels }, (_, i) => 1 + (i % 2)), "int"),
+      input_lengths: flat([1], [frames], "int"),
+      target_lengths: flat([1], [labels], "int"),
+    },
+    grad,
+  };
+}
+
+/** MultiLabelMarginLoss on one row of C classes, every class a target: C x C work. */
+function multiLabelRequest(classes: number, grad = false) {
+  return {
+    inputs: {
+      input: flat([1, classes], Array.from({ length: classes }, (_, i) => Math.sin(i))),
+      target: flat([1, classes], Array.from({ length: classes }, (_, i) => i), "int"),
+    },
+    grad,
+  };
+}
+
+async function checkSmallLimits(t: Deno.TestContext, server: RunningServer) {
+  const api = `${server.url}/api/losses`;
+  const ok = async (response: Response) => {
+    const text = await response.text();
+    assert.equal(response.status, 200, text);
+  };
+
+  await t.step("MAX_BODY_BYTES: at the limit 200, one byte over 413 (body)", async () => {
+    const request = JSON.stringify({ inputs: { input: [1], target: [2] } });
+    const padded = request.padEnd(Number(SMALL.MAX_BODY_BYTES), " ");
+    await ok(await postJson(`${api}/mse`, padded));
+    await assertProblem(await postJson(`${api}/mse`, `${padded} `), 413, "body");
+  });
+
+  await t.step("MAX_ELEMENTS: 500 + 500 elements 200, 501 + 500 413 (inputs.target)", async () => {
+    await ok(await postJson(`${api}/mse`, { inputs: { input: zeros(500), target: zeros(500) } }));
+    await assertProblem(
+      await postJson(`${api}/mse`, { inputs: { input: zeros(501), target: zeros(500) } }),
+      413,
+      "inputs.target",
+    );
+  });
+
+  await t.step("MAX_ELEMENTS: a broadcast of 40 x 25 200, of 40 x 26 413", async () => {
+    const column = flat([40, 1], zeros(40));
+    await ok(
+      await postJson(`${api}/mse`, { inputs: { input: column, target: flat([1, 25], zeros(25)) } }),
+    );
+    await assertProblem(
+      await postJson(`${api}/mse`, { inputs: { input: column, target: flat([1, 26], zeros(26)) } }),
+      413,
+      "inputs.target",
+    );
+  });
+
+  await t.step("MAX_ELEMENTS: a dimension over the limit, even of no elements, 413", async () => {
+    await assertProblem(
+      await postJson(`${api}/mse`, { inputs: { input: flat([0, 1001], []), target: [1] } }),
+      413,
+      "inputs.input.shape[1]",
+    );
+  });
+
+  await t.step("MAX_WORK: CTC's T x (2S + 1) of 50 x 99 200, 50 x 101 413", async () => {
+    await ok(await postJson(`${api}/ctc`, ctcRequest(50, 49)));
+    const problem = await assertProblem(
+      await postJson(`${api}/ctc`, ctcRequest(50, 50)),
+      413,
+      "inputs.log_probs",
+    );
+    assert.match(String(problem.detail), /MAX_WORK/);
+  });
+
+  await t.step("MAX_WORK: MultiLabelMarginLoss's C x C of 70² 200, 71² 413", async () => {
+    await ok(await postJson(`${api}/multilabel-margin`, multiLabelRequest(70)));
+    await assertProblem(
+      await postJson(`${api}/multilabel-margin`, multiLabelRequest(71)),
+      413,
+      "inputs.input",
+    );
+  });
+}
+
+Deno.test("cost estimate: three tensors that broadcast to n³, every pair to n²", () => {
+  const loss = findLoss("GaussianNLLLoss")!;
+  const axis = (at: number) => {
+    const shape = [1, 1, 1];
+    shape[at] = 70;
+    return ndarrayOf(zeros(70), shape);
+  };
+  const tensors = ["input", "target", "var"].map((name, at) => ({
+    field: `inputs.${name}`,
+    tensor: axis(at),
+  }));
+  const limits = { ...DEFAULT_LIMITS, maxElements: 10_000 };
+  assert.throws(
+    () => checkCost(loss, tensors, limits),
+    /inputs\.var broadcasts with inputs\.input and inputs\.target to 343000 elements/,
+  );
+});
+
+Deno.test("limits from the environment on Deno", async (t) => {
+  const server = await startDenoServer(SMALL);
+  try {
+    await checkSmallLimits(t, server);
+  } finally {
+    await server.stop();
+  }
+});
+
+Deno.test("limits from wrangler vars on Workers (local workerd)", async (t) => {
+  const server = await startWorker(SMALL);
+  try {
+    await checkSmallLimits(t, server);
+  } finally {
+    await server.stop();
+  }
+});
+
+/** Random numbers of 12 significant digits, as long as a body within the limit allows. */
+const randoms = (n: number) =>
+  Array.from({ length: n }, () => Number((Math.random() * 2 - 1).toPrecision(12)));
+
+/** The largest requests the default limits accept, one per limit. */
+function worstRequests(): { name: string; loss: string; body: unknown }[] {
+  const half = DEFAULT_LIMITS.maxElements / 2;
+  const rows = 256, classes = DEFAULT_LIMITS.maxElements / rows - 1;
+  const frames = 1024, labels = Math.floor((DEFAULT_LIMITS.maxWork / frames - 1) / 2);
+  const width = Math.floor(Math.sqrt(DEFAULT_LIMITS.maxWork));
+  return [
+    {
+      name: `MSELoss, 2 x ${half} elements, reduction none, grad (MAX_ELEMENTS, MAX_BODY_BYTES)`,
+      loss: "mse",
+      body: {
+        inputs: { input: flat([half], randoms(half)), target: flat([half], randoms(half)) },
+        options: { reduction: "none" },
+        grad: true,
+      },
+    },
+    {
+      name: `CrossEntropyLoss, [${rows}, ${classes}] logits, grad (MAX_ELEMENTS)`,
+      loss: "cross-entropy",
+      body: {
+        inputs: {
+          input: flat([rows, classes], randoms(rows * classes)),
+          target: flat([rows], Array.from({ length: rows }, (_, i) => i % classes), "int"),
+        },
+        grad: true,
+      },
+    },
+    {
+      name: `CTCLoss, T ${frames} x (2S + 1) ${2 * labels + 1} x N 1, grad (MAX_WORK)`,
+      loss: "ctc",
+      body: ctcRequest(frames, labels, true),
+    },
+    {
+      name: `MultiLabelMarginLoss, C x C = ${width}², grad (MAX_WORK)`,
+      loss: "multilabel-margin",
+      body: multiLabelRequest(width, true),
+    },
+  ];
+}
+
+Deno.test("the worst accepted requests under local workerd: CPU time and memory", async (t) => {
+  const server = await startWorker();
+  try {
+    // wrangler dev starts two workerd processes (its proxy and the Worker): count both.
+    const workerd = await processesNamed(server.pid, "workerd");
+    assert.ok(workerd.length > 0, "workerd runs in the wrangler process group");
+    const sum = async (read: (pid: number) => Promise<number>) =>
+      (await Promise.all(workerd.map(read))).reduce((a, b) => a + b, 0);
+    const idle = await Promise.all(workerd.map((pid) => memoryMiB(pid, "VmRSS")));
+    console.log(`workerd resident memory, idle: ${idle.map((m) => m.toFixed(0)).join(" + ")} MiB`);
+    for (const { name, loss, body } of worstRequests()) {
+      await t.step(name, async () => {
+        const text = JSON.stringify(body);
+        const cpu: number[] = [];
+        let peakGrowth = 0;
+        for (let run = 0; run < 3; run++) {
+          const before = await Promise.all(workerd.map((pid) => memoryMiB(pid, "VmRSS")));
+          await Promise.all(workerd.map(resetPeakMemory));
+          const start = await sum(cpuMs);
+          const response = await postJson(`${server.url}/api/losses/${loss}`, text);
+          const answer = await response.text();
+          assert.equal(response.status, 200, answer.slice(0, 300));
+          cpu.push(await sum(cpuMs) - start);
+          const peaks = await Promise.all(workerd.map((pid) => memoryMiB(pid, "VmHWM")));
+          peakGrowth = Math.max(peakGrowth, ...peaks.map((peak, i) => peak - before[i]));
+        }
+        cpu.sort((a, b) => a - b);
+        console.log(
+          `${name}: body ${(text.length / 2 ** 20).toFixed(2)} MiB, workerd CPU ${
+            cpu[1].toFixed(0)
+          } ms (median of 3), peak resident growth ${peakGrowth.toFixed(0)} MiB`,
+        );
+        assert.ok(peakGrowth < 128, `${name}: ${peakGrowth} MiB, more than a Worker's 128 MB`);
+      });
+    }
+  } finally {
+    await server.stop();
+  }
+});

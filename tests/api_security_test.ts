@@ -1,0 +1,183 @@
+/**
+ * Security headers, CSP, CORS, request ids and the request log, on both runtimes: every kind
+ * of answer carries Hono's secure headers and its own Content-Security-Policy (the API's, the
+ * site's, the reference page's with a nonce), CORS is on the API only, every answer and every
+ * problem has the request's id, and the Deno server logs one JSON line per request without
+ * tensors.  The reference page renders in Chromium under its policy.
+ */
+import assert from "node:assert/strict";
+import { chromium } from "playwright-core";
+import { CONTENT_SECURITY_POLICY } from "../site/csp.ts";
+import { API_CSP } from "../functions/security.ts";
+import { notebookCrossEntropy, postJson } from "./api_http.ts";
+import { type RunningServer, startDenoServer, startWorker } from "./api_servers.ts";
+
+const CHROMIUM = Deno.env.get("CHROMIUM_PATH") ?? "/usr/bin/chromium";
+const hasChromium = await Deno.stat(CHROMIUM).then(() => true, () => false);
+
+/** Headers Hono's `secureHeaders` sets on every answer. */
+const SECURE = {
+  "X-Content-Type-Options": "nosniff",
+  "X-Frame-Options": "SAMEORIGIN",
+  "Referrer-Policy": "no-referrer",
+  "Strict-Transport-Security": "max-age=15552000; includeSubDomains",
+  "Cross-Origin-Opener-Policy": "same-origin",
+};
+
+function assertSecure(response: Response, what: string, csp?: string | RegExp): void {
+  for (const [name, value] of Object.entries(SECURE)) {
+    assert.equal(response.headers.get(name), value, `${what}: ${name}`);
+  }
+  const policy = response.headers.get("Content-Security-Policy") ?? "";
+  if (typeof csp === "string") assert.equal(policy, csp, `${what}: CSP`);
+  else if (csp) assert.match(policy, csp, `${what}: CSP`);
+  assert.match(response.headers.get("X-Request-Id") ?? "", /^[\w-]+$/, `${what}: X-Request-Id`);
+}
+
+async function checkApiAnswers(server: RunningServer): Promise<void> {
+  const api = `${server.url}/api`;
+  const answers: [string, Promise<Response>][] = [
+    ["GET /api/health", fetch(`${api}/health`)],
+    ["POST 200", postJson(`${api}/losses/mse`, { inputs: { input: [1], target: [2] } })],
+    ["POST 400", postJson(`${api}/losses/mse`, "{")],
+    ["404", fetch(`${api}/nothing`)],
+    ["405", fetch(`${api}/health`, { method: "PUT" })],
+  ];
+  for (const [what, pending] of answers) {
+    const response = await pending;
+    await response.body?.cancel();
+    assertSecure(response, what, API_CSP);
+    assert.equal(response.headers.get("Cross-Origin-Resource-Policy"), "cross-origin", what);
+    assert.equal(response.headers.get("Access-Control-Allow-Origin"), "*", `${what}: CORS`);
+  }
+  const preflight = await fetch(`${api}/losses/mse`, {
+    method: "OPTIONS",
+    headers: { Origin: "https://example.org", "Access-Control-Request-Method": "POST" },
+  });
+  await preflight.body?.cancel();
+  assert.equal(preflight.status, 204);
+  assert.equal(preflight.headers.get("Access-Control-Allow-Methods"), "GET,POST,OPTIONS");
+  assert.equal(preflight.headers.get("Access-Control-Allow-Origin"), "*");
+  assertSecure(preflight, "preflight", API_CSP);
+}
+
+async function checkRequestIds(server: RunningServer): Promise<void> {
+  const given = await fetch(`${server.url}/api/health`, { headers: { "X-Request-Id": "abc-123" } });
+  await given.body?.cancel();
+  assert.equal(given.headers.get("X-Request-Id"), "abc-123", "a caller's id is kept");
+  const problem = await postJson(`${server.url}/api/losses/mse`, { inputs: [] });
+  const body = await problem.json();
+  assert.equal(body.request_id, problem.headers.get("X-Request-Id"), "the problem has the id");
+}
+
+async function checkDocs(server: RunningServer): Promise<void> {
+  const response = await fetch(`${server.url}/api/docs`);
+  const html = await response.text();
+  assertSecure(response, "/api/docs", /script-src 'self' 'nonce-[\w+/=]+'/);
+  const policy = response.headers.get("Content-Security-Policy")!;
+  const nonce = policy.match(/'nonce-([\w+/=]+)'/)![1];
+  assert.ok(html.includes(`<script nonce="${nonce}">`), "the inline script has the nonce");
+  const again = await fetch(`${server.url}/api/docs`);
+  await again.body?.cancel();
+  assert.ok(!again.headers.get("Content-Security-Policy")!.includes(nonce), "a nonce per answer");
+}
+
+Deno.test("security headers, CORS, request ids and the log on Deno", async (t) => {
+  const server = await startDenoServer();
+  try {
+    await t.step("the API's answers", () => checkApiAnswers(server));
+    await t.step("request ids", () => checkRequestIds(server));
+    await t.step("/api/docs has its own CSP with a nonce", () => checkDocs(server));
+
+    await t.step("the site's pages and files have the site's CSP, no CORS", async () => {
+      for (const path of ["/", "/losses/mse/", "/assets/site.css"]) {
+        const response = await fetch(`${server.url}${path}`);
+        await response.body?.cancel();
+        assert.equal(response.status, 200, path);
+        assertSecure(response, path, CONTENT_SECURITY_POLICY);
+        assert.equal(response.headers.get("Access-Control-Allow-Origin"), null, path);
+      }
+    });
+
+    await t.step("one JSON log line per request, with its fields and no tensor", async () => {
+      const id = `log-test-${Date.now()}`;
+      const body = JSON.stringify({ inputs: notebookCrossEntropy(), grad: true });
+      const response = await fetch(`${server.url}/api/losses/cross-entropy`, {
+        method: "POST",
+        headers: { "Content-Type": "application/json", "X-Request-Id": id },
+        body,
+      });
+      const answer = new Uint8Array(await response.arrayBuffer());
+      let lines: string[] = [];
+      for (let wait = 0; wait < 50 && lines.length === 0; wait++) {
+        await new Promise((resolve) => setTimeout(resolve, 100));
+        lines = server.stdout().split("\n").filter((line) => line.includes(id));
+      }
+      assert.equal(lines.length, 1, "one line for the request");
+      const entry = JSON.parse(lines[0]);
+      assert.deepEqual(Object.keys(entry).sort(), [
+        "duration_ms",
+        "method",
+        "request_bytes",
+        "request_id",
+        "response_bytes",
+        "route",
+        "status",
+        "time",
+      ]);
+      assert.equal(entry.method, "POST");
+      assert.equal(entry.route, "/api/losses/:name");
+      assert.equal(entry.status, 200);
+      assert.equal(entry.request_bytes, new TextEncoder().encode(body).length);
+      assert.equal(entry.response_bytes, answer.length);
+      assert.equal(typeof entry.duration_ms, "number");
+      assert.doesNotMatch(lines[0], /0\.4278|inputs|grads/, "no tensor in the log");
+    });
+
+    await t.step("the reference page renders under its CSP in Chromium", async () => {
+      if (!hasChromium) return; // the site suite reports a missing Chromium
+      const browser = await chromium.launch({
+        executablePath: CHROMIUM,
+        args: ["--no-sandbox", "--disable-gpu", "--disable-background-networking"],
+      });
+      try {
+        const page = await browser.newPage();
+        const errors: string[] = [];
+        page.on("console", (message) => {
+          const where = message.location().url;
+          // The page links no icon; the browser's guess at /favicon.ico is no error of ours.
+          if (message.type() === "error" && !where.endsWith("/favicon.ico")) {
+            errors.push(`${message.text()} (${where})`);
+          }
+        });
+        page.on("pageerror", (error) => errors.push(error.message));
+        await page.goto(`${server.url}/api/docs`, { waitUntil: "load" });
+        await page.waitForSelector(".swagger-ui .info .title", { timeout: 20_000 });
+        await page.waitForSelector(".opblock", { timeout: 20_000 });
+        assert.deepEqual(errors, [], "no CSP violation or script error");
+      } finally {
+        await browser.close();
+      }
+    });
+  } finally {
+    await server.stop();
+  }
+});
+
+Deno.test("security headers, CORS and request ids on Workers (local workerd)", async (t) => {
+  const server = await startWorker();
+  try {
+    await t.step("the API's answers", () => checkApiAnswers(server));
+    await t.step("request ids", () => checkRequestIds(server));
+    await t.step("/api/docs has its own CSP with a nonce", () => checkDocs(server));
+    await t.step("a page, a static asset, has the site's CSP from _headers", async () => {
+      const response = await fetch(`${server.url}/`);
+      await response.body?.cancel();
+      assert.equal(response.status, 200);
+      assert.equal(response.headers.get("Content-Security-Policy"), CONTENT_SECURITY_POLICY);
+      assert.equal(response.headers.get("X-Content-Type-Options"), "nosniff");
+    });
+  } finally {
+    await server.stop();
+  }
+});
