@@ -9,7 +9,8 @@
  */
 import { losses } from "../lib/mod.ts";
 import { HomePage } from "./pages/home.tsx";
-import { CONTENT_SECURITY_POLICY } from "./csp.ts";
+import { Hono } from "hono";
+import { siteSecureHeaders } from "../functions/security.ts";
 import { LossPage } from "./pages/loss.tsx";
 import { NotebookPage } from "./pages/notebook.tsx";
 import { copySwaggerUi } from "../functions/vendor.ts";
@@ -71,16 +72,16 @@ async function bundleScript(): Promise<void> {
   if (!success) throw new Error("bundling site/client/main.ts failed");
 }
 
-/** Security headers of the static pages where the host reads a `_headers` file (Workers). */
-function headersFile(): string {
-  return [
-    "/*",
-    `  Content-Security-Policy: ${CONTENT_SECURITY_POLICY}`,
-    "  X-Content-Type-Options: nosniff",
-    "  Referrer-Policy: no-referrer",
-    "  X-Frame-Options: SAMEORIGIN",
-    "",
-  ].join("\n");
+/**
+ * The `_headers` file of hosts that serve the site's files without the app (Workers' static
+ * assets): the headers that the Deno server's `siteSecureHeaders` (Hono's `secureHeaders`, with
+ * the site's CSP) puts on a page, read from an answer of that same middleware.
+ */
+async function headersFile(): Promise<string> {
+  const app = new Hono().use(siteSecureHeaders()).get("/", (c) => c.body(null, 204));
+  const answer = await app.request("/");
+  const lines = [...answer.headers].map(([name, value]) => `  ${name}: ${value}`);
+  return ["/*", ...lines, ""].join("\n");
 }
 
 const FAVICON = `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 32 32">` +
@@ -97,7 +98,7 @@ export async function buildSite(): Promise<void> {
   await write("notebook/index.html", await page(NotebookPage()));
   await write("assets/site.css", await Deno.readTextFile(new URL("styles.css", site)));
   await write("favicon.svg", FAVICON);
-  await write("_headers", headersFile());
+  await write("_headers", await headersFile());
   const katex = await packageFolder("katex");
   await write(
     "vendor/katex/katex.min.css",
