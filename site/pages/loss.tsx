@@ -68,128 +68,113 @@ function rangeText(option: OptionSpec): string {
   return "";
 }
 
-function OptionControl({ option }: { option: OptionSpec }) {
-  const id = `option-${option.name}`;
-  const help = `${id}-help`;
-  const error = <p class="field-error" id={`${id}-error`} role="alert" hidden></p>;
-  const describedBy = `${help} ${id}-error`;
-  const description = (
-    <p class="help" id={help}>
-      {option.description}
-      {rangeText(option) && <span class="range">({rangeText(option)})</span>}
-    </p>
-  );
+/** The control of an option's value, by its type: select, checkbox, text, number, slider. */
+function OptionField({ option, id, describedBy }: {
+  option: OptionSpec;
+  id: string;
+  describedBy: string;
+}) {
   switch (option.type) {
     case "string":
       return (
-        <div class="control" data-option={option.name}>
-          <label for={id}>{option.name}</label>
-          <select id={id} name={option.name} aria-describedby={describedBy}>
-            {option.enum.map((value) => (
-              <option key={value} value={value} selected={value === option.default}>{value}</option>
-            ))}
-          </select>
-          {description}
-          {error}
-        </div>
+        <select id={id} name={option.name} aria-describedby={describedBy}>
+          {option.enum.map((value) => (
+            <option key={value} value={value} selected={value === option.default}>{value}</option>
+          ))}
+        </select>
       );
     case "boolean":
       return (
-        <div class="control checkbox" data-option={option.name}>
-          <input
-            id={id}
-            name={option.name}
-            type="checkbox"
-            checked={option.default === true}
-            aria-describedby={describedBy}
-          />
-          <label for={id}>{option.name}</label>
-          {description}
-          {error}
-        </div>
+        <input
+          id={id}
+          name={option.name}
+          type="checkbox"
+          checked={option.default === true}
+          aria-describedby={describedBy}
+        />
       );
     case "tensor":
       return (
-        <div class="control" data-option={option.name}>
-          <label for={id}>{option.name}</label>
-          <input
-            id={id}
-            name={option.name}
-            type="text"
-            placeholder="none, or e.g. [1.0, 2.0, 0.5]"
-            spellcheck={false}
-            autocomplete="off"
-            aria-describedby={describedBy}
-          />
-          {description}
-          {error}
-        </div>
+        <input
+          id={id}
+          name={option.name}
+          type="text"
+          placeholder="none, or e.g. [1.0, 2.0, 0.5]"
+          spellcheck={false}
+          autocomplete="off"
+          aria-describedby={describedBy}
+        />
       );
     case "integer":
       return (
-        <div class="control" data-option={option.name}>
-          <label for={id}>{option.name}</label>
-          <input
-            id={id}
-            name={option.name}
-            type="number"
-            step="1"
-            value={String(option.default)}
-            aria-describedby={describedBy}
-          />
-          {description}
-          {error}
-        </div>
+        <input
+          id={id}
+          name={option.name}
+          type="number"
+          step="1"
+          value={String(option.default)}
+          aria-describedby={describedBy}
+        />
       );
     case "number": {
       if (option.oneOf) {
         return (
-          <div class="control" data-option={option.name}>
-            <label for={id}>{option.name}</label>
-            <select id={id} name={option.name} data-type="number" aria-describedby={describedBy}>
-              {option.oneOf.map((value) => (
-                <option key={value} value={String(value)} selected={value === option.default}>
-                  {value}
-                </option>
-              ))}
-            </select>
-            {description}
-            {error}
-          </div>
+          <select id={id} name={option.name} data-type="number" aria-describedby={describedBy}>
+            {option.oneOf.map((value) => (
+              <option key={value} value={String(value)} selected={value === option.default}>
+                {value}
+              </option>
+            ))}
+          </select>
         );
       }
       const range = sliderRange(option);
       return (
-        <div class="control" data-option={option.name}>
-          <label for={id}>{option.name}</label>
-          <div class="number-pair">
-            {range && (
-              <input
-                id={`${id}-slider`}
-                type="range"
-                min={String(range[0])}
-                max={String(range[1])}
-                step={String((range[1] - range[0]) / 200)}
-                value={String(option.default)}
-                aria-label={`${option.name} slider`}
-                data-slider-for={id}
-              />
-            )}
+        <div class="number-pair">
+          {range && (
             <input
-              id={id}
-              name={option.name}
-              type="number"
-              step="any"
+              id={`${id}-slider`}
+              type="range"
+              min={String(range[0])}
+              max={String(range[1])}
+              step={String((range[1] - range[0]) / 200)}
               value={String(option.default)}
-              aria-describedby={describedBy}
+              aria-label={`${option.name} slider`}
+              data-slider-for={id}
             />
-          </div>
-          {description}
-          {error}
+          )}
+          <input
+            id={id}
+            name={option.name}
+            type="number"
+            step="any"
+            value={String(option.default)}
+            aria-describedby={describedBy}
+          />
         </div>
       );
     }
   }
+}
+
+/** An option's label, control, description with its valid range, and error slot. */
+function OptionControl({ option }: { option: OptionSpec }) {
+  const id = `option-${option.name}`;
+  const describedBy = `${id}-help ${id}-error`;
+  const label = <label for={id}>{option.name}</label>;
+  const field = <OptionField option={option} id={id} describedBy={describedBy} />;
+  const checkbox = option.type === "boolean";
+  return (
+    <div class={checkbox ? "control checkbox" : "control"} data-option={option.name}>
+      {checkbox ? field : label}
+      {checkbox ? label : field}
+      <p class="help" id={`${id}-help`}>
+        {option.description}
+        {rangeText(option) && <span class="range">({rangeText(option)})</span>}
+      </p>
+      <p class="field-error" id={`${id}-error`} role="alert" hidden></p>
+    </div>
+  );
 }
 
 function InputEditor({ spec, text }: { spec: InputSpec; text: string }) {
