@@ -4,13 +4,19 @@
  * and its work in element steps (`MAX_WORK`).
  *
  * Most losses do a few steps per element of the broadcast of their inputs.  The losses whose
- * work grows faster than their inputs have their own estimate in {@link SUPERLINEAR_WORK}:
- * CTC's alpha and beta recursions take T x (2S + 1) steps (and 16 bytes) per sequence, and
+ * work grows faster than their inputs declare their own estimate (`work` in their registry
+ * entry): CTC's alpha and beta recursions take T x (2S + 1) steps per sequence, and
  * MultiLabelMarginLoss compares every target class with every class of a row.
  *
  * @module
  */
-import { type AnyLoss, LossInputError, type NdArray, type NumericArray } from "../lib/mod.ts";
+import {
+  type AnyLoss,
+  LossInputError,
+  type NdArray,
+  type NumericArray,
+  type WorkEstimate,
+} from "../lib/mod.ts";
 import { LIMIT_VARIABLES, type Limits } from "./limits.ts";
 
 /** A decoded tensor of the request and where it is (`inputs.input`, `options.weight`). */
@@ -19,51 +25,7 @@ export interface FieldTensor {
   tensor: NdArray<NumericArray>;
 }
 
-/** An estimate of a request's work, and the field it is charged to. */
-export interface WorkEstimate {
-  /** Element steps: inner-loop iterations of the forward pass. */
-  work: number;
-  /** The field whose size drives the work, for the message of a refusal. */
-  field: string;
-  /** How the work was counted, for the message of a refusal. */
-  formula: string;
-}
-
 type Inputs = Record<string, NdArray<NumericArray>>;
-
-function maxOf(tensor: NdArray<NumericArray> | undefined): number {
-  let max = 0;
-  const data = tensor?.data;
-  if (!data) return max;
-  for (let i = 0; i < data.length; i++) if (data[i] > max) max = data[i];
-  return max;
-}
-
-/** The estimates of losses whose work grows faster than their inputs, by class name. */
-export const SUPERLINEAR_WORK: Record<string, (inputs: Inputs) => WorkEstimate | undefined> = {
-  CTCLoss({ log_probs, targets, target_lengths }) {
-    if (!log_probs || !targets) return undefined;
-    const frames = log_probs.shape[0] ?? 1;
-    const batch = log_probs.shape.length === 3 ? log_probs.shape[1] : 1;
-    const longest = Math.min(maxOf(target_lengths), targets.data.length);
-    return {
-      work: frames * (2 * longest + 1) * batch,
-      field: "inputs.log_probs",
-      formula: `T x (2S + 1) x N = ${frames} x ${2 * longest + 1} x ${batch}`,
-    };
-  },
-  MultiLabelMarginLoss({ input }) {
-    if (!input) return undefined;
-    const rank = input.shape.length;
-    const classes = rank === 0 ? 1 : input.shape[rank - 1];
-    const rows = rank === 2 ? input.shape[0] : 1;
-    return {
-      work: rows * classes * classes,
-      field: "inputs.input",
-      formula: `N x C x C = ${rows} x ${classes} x ${classes}`,
-    };
-  },
-};
 
 /** The broadcast of two shapes, or undefined if they do not broadcast. */
 export function broadcastShape(
@@ -124,7 +86,7 @@ export function checkBroadcastSize(tensors: FieldTensor[], maxElements: number):
 
 /** The work of computing `loss` on `inputs`, in element steps. */
 export function estimateWork(loss: AnyLoss, inputs: Inputs, broadcastSize: number): WorkEstimate {
-  const own = SUPERLINEAR_WORK[loss.name]?.(inputs);
+  const own = loss.work?.(inputs);
   if (own && own.work > broadcastSize) return own;
   return {
     work: broadcastSize,

@@ -134,6 +134,22 @@ export interface Curve {
   with?: string[];
 }
 
+/** The work of computing a loss, in inner-loop steps, and what drives it. */
+export interface WorkEstimate {
+  /** Inner-loop steps of the forward pass. */
+  work: number;
+  /** The input whose size drives the work (`inputs.log_probs`), for messages. */
+  field: string;
+  /** How the work was counted (`T x (2S + 1) x N = 50 x 21 x 4`), for messages. */
+  formula: string;
+}
+
+/** A tensor's shape and values, as {@link LossDefinition.work} reads them (any ndarray fits). */
+export interface ShapedValues {
+  shape: number[];
+  data: ArrayLike<number>;
+}
+
 /** The inputs a loss receives: float inputs in its dtype, index inputs as given. */
 export type LossInputs = Record<string, Dense<NumericArray>>;
 
@@ -175,6 +191,14 @@ export interface LossDefinition<
    * number (in words, for the site's "by hand" panel).
    */
   meanDivisor?: string;
+  /**
+   * For losses whose work grows faster than their inputs (CTC's recursions, MultiLabelMargin's
+   * pairs of classes): the work of the forward pass, estimated from the inputs' shapes (and the
+   * values of small index inputs) before anything is computed, so that a server can refuse a
+   * request that would cost too much.  Other losses take a few steps per element of their
+   * inputs' broadcast.  Returns undefined when the inputs are too malformed to estimate.
+   */
+  work?(inputs: Record<string, ShapedValues | undefined>): WorkEstimate | undefined;
   /** Whether the deprecated `size_average` and `reduce` options exist for this loss. */
   legacyReduction?: boolean;
   /**

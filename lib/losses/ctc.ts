@@ -80,6 +80,20 @@ export const ctcLoss = defineLoss<CTCOptions, CTCSaved, CTCInputs>({
   formula: String.raw`\ell_n = -\log \sum_{\pi \in \mathcal{B}^{-1}(y_n)} \prod_{t=1}^{T_n} ` +
     String.raw`\exp\left(\mathrm{log\_probs}_{t, n, \pi_t}\right)`,
   outputShape: "scalar; (N), or () unbatched, for reduction none",
+  work({ log_probs, targets, target_lengths }) {
+    if (!log_probs || !targets) return undefined;
+    const frames = log_probs.shape[0] ?? 1;
+    const batch = log_probs.shape.length === 3 ? log_probs.shape[1] : 1;
+    let longest = 0;
+    const lengths = target_lengths?.data ?? [];
+    for (let i = 0; i < lengths.length; i++) longest = Math.max(longest, lengths[i]);
+    longest = Math.min(longest, targets.data.length);
+    return {
+      work: frames * (2 * longest + 1) * batch,
+      field: "inputs.log_probs",
+      formula: `T x (2S + 1) x N = ${frames} x ${2 * longest + 1} x ${batch}`,
+    };
+  },
   meanDivisor: "the number of sequences, after each sequence's loss is divided by its target " +
     "length (at least 1)",
   inputs: [

@@ -105,6 +105,17 @@ export const multiLabelMarginLoss = defineLoss<
   formula: String
     .raw`\text{loss}(x, y) = \sum_{ij}\frac{\max(0, 1 - (x[y[j]] - x[i]))}{\text{x.size}(0)}`,
   outputShape: "scalar; (N), or () for an unbatched input, for reduction none",
+  work({ input }) {
+    if (!input) return undefined;
+    const rank = input.shape.length;
+    const classes = rank === 0 ? 1 : input.shape[rank - 1];
+    const rows = rank === 2 ? input.shape[0] : 1;
+    return {
+      work: rows * classes * classes,
+      field: "inputs.input",
+      formula: `N x C x C = ${rows} x ${classes} x ${classes}`,
+    };
+  },
   inputs: [
     {
       name: "input",
