@@ -5,6 +5,7 @@
  *
  * @module
  */
+import type { IntegerOption, TensorOption } from "./definition.ts";
 import { LossInputError } from "./errors.ts";
 import type { FloatArray, FloatDense, NumericArray } from "./tensor.ts";
 import { formatShape, sameShape } from "./tensor.ts";
@@ -146,4 +147,26 @@ export function checkClassIndices(
 /** Whether a tensor's values are floating point (as a float target is after conversion). */
 export function isFloatArray(data: NumericArray): data is FloatArray {
   return data instanceof Float32Array || data instanceof Float64Array;
+}
+
+/** The `weight` option of the losses over classes: one rescaling weight per class, shape (C). */
+export function classWeightOption(): TensorOption {
+  return {
+    name: "weight",
+    type: "tensor",
+    default: null,
+    shape: "(C)",
+    description: "A manual rescaling weight given to each class; if given, one per class",
+  };
+}
+
+/** The `ignore_index` option: a target value that counts for nothing (-100 by default). */
+export function ignoreIndexOption(note = ""): IntegerOption {
+  return {
+    name: "ignore_index",
+    type: "integer",
+    default: -100,
+    description: "A target value that is ignored and does not contribute to the input " +
+      "gradient; `mean` averages over the targets not ignored" + note,
+  };
 }

@@ -36,6 +36,8 @@ import {
   checkIndexTargetShape,
   type ClassLayout,
   classLayout,
+  classWeightOption,
+  ignoreIndexOption,
   isFloatArray,
 } from "../classes.ts";
 import { defineLoss, type LossInputs } from "../definition.ts";
@@ -110,20 +112,8 @@ export const crossEntropyLoss = defineLoss<
     },
   ],
   options: [
-    {
-      name: "weight",
-      type: "tensor",
-      default: null,
-      shape: "(C)",
-      description: "A manual rescaling weight given to each class; if given, one per class",
-    },
-    {
-      name: "ignore_index",
-      type: "integer",
-      default: -100,
-      description: "A target value that is ignored and does not contribute to the input " +
-        "gradient; `mean` averages over the targets not ignored (class-index targets only)",
-    },
+    classWeightOption(),
+    ignoreIndexOption(" (class-index targets only)"),
     reductionOption(),
     {
       name: "label_smoothing",

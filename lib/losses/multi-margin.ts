@@ -15,7 +15,7 @@
  *
  * @module
  */
-import { checkClassIndices, checkClassWeight } from "../classes.ts";
+import { checkClassIndices, checkClassWeight, classWeightOption } from "../classes.ts";
 import { defineLoss, type LossInputs } from "../definition.ts";
 import { LossInputError } from "../errors.ts";
 import { allocate, reducedOutput, type Reduction, reductionOption } from "../reduction.ts";
@@ -87,13 +87,7 @@ export const multiMarginLoss = defineLoss<MultiMarginOptions, MultiMarginSaved, 
       default: 1,
       description: "The margin by which the target's score should exceed every other score",
     },
-    {
-      name: "weight",
-      type: "tensor",
-      default: null,
-      shape: "(C)",
-      description: "A manual rescaling weight given to each class; if given, one per class",
-    },
+    classWeightOption(),
     reductionOption(),
   ],
   legacyReduction: true,

@@ -20,6 +20,8 @@ import {
   checkIndexTargetShape,
   type ClassLayout,
   classLayout,
+  classWeightOption,
+  ignoreIndexOption,
 } from "../classes.ts";
 import { defineLoss, type LossInputs } from "../definition.ts";
 import { allocate, reducedOutput, type Reduction, reductionOption } from "../reduction.ts";
@@ -75,20 +77,8 @@ export const nllLoss = defineLoss<NLLOptions, NLLSaved, NLLInputs>({
     },
   ],
   options: [
-    {
-      name: "weight",
-      type: "tensor",
-      default: null,
-      shape: "(C)",
-      description: "A manual rescaling weight given to each class; if given, one per class",
-    },
-    {
-      name: "ignore_index",
-      type: "integer",
-      default: -100,
-      description: "A target value that is ignored and does not contribute to the input " +
-        "gradient; `mean` averages over the targets not ignored",
-    },
+    classWeightOption(),
+    ignoreIndexOption(),
     reductionOption(),
   ],
   meanDivisor: "the sum of the weights of the targets not ignored (their number without weight)",
