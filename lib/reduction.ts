@@ -46,8 +46,9 @@ export function reduce(
 
 /**
  * The gradient reaching each of `n` per-element losses from `grad_output`: `grad_output`
- * itself for `none`, its value for `sum`, its value divided by `count` for `mean`.  This fills
- * an array of `n` for `sum` and `mean`; {@link upstreamGradOf} does not.
+ * itself for `none`, its value for `sum`, its value divided by `count` for `mean`: the array
+ * form of {@link upstreamGradOf}, which fills `n` values for `sum` and `mean` (simpler to read in
+ * the losses whose backward is not on a hot path).
  */
 export function upstreamGrad(
   reduction: string,
@@ -55,9 +56,8 @@ export function upstreamGrad(
   n: number,
   count = n,
 ): FloatArray | Float64Array {
-  if (reduction === "none") return gradOutput.data;
-  const g = reduction === "sum" ? gradOutput.data[0] : gradOutput.data[0] / count;
-  return new Float64Array(n).fill(g);
+  const { perElement, each } = upstreamGradOf(reduction, gradOutput, count);
+  return perElement ?? new Float64Array(n).fill(each);
 }
 
 /** The gradient reaching the per-element losses from `grad_output`; see {@link upstreamGradOf}. */
