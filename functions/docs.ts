@@ -28,6 +28,7 @@ export function docsPage(specUrl = "/api/openapi.json", nonce?: string): string 
   <meta charset="utf-8">
   <meta name="viewport" content="width=device-width, initial-scale=1">
   <title>PyTorch losses: API reference</title>
+  <link rel="icon" href="/favicon.svg" type="image/svg+xml">
   <link rel="stylesheet" href="${SWAGGER_UI_PATH}/swagger-ui.css">
 </head>
 <body>

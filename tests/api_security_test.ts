@@ -146,10 +146,8 @@ Deno.test("security headers, CORS, request ids and the log on Deno", async (t) =
         const page = await browser.newPage();
         const errors: string[] = [];
         page.on("console", (message) => {
-          const where = message.location().url;
-          // The page links no icon; the browser's guess at /favicon.ico is no error of ours.
-          if (message.type() === "error" && !where.endsWith("/favicon.ico")) {
-            errors.push(`${message.text()} (${where})`);
+          if (message.type() === "error") {
+            errors.push(`${message.text()} (${message.location().url})`);
           }
         });
         page.on("pageerror", (error) => errors.push(error.message));
