@@ -6,7 +6,6 @@
  */
 import {
   type AnyLoss,
-  type Category,
   createRandom,
   type InputSpec,
   losses,
@@ -19,22 +18,17 @@ import type { ComputeRequest } from "./request.ts";
 /** The seed of every example: the same examples on every start and every runtime. */
 export const EXAMPLE_SEED = 2024;
 
-/** One loss as the catalog describes it. */
-export interface CatalogEntry {
-  /** PyTorch's class name: `CrossEntropyLoss`. */
-  name: string;
+/**
+ * One loss as the catalog describes it: its registry entry's data (not its functions), every
+ * option included, with its route names and an example.
+ */
+export interface CatalogEntry extends
+  Pick<
+    AnyLoss,
+    "name" | "functional" | "slug" | "category" | "summary" | "formula" | "outputShape"
+  > {
   /** The other names the routes accept: the functional name and the slug. */
   aliases: string[];
-  /** The `torch.nn.functional` name. */
-  functional: string;
-  /** The URL slug. */
-  slug: string;
-  category: Category;
-  summary: string;
-  /** The formula, in LaTeX. */
-  formula: string;
-  /** The output's shape for each reduction, in PyTorch's notation. */
-  outputShape: string;
   inputs: InputSpec[];
   options: OptionSpec[];
   /** A valid request body for `POST /api/losses/{name}`. */

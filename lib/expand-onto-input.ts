@@ -6,6 +6,7 @@
  * @module
  */
 import { broadcastShape, expandTo } from "./broadcast.ts";
+import type { TensorOption } from "./definition.ts";
 import { LossInputError } from "./errors.ts";
 import type { FloatDense } from "./tensor.ts";
 import { formatShape, sameShape } from "./tensor.ts";
@@ -36,4 +37,15 @@ export function expandOntoInput(
     );
   }
   return expandTo(tensor, shape).data;
+}
+
+/** The `weight` option of BCELoss and BCEWithLogitsLoss: one weight per element, broadcast. */
+export function elementWeightOption(): TensorOption {
+  return {
+    name: "weight",
+    type: "tensor",
+    default: null,
+    shape: "broadcastable to the input's shape",
+    description: "A rescaling weight given to the loss of each element",
+  };
 }

@@ -24,7 +24,7 @@
 import { torchSize } from "../broadcast.ts";
 import { defineLoss } from "../definition.ts";
 import { LossInputError } from "../errors.ts";
-import { expandOntoInput } from "../expand-onto-input.ts";
+import { elementWeightOption, expandOntoInput } from "../expand-onto-input.ts";
 import { select } from "../pointwise.ts";
 import {
   allocate,
@@ -88,13 +88,7 @@ l_{n,c} = - w_{n,c} \left[ p_c y_{n,c} \cdot \log \sigma(x_{n,c})
     },
   ],
   options: [
-    {
-      name: "weight",
-      type: "tensor",
-      default: null,
-      shape: "broadcastable to the input's shape",
-      description: "A rescaling weight given to the loss of each element",
-    },
+    elementWeightOption(),
     reductionOption(),
     {
       name: "pos_weight",

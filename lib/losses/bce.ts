@@ -18,7 +18,7 @@
 import { defineLoss } from "../definition.ts";
 import { LossInputError } from "../errors.ts";
 import { torchSize } from "../broadcast.ts";
-import { expandOntoInput } from "../expand-onto-input.ts";
+import { elementWeightOption, expandOntoInput } from "../expand-onto-input.ts";
 import {
   allocate,
   reducedOutput,
@@ -78,13 +78,7 @@ l_n = - w_n \left[ y_n \cdot \log x_n + (1 - y_n) \cdot \log (1 - x_n) \right]`,
     },
   ],
   options: [
-    {
-      name: "weight",
-      type: "tensor",
-      default: null,
-      shape: "broadcastable to the input's shape",
-      description: "A rescaling weight given to the loss of each element",
-    },
+    elementWeightOption(),
     reductionOption(),
   ],
   legacyReduction: true,
