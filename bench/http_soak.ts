@@ -9,7 +9,7 @@
  * @module
  */
 import autocannon from "autocannon";
-import { DEFAULT_LIMITS } from "../functions/limits.ts";
+import { DEFAULT_LIMITS } from "../functions/api/limits.ts";
 import { notebookCrossEntropy } from "../tests/api_http.ts";
 import { memoryMiB } from "../tests/api_process.ts";
 import { startDenoServer } from "../tests/api_servers.ts";

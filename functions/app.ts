@@ -8,17 +8,17 @@ import { Hono, type MiddlewareHandler } from "hono";
 import { etag } from "hono/etag";
 import { requestId, type RequestIdVariables } from "hono/request-id";
 import { type AnyLoss, computeLoss, findLoss, losses, LossInputError } from "../lib/mod.ts";
-import { buildCatalog, type Catalog, catalogEntry, sampleInputs } from "./catalog.ts";
-import { jsonBody } from "./body.ts";
-import { accessLog } from "./access_log.ts";
-import { jsonAnswer } from "./json.ts";
-import { corsForAnyOrigin } from "./cors.ts";
-import { docsPage } from "./docs.ts";
-import { DEFAULT_LIMITS, type Limits } from "./limits.ts";
-import { buildOpenApi } from "./openapi.ts";
-import { apiSecureHeaders, docsSecureHeaders, exceptUnder } from "./security.ts";
-import { problemFor } from "./problem.ts";
-import { type ComputeRequest, decodeComputeRequest, encodeResult } from "./request.ts";
+import { buildCatalog, type Catalog, catalogEntry, sampleInputs } from "./api/catalog.ts";
+import { jsonBody } from "./middleware/json_body.ts";
+import { accessLog } from "./middleware/access_log.ts";
+import { jsonAnswer } from "./api/json.ts";
+import { corsForAnyOrigin } from "./middleware/cors.ts";
+import { docsPage } from "./api/docs.ts";
+import { DEFAULT_LIMITS, type Limits } from "./api/limits.ts";
+import { buildOpenApi } from "./api/openapi.ts";
+import { apiSecureHeaders, docsSecureHeaders, exceptUnder } from "./middleware/security.ts";
+import { problemFor } from "./api/problem.ts";
+import { type ComputeRequest, decodeComputeRequest, encodeResult } from "./api/request.ts";
 
 /** How to build the app. */
 export interface AppConfig {

@@ -14,13 +14,13 @@
  *
  * @module
  */
-export { computeLoss, isIndexArray, optionsOf } from "./compute.ts";
-export type { ComputeSettings, LossResult } from "./compute.ts";
-export type * from "./definition.ts";
-export { LossInputError } from "./errors.ts";
-export { findLoss, losses } from "./registry.ts";
-export type { AnyLoss } from "./registry.ts";
-export { createRandom } from "./random.ts";
-export type { Random } from "./random.ts";
-export { indexNdArrayOf, MAX_RANK, ndarrayOf } from "./tensor.ts";
-export type { DType, FloatArray, NdArray, NumericArray } from "./tensor.ts";
+export { computeLoss, isIndexArray, optionsOf } from "./core/compute.ts";
+export type { ComputeSettings, LossResult } from "./core/compute.ts";
+export type * from "./core/definition.ts";
+export { LossInputError } from "./core/errors.ts";
+export { findLoss, losses } from "./core/registry.ts";
+export type { AnyLoss } from "./core/registry.ts";
+export { createRandom } from "./core/random.ts";
+export type { Random } from "./core/random.ts";
+export { indexNdArrayOf, MAX_RANK, ndarrayOf } from "./core/tensor.ts";
+export type { DType, FloatArray, NdArray, NumericArray } from "./core/tensor.ts";

@@ -10,10 +10,10 @@
 import { losses } from "../lib/mod.ts";
 import { HomePage } from "./pages/home.tsx";
 import { Hono } from "hono";
-import { siteSecureHeaders } from "../functions/security.ts";
+import { siteSecureHeaders } from "../functions/middleware/security.ts";
 import { LossPage } from "./pages/loss.tsx";
 import { NotebookPage } from "./pages/notebook.tsx";
-import { copySwaggerUi } from "../functions/vendor.ts";
+import { copySwaggerUi } from "./vendor.ts";
 
 const site = new URL("./", import.meta.url);
 const dist = new URL("./dist/", site);

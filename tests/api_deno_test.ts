@@ -5,9 +5,9 @@
 import assert from "node:assert/strict";
 import { Validator } from "@seriousme/openapi-schema-validator";
 import { losses } from "../lib/mod.ts";
-import { SWAGGER_UI_PATH } from "../functions/docs.ts";
-import { DEFAULT_LIMITS } from "../functions/limits.ts";
-import { packagedFile } from "../functions/vendor.ts";
+import { SWAGGER_UI_PATH } from "../functions/api/docs.ts";
+import { DEFAULT_LIMITS } from "../functions/api/limits.ts";
+import { packagedFile } from "../site/vendor.ts";
 import { replayGoldenSteps } from "./api_golden.ts";
 import { assertProblem, notebookCrossEntropy, postJson } from "./api_http.ts";
 import { startDenoServer } from "./api_servers.ts";

@@ -28,7 +28,7 @@ import {
   type OptionSpec,
   type PlainTensor,
 } from "../lib/mod.ts";
-import { encodeResult } from "../functions/request.ts";
+import { encodeResult } from "../functions/api/request.ts";
 
 /** One generated request and what its answer must be. */
 export interface FuzzCase {

@@ -7,8 +7,8 @@
  */
 import assert from "node:assert/strict";
 import { findLoss, ndarrayOf } from "../lib/mod.ts";
-import { checkCost } from "../functions/cost.ts";
-import { DEFAULT_LIMITS } from "../functions/limits.ts";
+import { checkCost } from "../functions/api/cost.ts";
+import { DEFAULT_LIMITS } from "../functions/api/limits.ts";
 import { assertProblem, postJson } from "./api_http.ts";
 import { cpuMs, memoryMiB, processesNamed, resetPeakMemory } from "./api_process.ts";
 import { type RunningServer, startDenoServer, startWorker } from "./api_servers.ts";

@@ -6,11 +6,11 @@
  * tensors.  The reference page renders in Chromium under its policy.
  */
 import assert from "node:assert/strict";
-import { siteSecureHeaders } from "../functions/security.ts";
+import { siteSecureHeaders } from "../functions/middleware/security.ts";
 import { Hono } from "hono";
 import { chromium } from "playwright-core";
-import { CONTENT_SECURITY_POLICY } from "../site/csp.ts";
-import { API_CSP } from "../functions/security.ts";
+import { CONTENT_SECURITY_POLICY } from "../functions/middleware/csp.ts";
+import { API_CSP } from "../functions/middleware/security.ts";
 import { notebookCrossEntropy, postJson } from "./api_http.ts";
 import { type RunningServer, startDenoServer, startWorker } from "./api_servers.ts";
 

@@ -1,11 +1,11 @@
 /**
  * The servers the API tests run against, started and stopped by the tests: the Deno entry
- * (`functions/deno.ts`) and the Worker under wrangler's local workerd.  Each runs in its own
+ * (`functions/adapters/deno.ts`) and the Worker under wrangler's local workerd.  Each runs in its own
  * process group, stopped as a whole.
  *
  * @module
  */
-import { PROJECT_ROOT, wranglerDev } from "../functions/worker_dev.ts";
+import { PROJECT_ROOT, wranglerDev } from "../tools/worker_dev.ts";
 
 /** A running server. */
 export interface RunningServer {
@@ -97,11 +97,11 @@ async function serve(
   );
 }
 
-/** Starts `functions/deno.ts` (what `deno task start` runs) on a free port. */
+/** Starts `functions/adapters/deno.ts` (what `deno task start` runs) on a free port. */
 export function startDenoServer(env: Record<string, string> = {}): Promise<RunningServer> {
   const port = freePort();
   const child = new Deno.Command(Deno.execPath(), {
-    args: ["run", "--allow-net", "--allow-read", "--allow-env", "functions/deno.ts"],
+    args: ["run", "--allow-net", "--allow-read", "--allow-env", "functions/adapters/deno.ts"],
     cwd: PROJECT_ROOT,
     env: { ...env, PORT: String(port) },
     stdin: "null",

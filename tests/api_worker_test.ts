@@ -5,8 +5,8 @@
  */
 import assert from "node:assert/strict";
 import { losses } from "../lib/mod.ts";
-import { SWAGGER_UI_PATH } from "../functions/docs.ts";
-import { DEFAULT_LIMITS } from "../functions/limits.ts";
+import { SWAGGER_UI_PATH } from "../functions/api/docs.ts";
+import { DEFAULT_LIMITS } from "../functions/api/limits.ts";
 import { replayGoldenSteps } from "./api_golden.ts";
 import { assertProblem, notebookCrossEntropy, postJson } from "./api_http.ts";
 import { startWorker } from "./api_servers.ts";

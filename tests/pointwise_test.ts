@@ -3,7 +3,7 @@
  * give, at signed zeros, subnormals, infinities and NaN.
  */
 import assert from "node:assert/strict";
-import { select, signOf } from "../lib/pointwise.ts";
+import { select, signOf } from "../lib/losses/_pointwise.ts";
 
 const SPECIAL = [
   0,

@@ -4,7 +4,7 @@
  * between them) and their end at 32, and into the tail that calls the C library.
  */
 import assert from "node:assert/strict";
-import { sigmoidOfNegative, softplusOfNegative } from "../lib/softplus.ts";
+import { sigmoidOfNegative, softplusOfNegative } from "../lib/ops/softplus.ts";
 
 const ABSOLUTE_BOUND = 3e-11;
 const RELATIVE_BOUND = 3e-10;

@@ -15,19 +15,19 @@
  *
  * @module
  */
-import { defineLoss } from "../definition.ts";
-import { LossInputError } from "../errors.ts";
-import { torchSize } from "../broadcast.ts";
-import { elementWeightOption, expandOntoInput } from "../expand-onto-input.ts";
+import { defineLoss } from "../core/definition.ts";
+import { LossInputError } from "../core/errors.ts";
+import { torchSize } from "../ops/broadcast.ts";
+import { elementWeightOption, expandOntoInput } from "../ops/expand_onto_input.ts";
 import {
   allocate,
   reducedOutput,
   type Reduction,
   reductionOption,
   upstreamGrad,
-} from "../reduction.ts";
-import type { FloatArray, FloatDense } from "../tensor.ts";
-import { sameShape } from "../tensor.ts";
+} from "../ops/reduction.ts";
+import type { FloatArray, FloatDense } from "../core/tensor.ts";
+import { sameShape } from "../core/tensor.ts";
 
 /** Options of {@link bceLoss}. */
 export interface BCEOptions {

@@ -21,11 +21,11 @@
  *
  * @module
  */
-import { defineLoss } from "../definition.ts";
-import { LossInputError } from "../errors.ts";
-import { allocate, type Reduction, reductionOption } from "../reduction.ts";
-import type { Dense, FloatArray, FloatDense, NumericArray } from "../tensor.ts";
-import { formatShape, scalar } from "../tensor.ts";
+import { defineLoss } from "../core/definition.ts";
+import { LossInputError } from "../core/errors.ts";
+import { allocate, type Reduction, reductionOption } from "../ops/reduction.ts";
+import type { Dense, FloatArray, FloatDense, NumericArray } from "../core/tensor.ts";
+import { formatShape, scalar } from "../core/tensor.ts";
 
 /** Options of {@link ctcLoss}. */
 export interface CTCOptions {

@@ -14,16 +14,16 @@
  *
  * @module
  */
-import { sumTo } from "../broadcast.ts";
-import { defineLoss } from "../definition.ts";
-import { type BroadcastPair, broadcastPair, pointwiseInputs, select } from "../pointwise.ts";
+import { sumTo } from "../ops/broadcast.ts";
+import { defineLoss } from "../core/definition.ts";
+import { type BroadcastPair, broadcastPair, pointwiseInputs, select } from "./_pointwise.ts";
 import {
   allocate,
   reducedOutput,
   type Reduction,
   reductionOption,
   upstreamGradOf,
-} from "../reduction.ts";
+} from "../ops/reduction.ts";
 
 /** Options of {@link huberLoss}. */
 export interface HuberOptions {

@@ -11,16 +11,16 @@
  *
  * @module
  */
-import { sumTo } from "../broadcast.ts";
-import { defineLoss } from "../definition.ts";
-import { type BroadcastPair, broadcastPair, pointwiseInputs, signOf } from "../pointwise.ts";
+import { sumTo } from "../ops/broadcast.ts";
+import { defineLoss } from "../core/definition.ts";
+import { type BroadcastPair, broadcastPair, pointwiseInputs, signOf } from "./_pointwise.ts";
 import {
   allocate,
   reducedOutput,
   type Reduction,
   reductionOption,
   upstreamGradOf,
-} from "../reduction.ts";
+} from "../ops/reduction.ts";
 
 /** Options of {@link l1Loss}. */
 export interface L1Options {

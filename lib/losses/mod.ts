@@ -4,28 +4,28 @@
  *
  * @module
  */
-import type { AnyLoss } from "../registry.ts";
-import { bceWithLogitsLoss } from "./bce-with-logits.ts";
+import type { AnyLoss } from "../core/registry.ts";
+import { bceWithLogitsLoss } from "./bce_with_logits.ts";
 import { bceLoss } from "./bce.ts";
-import { cosineEmbeddingLoss } from "./cosine-embedding.ts";
-import { crossEntropyLoss } from "./cross-entropy.ts";
+import { cosineEmbeddingLoss } from "./cosine_embedding.ts";
+import { crossEntropyLoss } from "./cross_entropy.ts";
 import { ctcLoss } from "./ctc.ts";
-import { gaussianNLLLoss } from "./gaussian-nll.ts";
-import { hingeEmbeddingLoss } from "./hinge-embedding.ts";
+import { gaussianNLLLoss } from "./gaussian_nll.ts";
+import { hingeEmbeddingLoss } from "./hinge_embedding.ts";
 import { huberLoss } from "./huber.ts";
-import { klDivLoss } from "./kl-div.ts";
+import { klDivLoss } from "./kl_div.ts";
 import { l1Loss } from "./l1.ts";
-import { marginRankingLoss } from "./margin-ranking.ts";
+import { marginRankingLoss } from "./margin_ranking.ts";
 import { mseLoss } from "./mse.ts";
-import { multiMarginLoss } from "./multi-margin.ts";
-import { multiLabelMarginLoss } from "./multilabel-margin.ts";
-import { multiLabelSoftMarginLoss } from "./multilabel-soft-margin.ts";
+import { multiMarginLoss } from "./multi_margin.ts";
+import { multiLabelMarginLoss } from "./multilabel_margin.ts";
+import { multiLabelSoftMarginLoss } from "./multilabel_soft_margin.ts";
 import { nllLoss } from "./nll.ts";
-import { poissonNLLLoss } from "./poisson-nll.ts";
-import { smoothL1Loss } from "./smooth-l1.ts";
-import { softMarginLoss } from "./soft-margin.ts";
-import { tripletMarginWithDistanceLoss } from "./triplet-margin-with-distance.ts";
-import { tripletMarginLoss } from "./triplet-margin.ts";
+import { poissonNLLLoss } from "./poisson_nll.ts";
+import { smoothL1Loss } from "./smooth_l1.ts";
+import { softMarginLoss } from "./soft_margin.ts";
+import { tripletMarginWithDistanceLoss } from "./triplet_margin_with_distance.ts";
+import { tripletMarginLoss } from "./triplet_margin.ts";
 
 /** Every loss module's definition, in the order of PyTorch's documentation. */
 export const LOSSES: AnyLoss[] = [

@@ -10,16 +10,16 @@
  *
  * @module
  */
-import { sumTo } from "../broadcast.ts";
-import { defineLoss } from "../definition.ts";
-import { type BroadcastPair, broadcastPair, pointwiseInputs } from "../pointwise.ts";
+import { sumTo } from "../ops/broadcast.ts";
+import { defineLoss } from "../core/definition.ts";
+import { type BroadcastPair, broadcastPair, pointwiseInputs } from "./_pointwise.ts";
 import {
   allocate,
   reducedOutput,
   type Reduction,
   reductionOption,
   upstreamGradOf,
-} from "../reduction.ts";
+} from "../ops/reduction.ts";
 
 /** Options of {@link mseLoss}. */
 export interface MSEOptions {

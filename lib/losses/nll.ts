@@ -22,10 +22,10 @@ import {
   classLayout,
   classWeightOption,
   ignoreIndexOption,
-} from "../classes.ts";
-import { defineLoss, type LossInputs } from "../definition.ts";
-import { allocate, reducedOutput, type Reduction, reductionOption } from "../reduction.ts";
-import type { Dense, FloatArray, FloatDense, NumericArray } from "../tensor.ts";
+} from "./_classes.ts";
+import { defineLoss, type LossInputs } from "../core/definition.ts";
+import { allocate, reducedOutput, type Reduction, reductionOption } from "../ops/reduction.ts";
+import type { Dense, FloatArray, FloatDense, NumericArray } from "../core/tensor.ts";
 
 /** Options of {@link nllLoss}. */
 export interface NLLOptions {

@@ -4,7 +4,7 @@
  *
  * @module
  */
-import type { FlatTensor } from "./tensor-text.ts";
+import type { FlatTensor } from "./tensor_text.ts";
 
 /** A tensor on the wire: flat data, NaN and infinities as strings. */
 export interface WireTensor {

@@ -6,7 +6,7 @@
  * @module
  */
 import uPlot from "uplot";
-import type { Curve } from "../../lib/definition.ts";
+import type { Curve } from "../../lib/core/definition.ts";
 import { compute, type ComputeRequest } from "./api.ts";
 
 /** The number of points along the sweep. */

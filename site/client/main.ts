@@ -5,7 +5,7 @@
  * @module
  */
 import { startHome } from "./home.ts";
-import { startLossPage } from "./loss-page.ts";
+import { startLossPage } from "./loss_page.ts";
 import { startNotebook } from "./notebook.ts";
 
 const pages: Record<string, () => void> = {

@@ -6,10 +6,10 @@
  *
  * @module
  */
-import { createRandom } from "../../lib/random.ts";
+import { createRandom } from "../../lib/core/random.ts";
 import { compute, type ComputeRequest, toWire } from "./api.ts";
 import { element, formatValue, tensorTable } from "./render.ts";
-import { type FlatTensor, formatTensor, parseTensor, TensorTextError } from "./tensor-text.ts";
+import { type FlatTensor, formatTensor, parseTensor, TensorTextError } from "./tensor_text.ts";
 
 const TENSORS = [
   "l1Input",

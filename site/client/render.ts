@@ -5,7 +5,7 @@
  *
  * @module
  */
-import type { FlatTensor } from "./tensor-text.ts";
+import type { FlatTensor } from "./tensor_text.ts";
 
 /** A number as PyTorch prints it: four decimals, `nan`, `inf`. */
 export function formatValue(value: number): string {

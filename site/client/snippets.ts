@@ -6,7 +6,7 @@
  * @module
  */
 import type { ComputeRequest, WireTensor } from "./api.ts";
-import { formatTensor } from "./tensor-text.ts";
+import { formatTensor } from "./tensor_text.ts";
 
 /** What a snippet needs to know of the loss. */
 export interface SnippetLoss {

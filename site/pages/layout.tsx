@@ -4,7 +4,7 @@
  * @module
  */
 import type { Child } from "hono/jsx";
-import { CONTENT_SECURITY_POLICY } from "../csp.ts";
+import { CONTENT_SECURITY_POLICY } from "../../functions/middleware/csp.ts";
 
 /** What a page says about itself. */
 export interface PageProps {

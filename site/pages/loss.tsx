@@ -7,7 +7,7 @@
 import { raw } from "hono/html";
 import type { AnyLoss, InputSpec, NumberOption, OptionSpec } from "../../lib/mod.ts";
 import { createRandom, optionsOf } from "../../lib/mod.ts";
-import { formatTensor } from "../client/tensor-text.ts";
+import { formatTensor } from "../client/tensor_text.ts";
 import { CATEGORIES } from "./home.tsx";
 import { Layout } from "./layout.tsx";
 import { Formula } from "./math.tsx";

@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { formatTensor } from "../client/tensor-text.ts";
+import { formatTensor } from "../client/tensor_text.ts";
 import { Layout } from "./layout.tsx";
 import { Formula } from "./math.tsx";
 

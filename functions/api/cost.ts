@@ -1,0 +1,135 @@
+/**
+ * The cost of a request, estimated from its decoded shapes before anything is computed, and
+ * refused (413) when it exceeds the limits: the size its tensors broadcast to (`MAX_ELEMENTS`)
+ * and its work in element steps (`MAX_WORK`).
+ *
+ * Most losses do a few steps per element of the broadcast of their inputs.  The losses whose
+ * work grows faster than their inputs declare their own estimate (`work` in their registry
+ * entry): CTC's alpha and beta recursions take T x (2S + 1) steps per sequence, and
+ * MultiLabelMarginLoss compares every target class with every class of a row.
+ *
+ * @module
+ */
+import {
+  type AnyLoss,
+  LossInputError,
+  type NdArray,
+  type NumericArray,
+  type WorkEstimate,
+} from "../../lib/mod.ts";
+import { LIMIT_VARIABLES, type Limits } from "./limits.ts";
+
+/** A decoded tensor of the request and where it is (`inputs.input`, `options.weight`). */
+export interface FieldTensor {
+  field: string;
+  tensor: NdArray<NumericArray>;
+}
+
+type Inputs = Record<string, NdArray<NumericArray>>;
+
+/** The broadcast of two shapes, or undefined if they do not broadcast. */
+export function broadcastShape(
+  a: readonly number[],
+  b: readonly number[],
+): number[] | undefined {
+  const shape: number[] = [];
+  for (let i = 1; i <= Math.max(a.length, b.length); i++) {
+    const x = a[a.length - i] ?? 1;
+    const y = b[b.length - i] ?? 1;
+    if (x !== y && x !== 1 && y !== 1) return undefined;
+    shape.unshift(x === 1 ? y : x);
+  }
+  return shape;
+}
+
+const sizeOf = (shape: readonly number[]) => shape.reduce((a, b) => a * b, 1);
+
+/**
+ * Checks that the request's tensors, two at a time and all that broadcast together, do not
+ * broadcast to more than `maxElements` elements, so that `[n, 1]` against `[1, n]` cannot ask
+ * for n² work; returns the largest broadcast size.
+ *
+ * @throws LossInputError of kind `too-large` naming the tensor that makes the broadcast too large.
+ */
+export function checkBroadcastSize(tensors: FieldTensor[], maxElements: number): number {
+  const refuse = (field: string, other: string, size: number) => {
+    throw new LossInputError(
+      field,
+      `${field} broadcasts with ${other} to ${size} elements, more than the limit of ` +
+        `${maxElements} (${LIMIT_VARIABLES.maxElements})`,
+      "too-large",
+    );
+  };
+  let largest = 0;
+  for (let i = 0; i < tensors.length; i++) {
+    for (let j = i + 1; j < tensors.length; j++) {
+      const shape = broadcastShape(tensors[i].tensor.shape, tensors[j].tensor.shape);
+      const size = shape ? sizeOf(shape) : 0;
+      if (size > maxElements) refuse(tensors[j].field, tensors[i].field, size);
+      largest = Math.max(largest, size);
+    }
+  }
+  // Three tensors can broadcast to n³ with every pair at n²: grow one joint broadcast too.
+  let joint = tensors[0]?.tensor.shape ?? [];
+  const joined: string[] = [];
+  for (const { field, tensor } of tensors) {
+    const shape = broadcastShape(joint, tensor.shape);
+    if (!shape) continue;
+    const size = sizeOf(shape);
+    if (size > maxElements) refuse(field, joined.join(" and "), size);
+    joint = shape;
+    joined.push(field);
+    largest = Math.max(largest, size);
+  }
+  return largest;
+}
+
+/** The work of computing `loss` on `inputs`, in element steps. */
+export function estimateWork(loss: AnyLoss, inputs: Inputs, broadcastSize: number): WorkEstimate {
+  const own = loss.work?.(inputs);
+  if (own && own.work > broadcastSize) return own;
+  return {
+    work: broadcastSize,
+    field: `inputs.${loss.inputs[0].name}`,
+    formula: "the size its tensors broadcast to",
+  };
+}
+
+/**
+ * Estimates a decoded request's cost and refuses it when it exceeds `limits`; returns the
+ * estimated work.
+ *
+ * @throws LossInputError of kind `too-large` (413) naming the field that drives the cost.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { findLoss, ndarrayOf } from "../../lib/mod.ts";
+ * import { checkCost } from "./cost.ts";
+ * import { DEFAULT_LIMITS } from "./limits.ts";
+ * const column = ndarrayOf(new Array(1000).fill(0), [1000, 1]);
+ * const row = ndarrayOf(new Array(1000).fill(0), [1, 1000]);
+ * const tensors = [
+ *   { field: "inputs.input", tensor: column },
+ *   { field: "inputs.target", tensor: row },
+ * ];
+ * assert.throws(() => checkCost(findLoss("mse")!, tensors, DEFAULT_LIMITS), /1000000 elements/);
+ * ```
+ */
+export function checkCost(loss: AnyLoss, tensors: FieldTensor[], limits: Limits): number {
+  const broadcastSize = checkBroadcastSize(tensors, limits.maxElements);
+  const inputs: Inputs = {};
+  for (const { field, tensor } of tensors) {
+    if (field.startsWith("inputs.")) inputs[field.slice("inputs.".length)] = tensor;
+  }
+  const { work, field, formula } = estimateWork(loss, inputs, broadcastSize);
+  if (work > limits.maxWork) {
+    throw new LossInputError(
+      field,
+      `${field} asks ${loss.name} for ${work} steps of work (${formula}), more than the limit ` +
+        `of ${limits.maxWork} (${LIMIT_VARIABLES.maxWork})`,
+      "too-large",
+    );
+  }
+  return work;
+}

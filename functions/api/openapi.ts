@@ -1,0 +1,421 @@
+/**
+ * The OpenAPI 3.1 document of the API, derived from the registry: one path per loss with its
+ * own request schema (its inputs, its options with types, defaults and constraints) and an
+ * example request and response.
+ *
+ * @module
+ */
+import { type AnyLoss, computeLoss, losses, optionsOf, type OptionSpec } from "../../lib/mod.ts";
+import { exampleRequest } from "./catalog.ts";
+import { DEFAULT_LIMITS, LIMIT_VARIABLES, type Limits } from "./limits.ts";
+import { PROBLEMS, problemType } from "./problem.ts";
+import { decodeComputeRequest, encodeResult } from "./request.ts";
+
+type Schema = Record<string, unknown>;
+
+const ref = (name: string): Schema => ({ $ref: `#/components/schemas/${name}` });
+const problemRef = (name: string): Schema => ({ $ref: `#/components/responses/${name}` });
+
+const COMPONENT_SCHEMAS: Record<string, Schema> = {
+  WireNumber: {
+    description: 'A number; non-finite numbers are the strings "NaN", "Infinity", "-Infinity"',
+    oneOf: [{ type: "number" }, { type: "string", enum: ["NaN", "Infinity", "-Infinity"] }],
+  },
+  FlatTensor: {
+    type: "object",
+    description: "A tensor as a shape and its values in row-major order",
+    required: ["shape", "data"],
+    additionalProperties: false,
+    properties: {
+      shape: { type: "array", items: { type: "integer", minimum: 0 }, maxItems: 8 },
+      data: { type: "array", items: ref("WireNumber") },
+      dtype: {
+        type: "string",
+        enum: ["float", "int", "bool"],
+        description: '"int" marks class indices (for inputs that take either)',
+      },
+    },
+  },
+  NestedTensor: {
+    description: "Nested arrays as `torch.tensor` takes them; a number is a scalar",
+    oneOf: [ref("WireNumber"), { type: "array", items: ref("NestedTensor") }],
+  },
+  Tensor: { oneOf: [ref("FlatTensor"), ref("NestedTensor")] },
+  EncodedTensor: {
+    type: "object",
+    required: ["shape", "data"],
+    properties: {
+      shape: { type: "array", items: { type: "integer", minimum: 0 } },
+      data: { type: "array", items: ref("WireNumber") },
+    },
+  },
+  ComputeResponse: {
+    type: "object",
+    required: ["loss", "dtype", "output", "grads", "warnings"],
+    properties: {
+      loss: { type: "string", description: "The loss's class name" },
+      dtype: { type: "string", enum: ["float32", "float64"] },
+      output: ref("EncodedTensor"),
+      grads: {
+        type: "object",
+        description: "The gradient of sum(output * grad_output) for each differentiable input",
+        additionalProperties: ref("EncodedTensor"),
+      },
+      warnings: { type: "array", items: { type: "string" }, description: "PyTorch's warnings" },
+    },
+  },
+  Problem: {
+    type: "object",
+    description: "RFC 9457 problem details",
+    required: ["type", "title", "status", "detail"],
+    properties: {
+      type: {
+        type: "string",
+        enum: Object.keys(PROBLEMS).map((kind) => problemType(kind as never)),
+      },
+      title: { type: "string" },
+      status: { type: "integer" },
+      detail: { type: "string", description: "What is wrong, naming the field" },
+      field: { type: "string", description: "The request field that is wrong" },
+      request_id: {
+        type: "string",
+        description: "The request's id, as in its X-Request-Id header and the server's log",
+      },
+      instance: { type: "string" },
+    },
+  },
+  InputSpec: {
+    type: "object",
+    required: ["name", "description", "shape", "kind", "differentiable"],
+    properties: {
+      name: { type: "string" },
+      description: { type: "string" },
+      shape: { type: "string" },
+      kind: { type: "string", enum: ["float", "index", "float-or-index"] },
+      differentiable: { type: "boolean" },
+    },
+  },
+  OptionSpec: {
+    type: "object",
+    required: ["name", "type", "description"],
+    properties: {
+      name: { type: "string" },
+      type: { type: "string", enum: ["number", "integer", "boolean", "string", "tensor"] },
+      description: { type: "string" },
+      default: {},
+      deprecated: { type: "boolean" },
+      enum: { type: "array", items: { type: "string" } },
+      oneOf: { type: "array", items: { type: "number" } },
+      minimum: { type: "number" },
+      exclusiveMinimum: { type: "number" },
+      maximum: { type: "number" },
+      shape: { type: "string" },
+    },
+  },
+  CatalogEntry: {
+    type: "object",
+    required: ["name", "aliases", "functional", "slug", "summary", "formula", "inputs", "options"],
+    properties: {
+      name: { type: "string" },
+      aliases: { type: "array", items: { type: "string" } },
+      functional: { type: "string" },
+      slug: { type: "string" },
+      category: { type: "string" },
+      summary: { type: "string" },
+      formula: { type: "string", description: "LaTeX" },
+      outputShape: { type: "string" },
+      inputs: { type: "array", items: ref("InputSpec") },
+      options: { type: "array", items: ref("OptionSpec") },
+      example: { type: "object", description: "A valid request body" },
+      url: { type: "string" },
+    },
+  },
+  Catalog: {
+    type: "object",
+    required: ["count", "losses"],
+    properties: {
+      count: { type: "integer" },
+      losses: { type: "array", items: ref("CatalogEntry") },
+    },
+  },
+  Sample: {
+    type: "object",
+    required: ["loss", "seed", "inputs"],
+    properties: {
+      loss: { type: "string" },
+      seed: { type: "integer", minimum: 0 },
+      inputs: {
+        type: "object",
+        description: "Valid random inputs, by name, ready to post as `inputs`",
+        additionalProperties: ref("FlatTensor"),
+      },
+    },
+  },
+  Health: {
+    type: "object",
+    required: ["status", "losses"],
+    properties: { status: { type: "string", const: "ok" }, losses: { type: "integer" } },
+  },
+};
+
+function problemResponses(): Record<string, Schema> {
+  const responses: Record<string, Schema> = {};
+  for (const [kind, { title }] of Object.entries(PROBLEMS)) {
+    responses[kind] = {
+      description: title,
+      content: { "application/problem+json": { schema: ref("Problem") } },
+    };
+  }
+  return responses;
+}
+
+function optionSchema(option: OptionSpec): Schema {
+  const base: Schema = { description: option.description };
+  if (option.deprecated) base.deprecated = true;
+  switch (option.type) {
+    case "number": {
+      const schema: Schema = { ...base, type: "number", default: option.default };
+      if (option.oneOf) schema.enum = option.oneOf;
+      if (option.minimum !== undefined) schema.minimum = option.minimum;
+      if (option.exclusiveMinimum !== undefined) schema.exclusiveMinimum = option.exclusiveMinimum;
+      if (option.maximum !== undefined) schema.maximum = option.maximum;
+      return schema;
+    }
+    case "integer": {
+      const schema: Schema = { ...base, type: "integer", default: option.default };
+      if (option.minimum !== undefined) schema.minimum = option.minimum;
+      return schema;
+    }
+    case "boolean":
+      return {
+        ...base,
+        type: option.default === null ? ["boolean", "null"] : "boolean",
+        default: option.default,
+      };
+    case "string":
+      return { ...base, type: "string", enum: option.enum, default: option.default };
+    case "tensor":
+      return {
+        ...base,
+        description: `${option.description}. Shape ${option.shape}`,
+        oneOf: [ref("Tensor"), { type: "null" }],
+        default: null,
+      };
+  }
+}
+
+function requestSchema(loss: AnyLoss): Schema {
+  const inputs: Record<string, Schema> = {};
+  for (const input of loss.inputs) {
+    inputs[input.name] = {
+      ...ref("Tensor"),
+      description: `${input.description}. Shape ${input.shape}; ${input.kind}` +
+        (input.differentiable ? "; differentiable" : ""),
+    };
+  }
+  const options: Record<string, Schema> = {};
+  for (const option of optionsOf(loss)) options[option.name] = optionSchema(option);
+  return {
+    type: "object",
+    required: ["inputs"],
+    additionalProperties: false,
+    properties: {
+      inputs: {
+        type: "object",
+        required: loss.inputs.map((input) => input.name),
+        additionalProperties: false,
+        properties: inputs,
+      },
+      options: { type: "object", additionalProperties: false, properties: options },
+      dtype: { type: "string", enum: ["float32", "float64"], default: "float32" },
+      grad: { type: "boolean", default: false, description: "Return the gradients" },
+      grad_output: {
+        ...ref("Tensor"),
+        description: "The gradient of the output, of its shape (with grad); ones by default",
+      },
+    },
+  };
+}
+
+function exampleResponse(loss: AnyLoss, limits: Limits): unknown {
+  const { inputs, options, settings } = decodeComputeRequest(loss, exampleRequest(loss), limits);
+  return encodeResult(computeLoss(loss.name, inputs, options, settings));
+}
+
+function lossPaths(loss: AnyLoss, limits: Limits): Record<string, Schema> {
+  const names = `\`${loss.name}\`, \`${loss.functional}\` or \`${loss.slug}\``;
+  return {
+    get: {
+      operationId: `describe${loss.name}`,
+      tags: [loss.category],
+      summary: `Describe ${loss.name}`,
+      description: `${loss.summary}. The path takes ${names}.`,
+      responses: {
+        "200": {
+          description: "The loss's catalog entry",
+          content: { "application/json": { schema: ref("CatalogEntry") } },
+        },
+      },
+    },
+    post: {
+      operationId: `compute${loss.name}`,
+      tags: [loss.category],
+      summary: `Compute ${loss.name}`,
+      description: `${loss.summary}.\n\n$$${loss.formula}$$\n\nOutput: ${loss.outputShape}. ` +
+        `The path takes ${names}.`,
+      requestBody: {
+        required: true,
+        content: {
+          "application/json": {
+            schema: requestSchema(loss),
+            examples: {
+              sample: { summary: "Random inputs (seeded)", value: exampleRequest(loss) },
+            },
+          },
+        },
+      },
+      responses: {
+        "200": {
+          description: "The loss, and the gradients when asked",
+          content: {
+            "application/json": {
+              schema: ref("ComputeResponse"),
+              examples: {
+                sample: {
+                  summary: "The answer to the sample",
+                  value: exampleResponse(loss, limits),
+                },
+              },
+            },
+          },
+        },
+        "400": problemRef("invalid-input"),
+        "404": problemRef("unknown-loss"),
+        "405": problemRef("method-not-allowed"),
+        "413": problemRef("too-large"),
+        "415": problemRef("unsupported-media-type"),
+      },
+    },
+  };
+}
+
+function samplePath(loss: AnyLoss): Record<string, Schema> {
+  return {
+    get: {
+      operationId: `sample${loss.name}`,
+      tags: [loss.category],
+      summary: `Random inputs for ${loss.name}`,
+      description: "Valid inputs drawn as the notebook draws them (`randn`, `rand`, `randint`), " +
+        "from a 32-bit seed: the same seed gives the same inputs.",
+      parameters: [{
+        name: "seed",
+        in: "query",
+        required: false,
+        schema: { type: "integer", minimum: 0, maximum: 2 ** 32 - 1, default: 1 },
+      }],
+      responses: {
+        "200": {
+          description: "The inputs",
+          content: { "application/json": { schema: ref("Sample") } },
+        },
+        "400": problemRef("invalid-input"),
+        "404": problemRef("unknown-loss"),
+      },
+    },
+  };
+}
+
+const cached = (schema: string, description: string): Schema => ({
+  description,
+  headers: {
+    ETag: { schema: { type: "string" } },
+    "Cache-Control": { schema: { type: "string" } },
+  },
+  content: { "application/json": { schema: ref(schema) } },
+});
+
+/**
+ * The OpenAPI 3.1 document of the API for the given limits.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { buildOpenApi } from "./openapi.ts";
+ * const document = buildOpenApi();
+ * assert.equal(document.openapi, "3.1.0");
+ * ```
+ */
+export function buildOpenApi(
+  limits: Limits = DEFAULT_LIMITS,
+): Record<string, unknown> & { openapi: string } {
+  const paths: Record<string, unknown> = {
+    "/api/health": {
+      get: {
+        operationId: "health",
+        summary: "Health check",
+        responses: {
+          "200": {
+            description: "The service is up",
+            content: { "application/json": { schema: ref("Health") } },
+          },
+        },
+      },
+    },
+    "/api/losses": {
+      get: {
+        operationId: "listLosses",
+        summary: "The catalog of losses",
+        responses: {
+          "200": cached("Catalog", "Every loss: names, summary, formula, inputs, options"),
+        },
+      },
+    },
+  };
+  for (const loss of losses) {
+    paths[`/api/losses/${loss.name}`] = lossPaths(loss, limits);
+    paths[`/api/losses/${loss.name}/sample`] = samplePath(loss);
+  }
+  paths["/api/openapi.json"] = {
+    get: {
+      operationId: "openapi",
+      summary: "This document",
+      responses: {
+        "200": {
+          description: "OpenAPI 3.1",
+          content: { "application/json": { schema: { type: "object" } } },
+        },
+      },
+    },
+  };
+  paths["/api/docs"] = {
+    get: {
+      operationId: "docs",
+      summary: "The API reference page",
+      responses: {
+        "200": { description: "HTML", content: { "text/html": { schema: { type: "string" } } } },
+      },
+    },
+  };
+  return {
+    openapi: "3.1.0",
+    info: {
+      title: "PyTorch losses",
+      version: "1.0.0",
+      summary: "PyTorch's torch.nn losses and their gradients, as an HTTP API",
+      description: [
+        "Every `torch.nn` loss, computed as PyTorch 2.11 computes it, with its gradients.",
+        "Tensors are `{shape, data, dtype?}` (flat, row-major) or nested arrays; non-finite " +
+        'numbers are the strings `"NaN"`, `"Infinity"`, `"-Infinity"` both ways.',
+        "Errors are RFC 9457 problem details (`application/problem+json`) whose `detail` " +
+        "names the `field` that is wrong.",
+        `Limits: a body of at most ${limits.maxBodyBytes} bytes (\`${LIMIT_VARIABLES.maxBodyBytes}\`), ` +
+        `at most ${limits.maxElements} tensor elements per request (\`${LIMIT_VARIABLES.maxElements}\`) ` +
+        `and at most ${limits.maxWork} steps of estimated work (\`${LIMIT_VARIABLES.maxWork}\`); ` +
+        "past them the answer is 413.",
+      ].join("\n\n"),
+    },
+    tags: [...new Set(losses.map((loss) => loss.category))].map((name) => ({ name })),
+    paths,
+    components: { schemas: COMPONENT_SCHEMAS, responses: problemResponses() },
+  };
+}

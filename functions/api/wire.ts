@@ -1,0 +1,373 @@
+/**
+ * Tensors on the wire: decoding them into `ndarray`s and encoding results.
+ *
+ * A wire tensor is either the golden files' flat form, `{"shape": [2, 3], "data": [...],
+ * "dtype": "float" | "int" | "bool"}` (row-major, `dtype` optional), or nested arrays as
+ * `torch.tensor` takes them (`[[1, 2, 3], [4, 5, 6]]`, or a bare number for a scalar).
+ * Non-finite numbers are the strings `"NaN"`, `"Infinity"` and `"-Infinity"`, both ways.
+ *
+ * @module
+ */
+import {
+  type DType,
+  type FloatArray,
+  indexNdArrayOf,
+  LossInputError,
+  MAX_RANK,
+  type NdArray,
+  ndarrayOf,
+  type NumericArray,
+} from "../../lib/mod.ts";
+import { type ElementBudget, LIMIT_VARIABLES } from "./limits.ts";
+
+/** A number as the wire writes it: non-finite numbers are strings. */
+export type WireNumber = number | "NaN" | "Infinity" | "-Infinity";
+
+/** A tensor in the flat form: a shape and its row-major values. */
+export interface FlatTensor {
+  shape: number[];
+  data: WireNumber[];
+  dtype?: "float" | "int" | "bool";
+}
+
+/** Nested arrays of numbers, as `torch.tensor` takes them; a bare number is a scalar. */
+export type NestedTensor = WireNumber | NestedTensor[];
+
+/** A tensor as a request may give it. */
+export type WireTensor = FlatTensor | NestedTensor;
+
+/** A tensor as responses give it: the flat form, `data` row-major. */
+export interface EncodedTensor {
+  shape: number[];
+  data: WireNumber[];
+}
+
+/**
+ * How to read a tensor: as real numbers in `dtype` (`float`), as integers (`index`), or, for
+ * `float-or-index`, as indices when marked `"dtype": "int"` or when it holds only integers and
+ * its shape differs from `referenceShape` (the shape of the loss's first input).
+ */
+export interface TensorReading {
+  kind: "float" | "index" | "float-or-index";
+  dtype: DType;
+  referenceShape?: readonly number[];
+}
+
+const NON_FINITE = new Map([["NaN", NaN], ["Infinity", Infinity], ["-Infinity", -Infinity]]);
+
+/** What a message says of a JSON number too large for a double (`1e400` parses as Infinity). */
+export const OVERFLOWS = 'is a number too large for a double; write "Infinity" for infinity';
+const INT32_MAX = 2 ** 31 - 1;
+
+/** Raw values read off the wire, before the choice of element type. */
+interface RawTensor {
+  shape: number[];
+  values: Float64Array;
+  declared?: "float" | "int" | "bool";
+}
+
+/**
+ * Decodes a wire tensor into an `ndarray`: float32 or float64 for real tensors, int32 for
+ * indices.  Takes its elements from `budget`.
+ *
+ * @param field Where the tensor is in the request (`inputs.target`), for errors.
+ * @throws LossInputError naming the exact element or key that is wrong (`inputs.input[2][1]`,
+ *   `inputs.target.shape`), of kind `too-large` when the request has too many elements.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { ElementBudget } from "./limits.ts";
+ * import { decodeTensor } from "./wire.ts";
+ * const reading = { kind: "float", dtype: "float64" } as const;
+ * const tensor = decodeTensor([[1, "NaN"], [3, 4]], "inputs.input", reading, new ElementBudget(10));
+ * assert.deepEqual(tensor.shape, [2, 2]);
+ * assert.ok(Number.isNaN(tensor.get(0, 1)));
+ * ```
+ */
+export function decodeTensor(
+  value: unknown,
+  field: string,
+  reading: TensorReading,
+  budget: ElementBudget,
+): NdArray<NumericArray> {
+  const raw = isPlainObject(value)
+    ? readFlat(value, field, budget)
+    : readNested(value, field, budget);
+  if (isIndexTensor(raw, field, reading)) {
+    checkIntegers(raw, field, isPlainObject(value));
+    return indexNdArrayOf(raw.values, raw.shape);
+  }
+  return ndarrayOf(raw.values, raw.shape, reading.dtype);
+}
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+function isIndexTensor(raw: RawTensor, field: string, reading: TensorReading): boolean {
+  switch (reading.kind) {
+    case "float":
+      return false;
+    case "index":
+      if (raw.declared === "float") {
+        throw new LossInputError(
+          `${field}.dtype`,
+          `${field} must hold integers (class indices or lengths), but its dtype is "float"`,
+        );
+      }
+      return true;
+    case "float-or-index":
+      if (raw.declared !== undefined) return raw.declared !== "float";
+      return allIntegers(raw.values) && !sameShape(raw.shape, reading.referenceShape ?? []);
+  }
+}
+
+function allIntegers(values: Float64Array): boolean {
+  for (let i = 0; i < values.length; i++) if (!Number.isInteger(values[i])) return false;
+  return true;
+}
+
+function sameShape(a: readonly number[], b: readonly number[]): boolean {
+  return a.length === b.length && a.every((size, i) => size === b[i]);
+}
+
+function checkIntegers(raw: RawTensor, field: string, flat: boolean): void {
+  const { values } = raw;
+  for (let i = 0; i < values.length; i++) {
+    const value = values[i];
+    if (!Number.isInteger(value) || Math.abs(value) > INT32_MAX) {
+      const at = flat ? `${field}.data[${i}]` : `${field}${nestedIndex(raw.shape, i)}`;
+      const why = Number.isInteger(value) ? "is out of the int32 range" : "is not an integer";
+      throw new LossInputError(at, `${at} is ${value}, which ${why}; ${field} holds indices`);
+    }
+  }
+}
+
+/** `[1][2]`: the nested index of the `flat`-th element of `shape`, for messages. */
+function nestedIndex(shape: readonly number[], flat: number): string {
+  const parts: number[] = [];
+  for (let d = shape.length - 1; d >= 0; d--) {
+    parts.unshift(flat % shape[d]);
+    flat = Math.floor(flat / shape[d]);
+  }
+  return parts.map((i) => `[${i}]`).join("");
+}
+
+const FLAT_KEYS = ["shape", "data", "dtype"];
+
+function readFlat(
+  tensor: Record<string, unknown>,
+  field: string,
+  budget: ElementBudget,
+): RawTensor {
+  for (const key of Object.keys(tensor)) {
+    if (!FLAT_KEYS.includes(key)) {
+      throw new LossInputError(
+        `${field}.${key}`,
+        `${field}.${key} is not part of a tensor: a tensor is {shape, data, dtype} or nested arrays`,
+      );
+    }
+  }
+  const declared = tensor.dtype;
+  if (declared !== undefined && declared !== "float" && declared !== "int" && declared !== "bool") {
+    throw new LossInputError(
+      `${field}.dtype`,
+      `${field}.dtype must be "float", "int" or "bool", got ${describe(declared)}`,
+    );
+  }
+  const shape = readShape(tensor.shape, `${field}.shape`);
+  const size = shape.reduce((a, b) => a * b, 1);
+  if (!Number.isSafeInteger(size)) {
+    throw new LossInputError(
+      `${field}.shape`,
+      `${field}.shape [${shape.join(", ")}] has more elements than a request can hold`,
+      "too-large",
+    );
+  }
+  // A shape with a zero has no elements, however large its other sizes: cap them too.
+  shape.forEach((dimension, i) => {
+    if (dimension > budget.limit) {
+      throw new LossInputError(
+        `${field}.shape[${i}]`,
+        `${field}.shape[${i}] is ${dimension}, more than the limit of ${budget.limit} ` +
+          `(${LIMIT_VARIABLES.maxElements})`,
+        "too-large",
+      );
+    }
+  });
+  const data = tensor.data;
+  if (!Array.isArray(data)) {
+    throw new LossInputError(
+      `${field}.data`,
+      `${field}.data must be an array of numbers, got ${describe(data)}`,
+    );
+  }
+  if (data.length !== size) {
+    throw new LossInputError(
+      `${field}.data`,
+      `${field}.data has ${data.length} values, but shape [${shape.join(", ")}] needs ${size}`,
+    );
+  }
+  budget.take(field, size);
+  const values = new Float64Array(size);
+  for (let i = 0; i < size; i++) {
+    values[i] = readNumber(data[i], `${field}.data[${i}]`, declared === "bool");
+  }
+  return { shape, values, declared };
+}
+
+function readShape(shape: unknown, field: string): number[] {
+  if (!Array.isArray(shape)) {
+    throw new LossInputError(field, `${field} must be an array of sizes, got ${describe(shape)}`);
+  }
+  if (shape.length > MAX_RANK) {
+    throw new LossInputError(
+      field,
+      `${field} has ${shape.length} dimensions, more than the ${MAX_RANK} supported`,
+    );
+  }
+  shape.forEach((size, i) => {
+    if (typeof size !== "number" || !Number.isSafeInteger(size) || size < 0) {
+      throw new LossInputError(
+        `${field}[${i}]`,
+        `${field}[${i}] must be an integer >= 0, got ${describe(size)}`,
+      );
+    }
+  });
+  return shape as number[];
+}
+
+function readNumber(value: unknown, field: string, allowBoolean = false): number {
+  if (typeof value === "number") {
+    if (Number.isFinite(value)) return value;
+    throw new LossInputError(field, `${field} ${OVERFLOWS}`);
+  }
+  const nonFinite = typeof value === "string" ? NON_FINITE.get(value) : undefined;
+  if (nonFinite !== undefined) return nonFinite;
+  if (allowBoolean && typeof value === "boolean") return value ? 1 : 0;
+  throw new LossInputError(
+    field,
+    `${field} must be a number (or "NaN", "Infinity", "-Infinity"), got ${describe(value)}`,
+  );
+}
+
+function readNested(value: unknown, field: string, budget: ElementBudget): RawTensor {
+  const shape: number[] = [];
+  let probe = value;
+  while (Array.isArray(probe)) {
+    if (shape.length === MAX_RANK) {
+      throw new LossInputError(
+        field,
+        `${field} is nested more than ${MAX_RANK} deep, the most dimensions supported`,
+      );
+    }
+    shape.push(probe.length);
+    probe = probe[0];
+  }
+  const size = shape.reduce((a, b) => a * b, 1);
+  budget.take(field, size);
+  const values = new Float64Array(size);
+  const rank = shape.length;
+  // The index of the node being read at each depth; a field path is built only for an error.
+  const index = new Array<number>(rank).fill(0);
+  const pathTo = (depth: number) => field + index.slice(0, depth).map((i) => `[${i}]`).join("");
+  let next = 0;
+  const visit = (node: unknown, depth: number): void => {
+    if (depth === rank - 1 && Array.isArray(node) && node.length === shape[depth]) {
+      for (let i = 0; i < node.length; i++) {
+        const leaf = node[i];
+        if (typeof leaf === "number" && Number.isFinite(leaf)) values[next++] = leaf;
+        else {
+          index[depth] = i;
+          visitLeaf(leaf, depth + 1);
+        }
+      }
+      return;
+    }
+    if (depth === rank) return visitLeaf(node, depth);
+    if (!Array.isArray(node)) {
+      throw new LossInputError(
+        pathTo(depth),
+        `${pathTo(depth)} is ${describe(node)}, but ${field} needs an array of ${shape[depth]} ` +
+          "here (ragged array)",
+      );
+    }
+    if (node.length !== shape[depth]) {
+      throw new LossInputError(
+        pathTo(depth),
+        `${pathTo(depth)} has ${node.length} elements, but the others at its depth have ` +
+          `${shape[depth]} (ragged array)`,
+      );
+    }
+    for (let i = 0; i < node.length; i++) {
+      index[depth] = i;
+      visit(node[i], depth + 1);
+    }
+  };
+  const visitLeaf = (node: unknown, depth: number): void => {
+    if (Array.isArray(node)) {
+      throw new LossInputError(
+        pathTo(depth),
+        `${pathTo(depth)} is an array, but ${field} has ${rank} dimensions (ragged array)`,
+      );
+    }
+    values[next++] = readNumber(node, pathTo(depth));
+  };
+  visit(value, 0);
+  return { shape, values };
+}
+
+/** A short description of a JSON value, for messages. */
+export function describe(value: unknown): string {
+  if (value === null) return "null";
+  if (typeof value === "string") return JSON.stringify(value.slice(0, 40));
+  if (typeof value === "number" || typeof value === "boolean") return String(value);
+  if (Array.isArray(value)) return "an array";
+  return typeof value === "object" ? "an object" : typeof value;
+}
+
+/**
+ * Encodes an `ndarray` (any strides) as a flat wire tensor, writing non-finite numbers as
+ * strings.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { ndarrayOf } from "../../lib/mod.ts";
+ * import { encodeTensor } from "./wire.ts";
+ * const encoded = encodeTensor(ndarrayOf([1, NaN, -Infinity], [3]));
+ * assert.deepEqual(encoded, { shape: [3], data: [1, "NaN", "-Infinity"] });
+ * ```
+ */
+export function encodeTensor(array: NdArray<FloatArray>): EncodedTensor {
+  const shape = [...array.shape];
+  const size = shape.reduce((a, b) => a * b, 1);
+  const data = new Array<WireNumber>(size);
+  const read = rowMajorReader(array);
+  for (let i = 0; i < size; i++) {
+    const value = read(i);
+    data[i] = Number.isFinite(value) ? value : (String(value) as WireNumber);
+  }
+  return { shape, data };
+}
+
+/** Reads the `i`-th row-major element of an `ndarray`, directly when it is contiguous. */
+function rowMajorReader(array: NdArray<FloatArray>): (i: number) => number {
+  const { shape, stride, offset, data } = array;
+  let step = 1;
+  let contiguous = true;
+  for (let d = shape.length - 1; d >= 0; d--) {
+    if (shape[d] !== 1 && stride[d] !== step) contiguous = false;
+    step *= shape[d];
+  }
+  if (contiguous) return (i) => data[offset + i];
+  return (i) => {
+    let at = offset;
+    for (let d = shape.length - 1; d >= 0; d--) {
+      at += (i % shape[d]) * stride[d];
+      i = Math.floor(i / shape[d]);
+    }
+    return data[at];
+  };
+}

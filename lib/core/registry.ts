@@ -1,0 +1,40 @@
+/**
+ * The one registry of losses: every view (routes, catalog, OpenAPI, site, tests) reads it.
+ *
+ * @module
+ */
+import type { LossDefinition } from "./definition.ts";
+import { LOSSES } from "../losses/mod.ts";
+
+/** A loss of any options and saved state. */
+// deno-lint-ignore no-explicit-any
+export type AnyLoss = LossDefinition<any, any, any>;
+
+/** Every loss, in the order of PyTorch's documentation. */
+export const losses: readonly AnyLoss[] = LOSSES;
+
+const byName = new Map<string, AnyLoss>();
+for (const loss of losses) {
+  for (const key of [loss.name, loss.functional, loss.slug]) byName.set(key.toLowerCase(), loss);
+}
+
+/**
+ * The loss called `name`: its class name (`CrossEntropyLoss`), functional name
+ * (`cross_entropy`) or slug (`cross-entropy`), in any letter case.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { findLoss } from "./registry.ts";
+ * assert.equal(findLoss("cross-entropy")?.name, "CrossEntropyLoss");
+ * assert.equal(findLoss("CrossEntropyLoss"), findLoss("cross_entropy"));
+ * ```
+ */
+export function findLoss(name: string): AnyLoss | undefined {
+  return byName.get(String(name).toLowerCase());
+}
+
+/** The class names of all losses, joined for messages. */
+export function lossNames(): string {
+  return losses.map((loss) => loss.name).join(", ");
+}

@@ -1,0 +1,172 @@
+/**
+ * What the classification losses share (NLLLoss, CrossEntropyLoss, MultiMarginLoss): the
+ * (N, C, d1, …, dK) layout of a class-score input, PyTorch's checks of a class-index target
+ * against it, and of a per-class `weight`.
+ *
+ * @module
+ */
+import type { IntegerOption, TensorOption } from "../core/definition.ts";
+import { LossInputError } from "../core/errors.ts";
+import type { FloatArray, FloatDense, NumericArray } from "../core/tensor.ts";
+import { formatShape, sameShape } from "../core/tensor.ts";
+
+/**
+ * An input of shape (C), (N, C) or (N, C, d1, …, dK), seen as `batch` × `classes` × `inner`
+ * row-major: the score of class c at position k of sample n is at `(n·C + c)·inner + k`, and
+ * the target (or loss) of that position at `n·inner + k`.
+ */
+export interface ClassLayout {
+  /** N: the batch size (1 for an unbatched (C) input). */
+  batch: number;
+  /** C: the number of classes. */
+  classes: number;
+  /** d1·…·dK: the positions per sample (1 for (N, C) and (C)). */
+  inner: number;
+  /** The shape of the per-position losses: (N, d1, …, dK), or () for a (C) input. */
+  lossShape: number[];
+}
+
+/**
+ * The layout of a class-score input of shape (C), (N, C) or (N, C, d1, …, dK).
+ *
+ * @throws LossInputError for a 0-D input, which has no class dimension.
+ */
+export function classLayout(inputShape: readonly number[]): ClassLayout {
+  const rank = inputShape.length;
+  if (rank === 0) {
+    throw new LossInputError(
+      "inputs.input",
+      "inputs.input is 0-D, but it needs a class dimension: (C), (N, C) or (N, C, d1, ..., dK)",
+    );
+  }
+  if (rank === 1) return { batch: 1, classes: inputShape[0], inner: 1, lossShape: [] };
+  let inner = 1;
+  for (let d = 2; d < rank; d++) inner *= inputShape[d];
+  return {
+    batch: inputShape[0],
+    classes: inputShape[1],
+    inner,
+    lossShape: [inputShape[0], ...inputShape.slice(2)],
+  };
+}
+
+/**
+ * Checks that a class-index target fits the input as `nll_loss_nd` does: () for a (C) input,
+ * (N) for (N, C), (N, d1, …, dK) for (N, C, d1, …, dK); the batch sizes are compared first.
+ *
+ * @param hint Appended to the message of a target whose rank is wrong (cross-entropy's
+ *   reminder that class probabilities take the input's shape).
+ */
+export function checkIndexTargetShape(
+  inputShape: readonly number[],
+  targetShape: readonly number[],
+  hint = "",
+): void {
+  const field = "inputs.target";
+  const target = formatShape(targetShape);
+  if (inputShape.length === 1) {
+    if (targetShape.length !== 0) {
+      throw new LossInputError(
+        field,
+        `${field} has shape ${target}, but an unbatched input of shape ` +
+          `${formatShape(inputShape)} takes a 0-D target (one class index)${hint}`,
+      );
+    }
+    return;
+  }
+  const batch = inputShape[0];
+  const expected = [batch, ...inputShape.slice(2)];
+  if (targetShape.length === 0) {
+    throw new LossInputError(
+      field,
+      `${field} is 0-D, but an input of shape ${formatShape(inputShape)} takes a target of ` +
+        `shape ${formatShape(expected)}: one class index per sample${hint}`,
+    );
+  }
+  if (targetShape[0] !== batch) {
+    throw new LossInputError(
+      field,
+      `${field} has shape ${target}, but its batch size must match the input's: expected ` +
+        `input batch_size (${batch}) to match target batch_size (${targetShape[0]})${hint}`,
+    );
+  }
+  if (!sameShape(targetShape, expected)) {
+    const what = inputShape.length === 2
+      ? "a 1-D target of class indices (multi-target not supported)"
+      : `a target of shape ${formatShape(expected)}`;
+    throw new LossInputError(
+      field,
+      `${field} has shape ${target}, but an input of shape ${formatShape(inputShape)} ` +
+        `takes ${what}${hint}`,
+    );
+  }
+}
+
+/**
+ * Checks the `weight` option: a 1-D tensor of one rescaling weight per class.
+ *
+ * @returns The weights' values, or `null` when no weight was given.
+ */
+export function checkClassWeight(weight: FloatDense | null, classes: number): FloatArray | null {
+  if (weight === null) return null;
+  if (weight.shape.length !== 1 || weight.data.length !== classes) {
+    throw new LossInputError(
+      "options.weight",
+      `options.weight has shape ${formatShape(weight.shape)}, but it must hold one weight ` +
+        `for each of the input's ${classes} classes: shape [${classes}]`,
+    );
+  }
+  return weight.data;
+}
+
+/**
+ * Checks that every target is a class index in [0, C), or equals `ignoreIndex` (which may lie
+ * outside that range, as in PyTorch).
+ *
+ * @throws LossInputError naming the flat index: `inputs.target[3] is 4, but input has 4 classes`.
+ */
+export function checkClassIndices(
+  target: NumericArray,
+  classes: number,
+  ignoreIndex: number | null = null,
+): void {
+  for (let i = 0; i < target.length; i++) {
+    const value = target[i];
+    if (value >= 0 && value < classes && Number.isInteger(value)) continue;
+    if (value === ignoreIndex) continue;
+    const field = `inputs.target[${i}]`;
+    throw new LossInputError(
+      field,
+      Number.isInteger(value)
+        ? `${field} is ${value}, but input has ${classes} classes`
+        : `${field} is ${value}, but class indices must be integers`,
+    );
+  }
+}
+
+/** Whether a tensor's values are floating point (as a float target is after conversion). */
+export function isFloatArray(data: NumericArray): data is FloatArray {
+  return data instanceof Float32Array || data instanceof Float64Array;
+}
+
+/** The `weight` option of the losses over classes: one rescaling weight per class, shape (C). */
+export function classWeightOption(): TensorOption {
+  return {
+    name: "weight",
+    type: "tensor",
+    default: null,
+    shape: "(C)",
+    description: "A manual rescaling weight given to each class; if given, one per class",
+  };
+}
+
+/** The `ignore_index` option: a target value that counts for nothing (-100 by default). */
+export function ignoreIndexOption(note = ""): IntegerOption {
+  return {
+    name: "ignore_index",
+    type: "integer",
+    default: -100,
+    description: "A target value that is ignored and does not contribute to the input " +
+      "gradient; `mean` averages over the targets not ignored" + note,
+  };
+}

@@ -1,0 +1,210 @@
+/**
+ * `torch.nn.GaussianNLLLoss`: the negative log-likelihood of a target drawn from a Gaussian
+ * whose mean is the input and whose variance is `var`.
+ *
+ * l_n = ½·(log max(var_n, eps) + (x_n − y_n)² / max(var_n, eps)), plus ½·log(2π) with `full`;
+ * then reduced by `reduction`.
+ *
+ * Shape: input (N, *) or (*); target of the input's shape (or one that broadcasts with it);
+ * var of the input's shape (heteroscedastic), or that shape with a last size of 1, or without
+ * its last dimension (homoscedastic: one variance per sample); output: scalar, or the broadcast
+ * shape for `reduction: "none"`.  A var of another shape, or with a negative entry, is rejected.
+ *
+ * Gradient, with v = max(var, eps) and d = x − y: ∂l/∂x = d / v, ∂l/∂y = −d / v,
+ * ∂l/∂var = ½·(1 / v − d² / v²).  PyTorch clamps var in place under `no_grad`, so the
+ * gradient reaches var through the clamp as if it were the identity.
+ *
+ * @module
+ */
+import { broadcastShape, expandTo, sumTo } from "../ops/broadcast.ts";
+import { defineLoss } from "../core/definition.ts";
+import { LossInputError } from "../core/errors.ts";
+import { type FloatArray, formatShape, sameShape } from "../core/tensor.ts";
+import {
+  allocate,
+  reducedOutput,
+  type Reduction,
+  reductionOption,
+  upstreamGrad,
+} from "../ops/reduction.ts";
+
+/** Options of {@link gaussianNLLLoss}. */
+export interface GaussianNLLOptions {
+  full: boolean;
+  eps: number;
+  reduction: Reduction;
+}
+
+interface GaussianNLLSaved {
+  shape: number[];
+  x: FloatArray;
+  y: FloatArray;
+  /** The variances over `shape`, clamped to eps. */
+  v: Float64Array;
+  inputShape: number[];
+  targetShape: number[];
+  /** var's shape as broadcast (a homoscedastic var gains a last size of 1). */
+  varShape: number[];
+  /** var's shape as given: its gradient's shape. */
+  givenVarShape: number[];
+  reduction: Reduction;
+}
+
+/**
+ * The shape var takes in the computation, by PyTorch's rules: the input's shape, or that shape
+ * with a last size of 1 (kept), or without its last dimension (a size of 1 is appended).
+ *
+ * @throws LossInputError when var has none of these shapes ("var is of incorrect size").
+ */
+export function gaussianVarShape(inputShape: number[], varShape: number[]): number[] {
+  if (sameShape(varShape, inputShape)) return varShape;
+  const inputLead = inputShape.slice(0, -1);
+  if (sameShape(inputLead, varShape)) return [...varShape, 1];
+  if (
+    varShape.length > 0 && sameShape(inputLead, varShape.slice(0, -1)) &&
+    varShape[varShape.length - 1] === 1
+  ) {
+    return varShape;
+  }
+  throw new LossInputError(
+    "inputs.var",
+    `inputs.var has shape ${formatShape(varShape)}, but var is of incorrect size: for an ` +
+      `input of shape ${formatShape(inputShape)} it must have the input's shape, that shape ` +
+      "with a last size of 1, or the input's shape without its last dimension",
+  );
+}
+
+/** The Gaussian negative log-likelihood loss, as `torch.nn.GaussianNLLLoss`. */
+export const gaussianNLLLoss = defineLoss<GaussianNLLOptions, GaussianNLLSaved>({
+  name: "GaussianNLLLoss",
+  functional: "gaussian_nll_loss",
+  slug: "gaussian-nll",
+  category: "probabilistic",
+  summary: "Negative log-likelihood of the target under a Gaussian of mean input and variance var",
+  formula: String
+    .raw`\text{loss} = \frac{1}{2}\left(\log\left(\text{max}\left(\text{var}, \ \text{eps}\right)\right) + \frac{\left(\text{input} - \text{target}\right)^2} {\text{max}\left(\text{var}, \ \text{eps}\right)}\right) + \text{const.}`,
+  outputShape: "scalar; (N, *), as the input, for reduction none",
+  curve: {
+    x: { input: "input", from: -3, to: 3, label: "predicted mean x (target y = 0)" },
+    lines: [
+      { label: "var = 0.5", values: { target: 0, var: 0.5 } },
+      { label: "var = 1", values: { target: 0, var: 1 } },
+      { label: "var = 2", values: { target: 0, var: 2 } },
+    ],
+  },
+  inputs: [
+    {
+      name: "input",
+      description: "The expectation of the Gaussian distribution",
+      shape: "(N, *) or (*)",
+      kind: "float",
+      differentiable: true,
+    },
+    {
+      name: "target",
+      description: "A sample from the Gaussian distribution",
+      shape: "(N, *) or (*): the input's shape, or one that broadcasts with it",
+      kind: "float",
+      differentiable: true,
+    },
+    {
+      name: "var",
+      description: "The variances (>= 0), one per element or one per sample (homoscedastic)",
+      shape: "(N, *) or (*), the input's shape; or that shape with a last size of 1, or without " +
+        "its last dimension (homoscedastic)",
+      kind: "float",
+      differentiable: true,
+    },
+  ],
+  options: [
+    {
+      name: "full",
+      type: "boolean",
+      default: false,
+      description: "Whether to add the constant ½·log(2π) to each element's loss",
+    },
+    {
+      name: "eps",
+      type: "number",
+      default: 1e-6,
+      description: "The variances are clamped to at least eps, for stability",
+    },
+    reductionOption(),
+  ],
+  sample: (random) => ({
+    input: random.randn([5, 3]),
+    target: random.randn([5, 3]),
+    var: random.rand([5, 3]),
+  }),
+  forward({ input, target, var: variance }, { full, eps, reduction }, context) {
+    const vars = variance.data;
+    for (let i = 0; i < vars.length; i++) {
+      if (vars[i] < 0) {
+        throw new LossInputError(
+          `inputs.var[${i}]`,
+          `inputs.var[${i}] is ${vars[i]}, but var has negative entry/entries: variances ` +
+            "must be >= 0",
+        );
+      }
+    }
+    const varShape = gaussianVarShape(input.shape, variance.shape);
+    const reshapedVar = { shape: varShape, data: vars };
+    const shape = broadcastShape(
+      { field: "inputs.input", tensor: input },
+      { field: "inputs.target", tensor: target },
+      { field: "inputs.var", tensor: reshapedVar },
+    );
+    const x = expandTo(input, shape).data;
+    const y = expandTo(target, shape).data;
+    const expandedVar = expandTo(reshapedVar, shape).data;
+    const n = x.length;
+    // var is clamped in the dtype, as PyTorch's clamp_ writes into a tensor of that dtype.
+    const clamped = allocate(context.dtype, n);
+    for (let i = 0; i < n; i++) clamped[i] = expandedVar[i] < eps ? eps : expandedVar[i];
+    const v = Float64Array.from(clamped);
+    const constant = full ? 0.5 * Math.log(2 * Math.PI) : 0;
+    const losses = reduction === "none" ? allocate(context.dtype, n) : null;
+    let total = 0;
+    for (let i = 0; i < n; i++) {
+      const d = x[i] - y[i];
+      const loss = 0.5 * (Math.log(v[i]) + d * d / v[i]) + constant;
+      total += loss;
+      if (losses) losses[i] = loss;
+    }
+    return {
+      output: reducedOutput(reduction, context.dtype, shape, total, losses, n),
+      saved: {
+        shape,
+        x,
+        y,
+        v,
+        inputShape: input.shape,
+        targetShape: target.shape,
+        varShape,
+        givenVarShape: variance.shape,
+        reduction,
+      },
+    };
+  },
+  backward(saved, gradOutput, { dtype }) {
+    const { shape, x, y, v } = saved;
+    const n = x.length;
+    const g = upstreamGrad(saved.reduction, gradOutput, n);
+    const gradInput = allocate(dtype, n);
+    const gradTarget = allocate(dtype, n);
+    const gradVar = allocate(dtype, n);
+    for (let i = 0; i < n; i++) {
+      const d = x[i] - y[i];
+      const scaled = d / v[i];
+      gradInput[i] = scaled * g[i];
+      gradTarget[i] = -scaled * g[i];
+      gradVar[i] = 0.5 * (1 / v[i] - scaled * scaled) * g[i];
+    }
+    const varGrad = sumTo({ shape, data: gradVar }, saved.varShape);
+    return {
+      input: sumTo({ shape, data: gradInput }, saved.inputShape),
+      target: sumTo({ shape, data: gradTarget }, saved.targetShape),
+      var: { shape: [...saved.givenVarShape], data: varGrad.data },
+    };
+  },
+});

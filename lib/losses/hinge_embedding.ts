@@ -1,0 +1,122 @@
+/**
+ * `torch.nn.HingeEmbeddingLoss`: whether two inputs are similar (y = 1) or dissimilar
+ * (y = −1), from a distance between them (the input).
+ *
+ * l_n = x_n if y_n = 1, max(0, margin − x_n) if y_n = −1; then reduced by `reduction`.
+ * As in PyTorch, a target that is neither 1 nor −1 gets both terms.
+ *
+ * Shape: input (*); target (*), broadcast with the input; output: scalar, or the broadcast
+ * shape for `reduction: "none"`.
+ *
+ * Gradient: ∂l/∂x = 1 where y ≠ −1, plus −1 where y ≠ 1 and margin − x ≥ 0.
+ *
+ * @module
+ */
+import { broadcastShape, expandTo, sumTo } from "../ops/broadcast.ts";
+import { defineLoss } from "../core/definition.ts";
+import type { FloatArray } from "../core/tensor.ts";
+import {
+  allocate,
+  reducedOutput,
+  type Reduction,
+  reductionOption,
+  upstreamGrad,
+} from "../ops/reduction.ts";
+
+/** Options of {@link hingeEmbeddingLoss}. */
+export interface HingeEmbeddingOptions {
+  margin: number;
+  reduction: Reduction;
+}
+
+interface HingeEmbeddingSaved {
+  shape: number[];
+  x: FloatArray;
+  y: FloatArray;
+  inputShape: number[];
+  margin: number;
+  reduction: Reduction;
+}
+
+/** The hinge embedding loss, as `torch.nn.HingeEmbeddingLoss`. */
+export const hingeEmbeddingLoss = defineLoss<HingeEmbeddingOptions, HingeEmbeddingSaved>({
+  name: "HingeEmbeddingLoss",
+  functional: "hinge_embedding_loss",
+  slug: "hinge-embedding",
+  category: "ranking",
+  summary: "The distance for similar pairs (target 1), a hinge on it for dissimilar ones (-1)",
+  formula: String
+    .raw`l_n = \begin{cases} x_n, & \text{if}\; y_n = 1,\\ \max \{0, margin - x_n\}, & \text{if}\; y_n = -1, \end{cases}`,
+  outputShape: "scalar; (*), as the input, for reduction none",
+  curve: {
+    x: { input: "input", from: 0, to: 3, label: "input x (a distance)" },
+    lines: [{ label: "y = 1", values: { target: 1 } }, { label: "y = -1", values: { target: -1 } }],
+  },
+  inputs: [
+    {
+      name: "input",
+      description: "A distance between two inputs (e.g. their L1 pairwise distance)",
+      shape: "(*): any number of dimensions",
+      kind: "float",
+      differentiable: true,
+    },
+    {
+      name: "target",
+      description: "1 for similar pairs, -1 for dissimilar ones; broadcast with the input",
+      shape: "(*): the input's shape, or one that broadcasts with it",
+      kind: "float",
+      differentiable: false,
+    },
+  ],
+  options: [
+    {
+      name: "margin",
+      type: "number",
+      default: 1,
+      description: "Dissimilar pairs cost nothing once their distance reaches the margin",
+    },
+    reductionOption(),
+  ],
+  legacyReduction: true,
+  sample: (random) => {
+    const signs = random.randint(0, 2, [3, 4]).data.map((bit) => 2 * bit - 1);
+    return { input: random.rand([3, 4]), target: { shape: [3, 4], data: signs } };
+  },
+  forward({ input, target }, { margin, reduction }, context) {
+    const shape = broadcastShape(
+      { field: "inputs.input", tensor: input },
+      { field: "inputs.target", tensor: target },
+    );
+    const x = expandTo(input, shape).data;
+    const y = expandTo(target, shape).data;
+    const n = x.length;
+    const losses = reduction === "none" ? allocate(context.dtype, n) : null;
+    let total = 0;
+    for (let i = 0; i < n; i++) {
+      let loss = 0;
+      if (y[i] !== 1) {
+        const gap = margin - x[i];
+        loss += gap < 0 ? 0 : gap;
+      }
+      if (y[i] !== -1) loss += x[i];
+      total += loss;
+      if (losses) losses[i] = loss;
+    }
+    return {
+      output: reducedOutput(reduction, context.dtype, shape, total, losses, n),
+      saved: { shape, x, y, inputShape: input.shape, margin, reduction },
+    };
+  },
+  backward({ shape, x, y, inputShape, margin, reduction }, gradOutput, { dtype }) {
+    const n = x.length;
+    const g = upstreamGrad(reduction, gradOutput, n);
+    const gradInput = allocate(dtype, n);
+    for (let i = 0; i < n; i++) {
+      let grad = 0;
+      if (y[i] !== 1 && margin - x[i] >= 0) grad -= g[i];
+      if (y[i] !== -1) grad += g[i];
+      gradInput[i] = grad;
+    }
+    return { input: sumTo({ shape, data: gradInput }, inputShape) };
+  },
+});

@@ -1,0 +1,180 @@
+/**
+ * `torch.nn.KLDivLoss`: the Kullback-Leibler divergence of the target from the input, where
+ * the input holds log-probabilities.
+ *
+ * l_n = y_n · (log y_n − x_n), computed as `xlogy(y, y) − y·x` (0 where y = 0); with
+ * `log_target`, the target holds log-probabilities too and l_n = e^{y_n} · (y_n − x_n).
+ * Then reduced by `reduction`: `batchmean` sums and divides by the input's first size (the
+ * KL divergence per sample); `mean` divides by the number of elements, with PyTorch's warning.
+ *
+ * Shape: input (*); target (*), broadcast with the input (no warning); output: scalar, or the
+ * broadcast shape for `reduction: "none"`.
+ *
+ * Gradient: ∂l/∂x = −y (−e^y with `log_target`); ∂l/∂y = log y + 1 − x (NaN where y = 0, as
+ * PyTorch's `xlogy` gives), or e^y · (y − x + 1) with `log_target`.
+ *
+ * @module
+ */
+import { broadcastShape, expandTo, sumTo } from "../ops/broadcast.ts";
+import { defineLoss } from "../core/definition.ts";
+import type { FloatArray } from "../core/tensor.ts";
+import { allocate, reducedOutput, reductionOption, upstreamGrad } from "../ops/reduction.ts";
+
+/** Options of {@link klDivLoss}. */
+export interface KLDivOptions {
+  reduction: "none" | "mean" | "sum" | "batchmean";
+  log_target: boolean;
+  size_average: boolean | null;
+  reduce: boolean | null;
+}
+
+interface KLDivSaved {
+  shape: number[];
+  x: FloatArray;
+  y: FloatArray;
+  inputShape: number[];
+  targetShape: number[];
+  logTarget: boolean;
+  /** `none`, `sum` or `mean`; `batchmean` is a `mean` over {@link count}. */
+  reduction: string;
+  count: number;
+}
+
+/** PyTorch's warning for `reduction: "mean"` (without the legacy options). */
+export const KL_DIV_MEAN_WARNING =
+  "reduction: 'mean' divides the total loss by both the batch size and the support size." +
+  "'batchmean' divides only by the batch size, and aligns with the KL div math definition." +
+  "'mean' will be changed to behave the same as 'batchmean' in the next major release.";
+
+/** The KL divergence loss, as `torch.nn.KLDivLoss`. */
+export const klDivLoss = defineLoss<KLDivOptions, KLDivSaved>({
+  name: "KLDivLoss",
+  functional: "kl_div",
+  slug: "kl-div",
+  category: "probabilistic",
+  summary:
+    "Kullback-Leibler divergence of the target distribution from the input's log-probabilities",
+  formula: String
+    .raw`L(y_{\text{pred}},\ y_{\text{true}}) = y_{\text{true}} \cdot \log \frac{y_{\text{true}}}{y_{\text{pred}}} = y_{\text{true}} \cdot (\log y_{\text{true}} - \log y_{\text{pred}})`,
+  outputShape: "scalar; (*), as the input, for reduction none",
+  curve: {
+    x: { input: "input", from: -6, to: 0, label: "input x (a log-probability)" },
+    lines: [
+      { label: "y = 0.2", values: { target: 0.2 } },
+      { label: "y = 0.5", values: { target: 0.5 } },
+      { label: "y = 0.8", values: { target: 0.8 } },
+    ],
+  },
+  inputs: [
+    {
+      name: "input",
+      description: "Log-probabilities (e.g. from log_softmax)",
+      shape: "(*): any number of dimensions",
+      kind: "float",
+      differentiable: true,
+    },
+    {
+      name: "target",
+      description: "Probabilities (log-probabilities with log_target); broadcast with the input",
+      shape: "(*): the input's shape, or one that broadcasts with it",
+      kind: "float",
+      differentiable: true,
+    },
+  ],
+  options: [
+    reductionOption(["batchmean"]),
+    {
+      name: "log_target",
+      type: "boolean",
+      default: false,
+      description: "Whether the target holds log-probabilities rather than probabilities",
+    },
+  ],
+  legacyReduction: true,
+  sample: (random) => ({
+    input: { shape: [3, 5], data: logSoftmaxRows(random.randn([3, 5]).data, 5) },
+    target: { shape: [3, 5], data: softmaxRows(random.randn([3, 5]).data, 5) },
+  }),
+  forward({ input, target }, options, context) {
+    const legacy = options.size_average !== null || options.reduce !== null;
+    if (!legacy && options.reduction === "mean") context.warn(KL_DIV_MEAN_WARNING);
+    const shape = broadcastShape(
+      { field: "inputs.input", tensor: input },
+      { field: "inputs.target", tensor: target },
+    );
+    const x = expandTo(input, shape).data;
+    const y = expandTo(target, shape).data;
+    const n = x.length;
+    let reduction: string = options.reduction;
+    let count = n;
+    if (reduction === "batchmean") {
+      // PyTorch sums, then divides by input.size(0) unless the input is a scalar.
+      reduction = input.shape.length === 0 ? "sum" : "mean";
+      count = input.shape[0] ?? 1;
+    }
+    const losses = reduction === "none" ? allocate(context.dtype, n) : null;
+    let total = 0;
+    for (let i = 0; i < n; i++) {
+      const t = y[i];
+      const loss = options.log_target
+        ? Math.exp(t) * (t - x[i])
+        : (t === 0 ? 0 : t * Math.log(t)) - t * x[i];
+      total += loss;
+      if (losses) losses[i] = loss;
+    }
+    return {
+      output: reducedOutput(reduction, context.dtype, shape, total, losses, count),
+      saved: {
+        shape,
+        x,
+        y,
+        inputShape: input.shape,
+        targetShape: target.shape,
+        logTarget: options.log_target,
+        reduction,
+        count,
+      },
+    };
+  },
+  backward(saved, gradOutput, { dtype }) {
+    const { x, y, shape, logTarget } = saved;
+    const n = x.length;
+    const g = upstreamGrad(saved.reduction, gradOutput, n, saved.count);
+    const gradInput = allocate(dtype, n);
+    const gradTarget = allocate(dtype, n);
+    for (let i = 0; i < n; i++) {
+      const t = y[i];
+      if (logTarget) {
+        const p = Math.exp(t);
+        gradInput[i] = -p * g[i];
+        gradTarget[i] = p * (t - x[i] + 1) * g[i];
+      } else {
+        gradInput[i] = -t * g[i];
+        // xlogy's gradient in its first argument is log(y) where y != 0, plus y / y.
+        gradTarget[i] = ((t !== 0 ? Math.log(t) : 0) + t / t - x[i]) * g[i];
+      }
+    }
+    return {
+      input: sumTo({ shape, data: gradInput }, saved.inputShape),
+      target: sumTo({ shape, data: gradTarget }, saved.targetShape),
+    };
+  },
+});
+
+/** Each row of `columns` values, softmaxed: probabilities for a sample. */
+function softmaxRows(values: number[], columns: number): number[] {
+  const out = logSoftmaxRows(values, columns);
+  return out.map(Math.exp);
+}
+
+/** Each row of `columns` values, log-softmaxed (stable: the row's maximum subtracted). */
+function logSoftmaxRows(values: number[], columns: number): number[] {
+  const out = new Array<number>(values.length);
+  for (let start = 0; start < values.length; start += columns) {
+    const row = values.slice(start, start + columns);
+    const max = Math.max(...row);
+    const logSum = max + Math.log(row.reduce((sum, v) => sum + Math.exp(v - max), 0));
+    for (let j = 0; j < row.length; j++) out[start + j] = row[j] - logSum;
+  }
+  return out;
+}

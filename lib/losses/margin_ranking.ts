@@ -1,0 +1,161 @@
+/**
+ * `torch.nn.MarginRankingLoss`: ranks two inputs, the target telling which should be larger.
+ *
+ * l_n = max(0, −y_n·(x1_n − x2_n) + margin), with y = 1 when x1 should rank higher and y = −1
+ * when x2 should; then reduced by `reduction`.
+ *
+ * Shape: input1 (N) or (); input2 and target as input1 (all three must have as many
+ * dimensions; sizes broadcast); output: scalar, or the broadcast shape for `reduction: "none"`.
+ *
+ * Gradient, where −y·(x1 − x2) + margin ≥ 0 (0 elsewhere): ∂l/∂x1 = −y, ∂l/∂x2 = y.
+ *
+ * @module
+ */
+import { broadcastShape, expandTo, sumTo } from "../ops/broadcast.ts";
+import { defineLoss } from "../core/definition.ts";
+import { LossInputError } from "../core/errors.ts";
+import { type FloatArray, formatShape } from "../core/tensor.ts";
+import {
+  allocate,
+  reducedOutput,
+  type Reduction,
+  reductionOption,
+  upstreamGrad,
+} from "../ops/reduction.ts";
+
+/** Options of {@link marginRankingLoss}. */
+export interface MarginRankingOptions {
+  margin: number;
+  reduction: Reduction;
+}
+
+interface MarginRankingSaved {
+  shape: number[];
+  x1: FloatArray;
+  x2: FloatArray;
+  y: FloatArray;
+  input1Shape: number[];
+  input2Shape: number[];
+  margin: number;
+  reduction: Reduction;
+}
+
+/** The margin ranking loss, as `torch.nn.MarginRankingLoss`. */
+export const marginRankingLoss = defineLoss<MarginRankingOptions, MarginRankingSaved>({
+  name: "MarginRankingLoss",
+  functional: "margin_ranking_loss",
+  slug: "margin-ranking",
+  category: "ranking",
+  summary: "Hinge loss on the difference of two inputs, the target saying which should be larger",
+  formula: String.raw`\text{loss}(x1, x2, y) = \max(0, -y * (x1 - x2) + \text{margin})`,
+  outputShape: "scalar; (N), as the inputs, for reduction none",
+  curve: {
+    x: { input: "input1", from: -3, to: 3, label: "input1 (input2 = 0)" },
+    lines: [
+      { label: "y = 1", values: { input2: 0, target: 1 } },
+      { label: "y = -1", values: { input2: 0, target: -1 } },
+    ],
+  },
+  inputs: [
+    {
+      name: "input1",
+      description: "The scores of the first items",
+      shape: "(N) or ()",
+      kind: "float",
+      differentiable: true,
+    },
+    {
+      name: "input2",
+      description: "The scores of the second items",
+      shape: "(N) or (), as input1",
+      kind: "float",
+      differentiable: true,
+    },
+    {
+      name: "target",
+      description: "1 where input1 should rank higher, -1 where input2 should",
+      shape: "(N) or (), as input1",
+      kind: "float",
+      differentiable: false,
+    },
+  ],
+  options: [
+    {
+      name: "margin",
+      type: "number",
+      default: 0,
+      description: "How far the higher-ranked input must exceed the other before the loss is 0",
+    },
+    reductionOption(),
+  ],
+  legacyReduction: true,
+  sample: (random) => {
+    const signs = random.randint(0, 2, [6]).data.map((bit) => 2 * bit - 1);
+    return {
+      input1: random.randn([6]),
+      input2: random.randn([6]),
+      target: { shape: [6], data: signs },
+    };
+  },
+  forward({ input1, input2, target }, { margin, reduction }, context) {
+    const rank = input1.shape.length;
+    for (const [name, tensor] of [["input2", input2], ["target", target]] as const) {
+      if (tensor.shape.length !== rank) {
+        throw new LossInputError(
+          `inputs.${name}`,
+          `inputs.${name} has shape ${formatShape(tensor.shape)}, but all inputs must have as ` +
+            `many dimensions as input1, of shape ${formatShape(input1.shape)}`,
+        );
+      }
+    }
+    const shape = broadcastShape(
+      { field: "inputs.input1", tensor: input1 },
+      { field: "inputs.input2", tensor: input2 },
+      { field: "inputs.target", tensor: target },
+    );
+    const x1 = expandTo(input1, shape).data;
+    const x2 = expandTo(input2, shape).data;
+    const y = expandTo(target, shape).data;
+    const n = x1.length;
+    const losses = reduction === "none" ? allocate(context.dtype, n) : null;
+    let total = 0;
+    for (let i = 0; i < n; i++) {
+      const unclamped = -y[i] * (x1[i] - x2[i]) + margin;
+      // NaN passes through, as PyTorch's clamp_min lets it.
+      const loss = unclamped < 0 ? 0 : unclamped;
+      total += loss;
+      if (losses) losses[i] = loss;
+    }
+    return {
+      output: reducedOutput(reduction, context.dtype, shape, total, losses, n),
+      saved: {
+        shape,
+        x1,
+        x2,
+        y,
+        input1Shape: input1.shape,
+        input2Shape: input2.shape,
+        margin,
+        reduction,
+      },
+    };
+  },
+  backward(saved, gradOutput, { dtype }) {
+    const { shape, x1, x2, y, margin } = saved;
+    const n = x1.length;
+    const g = upstreamGrad(saved.reduction, gradOutput, n);
+    const grad1 = allocate(dtype, n);
+    const grad2 = allocate(dtype, n);
+    for (let i = 0; i < n; i++) {
+      // clamp_min passes the gradient where its argument is >= the bound.
+      if (-y[i] * (x1[i] - x2[i]) + margin >= 0) {
+        grad1[i] = -y[i] * g[i];
+        grad2[i] = y[i] * g[i];
+      }
+    }
+    return {
+      input1: sumTo({ shape, data: grad1 }, saved.input1Shape),
+      input2: sumTo({ shape, data: grad2 }, saved.input2Shape),
+    };
+  },
+});

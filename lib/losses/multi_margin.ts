@@ -1,0 +1,178 @@
+/**
+ * `torch.nn.MultiMarginLoss`: the multi-class hinge (margin) loss.
+ *
+ * For each sample x (one row of C scores) with target class y:
+ * loss(x, y) = Σ_{i ≠ y} w[y] · max(0, margin − x[y] + x[i])^p / C, with p ∈ {1, 2}, w = 1
+ * without `weight`.  As in PyTorch, a NaN difference counts as not above 0 (it adds nothing).
+ *
+ * Shape: input (N, C) or (C), C > 0 (a 0-D input is one sample of one class, as in PyTorch;
+ * N may be 0); target (N) or () of class indices in [0, C), with N elements; output: scalar,
+ * or (N) for `reduction: "none"` (a scalar when the target is 0-D).
+ *
+ * Gradient: for each i ≠ y with z = margin − x[y] + x[i] > 0, ∂/∂x[i] = w[y] · (p = 1 ? 1 : 2z) / C
+ * and ∂/∂x[y] is minus their sum (divided again by N for `mean`); no gradient with respect to
+ * the target.
+ *
+ * @module
+ */
+import { checkClassIndices, checkClassWeight, classWeightOption } from "./_classes.ts";
+import { defineLoss, type LossInputs } from "../core/definition.ts";
+import { LossInputError } from "../core/errors.ts";
+import { allocate, reducedOutput, type Reduction, reductionOption } from "../ops/reduction.ts";
+import type { Dense, FloatArray, FloatDense, NumericArray } from "../core/tensor.ts";
+import { formatShape } from "../core/tensor.ts";
+
+/** Options of {@link multiMarginLoss}. */
+export interface MultiMarginOptions {
+  p: number;
+  margin: number;
+  weight: FloatDense | null;
+  reduction: Reduction;
+}
+
+interface MultiMarginSaved {
+  x: FloatArray;
+  inputShape: number[];
+  target: NumericArray;
+  samples: number;
+  classes: number;
+  p: number;
+  margin: number;
+  weight: FloatArray | null;
+  reduction: Reduction;
+}
+
+interface MultiMarginInputs extends LossInputs {
+  input: FloatDense;
+  target: Dense;
+}
+
+/** The multi-class margin loss, as `torch.nn.MultiMarginLoss`. */
+export const multiMarginLoss = defineLoss<MultiMarginOptions, MultiMarginSaved, MultiMarginInputs>({
+  name: "MultiMarginLoss",
+  functional: "multi_margin_loss",
+  slug: "multi-margin",
+  category: "multiclass",
+  summary: "Multi-class hinge loss: how far each other class's score comes within a margin",
+  formula: String
+    .raw`\text{loss}(x, y) = \frac{\sum_i w[y] * \max(0, \text{margin} - x[y] + x[i])^p}{\text{x.size}(0)}`,
+  outputShape: "scalar; (N) for reduction none",
+  inputs: [
+    {
+      name: "input",
+      description: "The score of each class",
+      shape: "(N, C) or (C)",
+      kind: "float",
+      differentiable: true,
+    },
+    {
+      name: "target",
+      description: "The class index of each sample, in [0, C)",
+      shape: "(N) or ()",
+      kind: "index",
+      differentiable: false,
+    },
+  ],
+  options: [
+    {
+      name: "p",
+      type: "number",
+      default: 1,
+      oneOf: [1, 2],
+      description: "The exponent of each hinge term: 1 or 2",
+    },
+    {
+      name: "margin",
+      type: "number",
+      default: 1,
+      description: "The margin by which the target's score should exceed every other score",
+    },
+    classWeightOption(),
+    reductionOption(),
+  ],
+  legacyReduction: true,
+  sample: (random) => ({ input: random.randn([3, 5]), target: random.randint(0, 5, [3]) }),
+  forward({ input, target }, options, context) {
+    const rank = input.shape.length;
+    if (rank > 2 || (rank >= 1 && input.shape[rank - 1] === 0)) {
+      throw new LossInputError(
+        "inputs.input",
+        `inputs.input has shape ${formatShape(input.shape)}, but it must be a non-empty vector ` +
+          "(C) or a matrix (N, C) with C > 0",
+      );
+    }
+    const samples = rank === 2 ? input.shape[0] : 1;
+    const classes = rank === 0 ? 1 : input.shape[rank - 1];
+    if (target.shape.length > 1 || target.data.length !== samples) {
+      throw new LossInputError(
+        "inputs.target",
+        `inputs.target has shape ${formatShape(target.shape)}, but it must hold one class ` +
+          `index per sample: ${samples} (shape [${samples}]${samples === 1 ? " or []" : ""})`,
+      );
+    }
+    const weight = checkClassWeight(options.weight, classes);
+    checkClassIndices(target.data, classes);
+    const { p, reduction } = options;
+    const margin = context.dtype === "float32" ? Math.fround(options.margin) : options.margin;
+    const x = input.data;
+    const y = target.data;
+    const losses = reduction === "none" ? allocate(context.dtype, samples) : null;
+    let total = 0;
+    for (let n = 0, row = 0; n < samples; n++, row += classes) {
+      const t = y[n];
+      const xt = x[row + t];
+      const w = weight ? weight[t] : 1;
+      let sum = 0;
+      for (let c = 0; c < classes; c++) {
+        if (c === t) continue;
+        const z = margin - xt + x[row + c];
+        if (z > 0) sum += (p === 1 ? z : z * z) * w;
+      }
+      const loss = sum / classes;
+      total += loss;
+      if (losses) losses[n] = loss;
+    }
+    const lossShape = target.shape.length === 0 ? [] : [samples];
+    return {
+      output: reducedOutput(reduction, context.dtype, lossShape, total, losses, samples),
+      saved: {
+        x,
+        inputShape: input.shape,
+        target: y,
+        samples,
+        classes,
+        p,
+        margin,
+        weight,
+        reduction,
+      },
+    };
+  },
+  backward(saved, gradOutput, { dtype }) {
+    const { x, target, samples, classes, p, margin, weight, reduction } = saved;
+    const grad = allocate(dtype, x.length);
+    const g = gradOutput.data;
+    const perSample = reduction === "none";
+    const step = reduction === "mean" ? 1 / (samples * classes) : 1 / classes;
+    for (let n = 0, row = 0; n < samples; n++, row += classes) {
+      const t = target[n];
+      const xt = x[row + t];
+      const w = weight ? weight[t] : 1;
+      const upstream = perSample ? g[n] : g[0];
+      let gradTarget = 0;
+      for (let c = 0; c < classes; c++) {
+        if (c === t) continue;
+        const z = margin - xt + x[row + c];
+        if (z > 0) {
+          const h = (p === 1 ? step : 2 * step * z) * w;
+          gradTarget -= h;
+          grad[row + c] = h * upstream;
+        } else {
+          grad[row + c] = 0 * upstream;
+        }
+      }
+      grad[row + t] = gradTarget * upstream;
+    }
+    return { input: { shape: saved.inputShape, data: grad } };
+  },
+});

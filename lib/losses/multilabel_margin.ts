@@ -1,0 +1,199 @@
+/**
+ * `torch.nn.MultiLabelMarginLoss`: a multi-class multi-label hinge loss; every target class
+ * should score at least 1 more than every non-target class.
+ *
+ * loss(x, y) = Σ_{ij} max(0, 1 − (x[y[j]] − x[i])) / x.size(0), over the target classes y[j]
+ * (y holds class indices, ended by the first −1) and the classes i that are not targets; then
+ * reduced by `reduction` (over the batch).
+ *
+ * Shape: input (C) or (N, C), C ≥ 1 classes; target as the input, of class indices in [−1, C);
+ * output: scalar, or (N) for `reduction: "none"` (a scalar for an unbatched input).
+ *
+ * Gradient: each active hinge adds −1/C to x[y[j]] and +1/C to x[i] (divided also by N for
+ * `mean`), times grad_output.
+ *
+ * @module
+ */
+import { defineLoss, type PlainTensor } from "../core/definition.ts";
+import { LossInputError } from "../core/errors.ts";
+import type { Random } from "../core/random.ts";
+import {
+  allocate,
+  reducedOutput,
+  type Reduction,
+  reductionOption,
+  upstreamGrad,
+} from "../ops/reduction.ts";
+import { type Dense, type FloatArray, type FloatDense, formatShape } from "../core/tensor.ts";
+
+/** Options of {@link multiLabelMarginLoss}. */
+export interface MultiLabelMarginOptions {
+  reduction: Reduction;
+}
+
+interface MultiLabelMarginSaved {
+  reduction: Reduction;
+  inputShape: number[];
+  frames: number;
+  classes: number;
+  x: FloatArray;
+  y: Dense["data"];
+  /** Whether each (frame, class) is among the frame's targets. */
+  isTarget: Uint8Array;
+  float32: boolean;
+}
+
+/**
+ * 1 − x[y[j]] + x[i], rounded as ATen computes it in the input's dtype, so that the hinge's
+ * kink falls where PyTorch's does in float32.
+ */
+function hinge(targetScore: number, score: number, float32: boolean): number {
+  return float32 ? Math.fround(Math.fround(1 - targetScore) + score) : 1 - targetScore + score;
+}
+
+/** The frames (N) and classes (C) of an input, checking the target against it as ATen does. */
+function framesOf(input: FloatDense, target: Dense): { frames: number; classes: number } {
+  const rank = input.shape.length;
+  if (rank > 2 || (rank >= 1 && input.shape[rank - 1] === 0)) {
+    throw new LossInputError(
+      "inputs.input",
+      `inputs.input has shape ${formatShape(input.shape)}, but must be a non-empty vector (C) ` +
+        "or a matrix (N, C) with C > 0",
+    );
+  }
+  const classes = rank === 0 ? 1 : input.shape[rank - 1];
+  const frames = rank === 2 ? input.shape[0] : 1;
+  const fits = rank <= 1
+    ? target.shape.length <= 1 && target.data.length === classes
+    : target.shape.length === 2 && target.shape[0] === frames && target.shape[1] === classes;
+  if (!fits) {
+    throw new LossInputError(
+      "inputs.target",
+      `inputs.target has shape ${formatShape(target.shape)}, inconsistent with the input's ` +
+        `${formatShape(input.shape)}: the target must have the input's shape`,
+    );
+  }
+  return { frames, classes };
+}
+
+/** A sample target: each row some distinct classes in random order, then −1 padding. */
+function sampleTarget(random: Random, rows: number, classes: number): PlainTensor {
+  const data: number[] = [];
+  for (let row = 0; row < rows; row++) {
+    const order = Array.from({ length: classes }, (_, c) => c);
+    for (let i = classes - 1; i > 0; i--) {
+      const j = random.int(0, i + 1);
+      [order[i], order[j]] = [order[j], order[i]];
+    }
+    const labels = random.int(1, classes);
+    for (let c = 0; c < classes; c++) data.push(c < labels ? order[c] : -1);
+  }
+  return { shape: [rows, classes], data, dtype: "int" };
+}
+
+/** The multi-label margin loss, as `torch.nn.MultiLabelMarginLoss`. */
+export const multiLabelMarginLoss = defineLoss<
+  MultiLabelMarginOptions,
+  MultiLabelMarginSaved,
+  { input: FloatDense; target: Dense }
+>({
+  name: "MultiLabelMarginLoss",
+  functional: "multilabel_margin_loss",
+  slug: "multilabel-margin",
+  category: "multilabel",
+  summary: "Hinge loss between every target class and every non-target class of each sample",
+  formula: String
+    .raw`\text{loss}(x, y) = \sum_{ij}\frac{\max(0, 1 - (x[y[j]] - x[i]))}{\text{x.size}(0)}`,
+  outputShape: "scalar; (N), or () for an unbatched input, for reduction none",
+  work({ input }) {
+    if (!input) return undefined;
+    const rank = input.shape.length;
+    const classes = rank === 0 ? 1 : input.shape[rank - 1];
+    const rows = rank === 2 ? input.shape[0] : 1;
+    return {
+      work: rows * classes * classes,
+      field: "inputs.input",
+      formula: `N x C x C = ${rows} x ${classes} x ${classes}`,
+    };
+  },
+  inputs: [
+    {
+      name: "input",
+      description: "The score of each class",
+      shape: "(C) or (N, C), C the number of classes",
+      kind: "float",
+      differentiable: true,
+    },
+    {
+      name: "target",
+      description: "The target classes of each sample, as indices, padded with -1 after the last",
+      shape: "(C) or (N, C), as the input; values in [-1, C)",
+      kind: "index",
+      differentiable: false,
+    },
+  ],
+  options: [reductionOption()],
+  legacyReduction: true,
+  sample: (random) => ({ input: random.randn([3, 5]), target: sampleTarget(random, 3, 5) }),
+  forward({ input, target }, { reduction }, { dtype }) {
+    const { frames, classes } = framesOf(input, target);
+    const x = input.data;
+    const y = target.data;
+    for (let i = 0; i < y.length; i++) {
+      if (y[i] < -1 || y[i] >= classes) {
+        throw new LossInputError(
+          `inputs.target[${i}]`,
+          `inputs.target[${i}] is ${y[i]}, but input has ${classes} classes: targets must be ` +
+            `class indices in [0, ${classes}), or -1 after the last label (argument #2 'target' ` +
+            "is out of range)",
+        );
+      }
+    }
+    const float32 = dtype === "float32";
+    const isTarget = new Uint8Array(x.length);
+    const losses = reduction === "none" ? allocate(dtype, frames) : null;
+    let total = 0;
+    for (let frame = 0, start = 0; frame < frames; frame++, start += classes) {
+      for (let j = start; j < start + classes && y[j] >= 0; j++) isTarget[start + y[j]] = 1;
+      let sum = 0;
+      for (let j = start; j < start + classes && y[j] >= 0; j++) {
+        const targetScore = x[start + y[j]];
+        for (let i = start; i < start + classes; i++) {
+          if (isTarget[i]) continue;
+          const z = hinge(targetScore, x[i], float32);
+          if (z > 0) sum += z;
+        }
+      }
+      total += sum / classes;
+      if (losses) losses[frame] = sum / classes;
+    }
+    const shape = input.shape.length === 2 && reduction === "none" ? [frames] : [];
+    return {
+      output: reducedOutput(reduction, dtype, shape, total, losses, frames),
+      saved: { reduction, inputShape: input.shape, frames, classes, x, y, isTarget, float32 },
+    };
+  },
+  backward(
+    { reduction, inputShape, frames, classes, x, y, isTarget, float32 },
+    gradOutput,
+    { dtype },
+  ) {
+    const upstream = upstreamGrad(reduction, gradOutput, frames);
+    const grad = allocate(dtype, x.length);
+    for (let frame = 0, start = 0; frame < frames; frame++, start += classes) {
+      const g = upstream[frame] / classes;
+      for (let j = start; j < start + classes && y[j] >= 0; j++) {
+        const targetIndex = start + y[j];
+        const targetScore = x[targetIndex];
+        for (let i = start; i < start + classes; i++) {
+          if (isTarget[i]) continue;
+          if (hinge(targetScore, x[i], float32) > 0) {
+            grad[targetIndex] -= g;
+            grad[i] += g;
+          }
+        }
+      }
+    }
+    return { input: { shape: [...inputShape], data: grad } };
+  },
+});

@@ -1,0 +1,171 @@
+/**
+ * `torch.nn.MultiLabelSoftMarginLoss`: a multi-label one-versus-all loss, the mean over the
+ * classes of each class's logistic loss.
+ *
+ * loss(x, y) = −(1/C) Σ_i w_i (y[i]·log σ(x[i]) + (1 − y[i])·log σ(−x[i])), per sample, then
+ * reduced by `reduction` over the samples; log σ(x) = min(x, 0) − log1p(e^(−|x|)).
+ *
+ * Shape: input (N, C) or (C); target as the input (broadcasting with it), of 0 and 1; weight
+ * broadcast over the classes (C); output: scalar, or (N) for `reduction: "none"` (a scalar for
+ * an unbatched input).
+ *
+ * Gradient: ∂loss/∂x[i] = w_i ((1 − y[i])·σ(x[i]) − y[i]·σ(−x[i])) / C.
+ *
+ * @module
+ */
+import { broadcastShape, expandTo, sumTo } from "../ops/broadcast.ts";
+import { defineLoss } from "../core/definition.ts";
+import { LossInputError } from "../core/errors.ts";
+import {
+  allocate,
+  reducedOutput,
+  type Reduction,
+  reductionOption,
+  upstreamGrad,
+} from "../ops/reduction.ts";
+import { type FloatArray, type FloatDense, numel } from "../core/tensor.ts";
+
+/** Options of {@link multiLabelSoftMarginLoss}. */
+export interface MultiLabelSoftMarginOptions {
+  weight: FloatDense | null;
+  reduction: Reduction;
+}
+
+interface MultiLabelSoftMarginSaved {
+  reduction: Reduction;
+  /** The shape the terms broadcast to, and the input's own shape. */
+  shape: number[];
+  inputShape: number[];
+  x: FloatArray;
+  y: FloatArray;
+  w: FloatArray | null;
+  /** The broadcast shape around the summed class dimension: outer × classes × inner. */
+  outer: number;
+  span: number;
+  inner: number;
+  /** The input's number of classes C, the divisor. */
+  classes: number;
+}
+
+/** log σ(x), as PyTorch's `log_sigmoid`: min(x, 0) − log1p(e^(−|x|)). */
+function logSigmoid(x: number): number {
+  return Math.min(x, 0) - Math.log1p(Math.exp(-Math.abs(x)));
+}
+
+/** σ(x), stable for large |x|. */
+function sigmoid(x: number): number {
+  if (x >= 0) return 1 / (1 + Math.exp(-x));
+  const e = Math.exp(x);
+  return e / (1 + e);
+}
+
+/** The multi-label soft margin loss, as `torch.nn.MultiLabelSoftMarginLoss`. */
+export const multiLabelSoftMarginLoss = defineLoss<
+  MultiLabelSoftMarginOptions,
+  MultiLabelSoftMarginSaved
+>({
+  name: "MultiLabelSoftMarginLoss",
+  functional: "multilabel_soft_margin_loss",
+  slug: "multilabel-soft-margin",
+  category: "multilabel",
+  summary: "Mean over the classes of a per-class logistic loss, for multi-label targets",
+  formula: String
+    .raw`\text{loss}(x, y) = - \frac{1}{C} * \sum_i y[i] * \log((1 + \exp(-x[i]))^{-1}) + (1-y[i]) * \log\left(\frac{\exp(-x[i])}{(1 + \exp(-x[i]))}\right)`,
+  outputShape: "scalar; (N), or () for an unbatched input, for reduction none",
+  inputs: [
+    {
+      name: "input",
+      description: "The logit of each class",
+      shape: "(N, C) or (C), C the number of classes",
+      kind: "float",
+      differentiable: true,
+    },
+    {
+      name: "target",
+      description: "1 for each class the sample has, 0 for the others",
+      shape: "(N, C) or (C), as the input",
+      kind: "float",
+      differentiable: false,
+    },
+  ],
+  options: [
+    {
+      name: "weight",
+      type: "tensor",
+      default: null,
+      shape: "(C)",
+      description: "A weight for each class, broadcast over the samples",
+    },
+    reductionOption(),
+  ],
+  legacyReduction: true,
+  sample: (random) => ({
+    input: random.randn([3, 5]),
+    target: { shape: [3, 5], data: random.randint(0, 2, [3, 5]).data },
+  }),
+  forward({ input, target }, { weight, reduction }, { dtype }) {
+    const classDim = input.shape.length - 1;
+    if (classDim < 0) {
+      throw new LossInputError(
+        "inputs.input",
+        "inputs.input is a scalar, but must have a class dimension: (C) or (N, C)",
+      );
+    }
+    const named = [
+      { field: "inputs.input", tensor: input },
+      { field: "inputs.target", tensor: target },
+    ];
+    if (weight) named.push({ field: "options.weight", tensor: weight });
+    const shape = broadcastShape(...named);
+    const x = expandTo(input, shape).data;
+    const y = expandTo(target, shape).data;
+    const w = weight && expandTo(weight, shape).data;
+    // PyTorch sums dimension input.dim() - 1 of the broadcast terms, counted from the front.
+    const span = shape[classDim];
+    const outer = numel(shape.slice(0, classDim));
+    const inner = numel(shape.slice(classDim + 1));
+    const classes = input.shape[classDim];
+    const outputShape = [...shape.slice(0, classDim), ...shape.slice(classDim + 1)];
+    const n = outer * inner;
+    const sums = new Float64Array(n);
+    for (let o = 0; o < outer; o++) {
+      for (let c = 0; c < span; c++) {
+        const base = (o * span + c) * inner;
+        for (let k = 0; k < inner; k++) {
+          const i = base + k;
+          let term = -(y[i] * logSigmoid(x[i]) + (1 - y[i]) * logSigmoid(-x[i]));
+          if (w) term *= w[i];
+          sums[o * inner + k] += term;
+        }
+      }
+    }
+    const losses = reduction === "none" ? allocate(dtype, n) : null;
+    let total = 0;
+    for (let i = 0; i < n; i++) {
+      const loss = sums[i] / classes;
+      total += loss;
+      if (losses) losses[i] = loss;
+    }
+    return {
+      output: reducedOutput(reduction, dtype, outputShape, total, losses, n),
+      saved: { reduction, shape, inputShape: input.shape, x, y, w, outer, span, inner, classes },
+    };
+  },
+  backward(saved, gradOutput, { dtype }) {
+    const { shape, x, y, w, outer, span, inner, classes } = saved;
+    const upstream = upstreamGrad(saved.reduction, gradOutput, outer * inner);
+    const grad = allocate(dtype, x.length);
+    for (let o = 0; o < outer; o++) {
+      for (let c = 0; c < span; c++) {
+        const base = (o * span + c) * inner;
+        for (let k = 0; k < inner; k++) {
+          const i = base + k;
+          let g = upstream[o * inner + k] / classes;
+          if (w) g *= w[i];
+          grad[i] = g * ((1 - y[i]) * sigmoid(x[i]) - y[i] * sigmoid(-x[i]));
+        }
+      }
+    }
+    return { input: sumTo({ shape, data: grad }, saved.inputShape) };
+  },
+});

@@ -1,0 +1,109 @@
+/**
+ * `torch.nn.SmoothL1Loss`: squared error (divided by `beta`) near the target, absolute error
+ * away from it; the L1 loss when `beta` is 0.
+ *
+ * ℓ(x, y) = L = {l_1, …, l_N}ᵀ, with
+ * l_n = 0.5 (x_n − y_n)² / beta if |x_n − y_n| < beta,
+ * l_n = |x_n − y_n| − 0.5 beta  otherwise,
+ * then reduced by `reduction`.
+ *
+ * Shape: input (*), any number of dimensions; target (*), the input's shape (or one that
+ * broadcasts with it, with PyTorch's warning); output: scalar, or (*) for `reduction: "none"`.
+ *
+ * Gradient: ∂l/∂x = clamp((x − y) / beta, −1, 1) (sign(x − y) when beta is 0, as L1Loss),
+ * ∂l/∂y = −∂l/∂x.
+ *
+ * @module
+ */
+import { sumTo } from "../ops/broadcast.ts";
+import { defineLoss } from "../core/definition.ts";
+import {
+  type BroadcastPair,
+  broadcastPair,
+  pointwiseInputs,
+  select,
+  signOf,
+} from "./_pointwise.ts";
+import {
+  allocate,
+  reducedOutput,
+  type Reduction,
+  reductionOption,
+  upstreamGradOf,
+} from "../ops/reduction.ts";
+
+/** Options of {@link smoothL1Loss}. */
+export interface SmoothL1Options {
+  reduction: Reduction;
+  /** Where the loss turns from quadratic to linear; >= 0 (0: the L1 loss). */
+  beta: number;
+}
+
+/** The smooth L1 loss, as `torch.nn.SmoothL1Loss`. */
+export const smoothL1Loss = defineLoss<SmoothL1Options, BroadcastPair & SmoothL1Options>({
+  name: "SmoothL1Loss",
+  functional: "smooth_l1_loss",
+  slug: "smooth-l1",
+  category: "regression",
+  summary: "Squared error divided by beta for small differences, absolute error for large ones",
+  formula: String.raw`\ell(x, y) = \{l_1,\dots,l_N\}^\top,\quad l_n = \begin{cases}
+0.5 (x_n - y_n)^2 / beta, & \text{if } |x_n - y_n| < beta \\
+|x_n - y_n| - 0.5 * beta, & \text{otherwise }
+\end{cases}`,
+  outputShape: "scalar; (*), as the input, for reduction none",
+  curve: {
+    x: { input: "input", from: -3, to: 3, label: "input x (target y = 0)" },
+    lines: [{ label: "y = 0", values: { target: 0 } }],
+    with: ["L1Loss", "MSELoss", "HuberLoss"],
+  },
+  inputs: pointwiseInputs(),
+  options: [
+    reductionOption(),
+    {
+      name: "beta",
+      type: "number",
+      default: 1,
+      minimum: 0,
+      description: "The threshold at which to change between L1 and L2 loss; >= 0",
+    },
+  ],
+  legacyReduction: true,
+  sample: (random) => ({ input: random.randn([3, 5]), target: random.randn([3, 5]) }),
+  forward({ input, target }, { reduction, beta }, context) {
+    const pair = broadcastPair(input, target, context);
+    const { x, y } = pair;
+    const n = x.length;
+    const halfBeta = 0.5 * beta;
+    const losses = reduction === "none" ? allocate(context.dtype, n) : null;
+    let total = 0;
+    for (let i = 0; i < n; i++) {
+      const a = Math.abs(x[i] - y[i]);
+      // With beta = 0, `a < beta` never holds: the L1 loss, as PyTorch computes it then.
+      const loss = select(a < beta, (0.5 * a * a) / beta, a - halfBeta);
+      total += loss;
+      if (losses) losses[i] = loss;
+    }
+    return {
+      output: reducedOutput(reduction, context.dtype, pair.shape, total, losses, n),
+      saved: { ...pair, reduction, beta },
+    };
+  },
+  backward({ x, y, shape, inputShape, targetShape, reduction, beta }, gradOutput, { dtype }) {
+    const n = x.length;
+    const { perElement, each } = upstreamGradOf(reduction, gradOutput, n);
+    const gradInput = allocate(dtype, n);
+    const gradTarget = allocate(dtype, n);
+    for (let i = 0; i < n; i++) {
+      const d = x[i] - y[i];
+      // clamp(d / beta, −1, 1); with beta = 0, PyTorch's L1 loss, sign(d): 0 where x = y.
+      const slope = select(Math.abs(d) >= beta, signOf(d), d / beta);
+      const grad = slope * (perElement ? perElement[i] : each);
+      gradInput[i] = grad;
+      gradTarget[i] = -grad;
+    }
+    return {
+      input: sumTo({ shape, data: gradInput }, inputShape),
+      target: sumTo({ shape, data: gradTarget }, targetShape),
+    };
+  },
+});

@@ -1,0 +1,124 @@
+/**
+ * Broadcasting, as PyTorch does it: shapes align on their trailing dimensions, and a size of 1
+ * stretches to any size.
+ *
+ * @module
+ */
+import { LossInputError } from "../core/errors.ts";
+import type { Context } from "../core/definition.ts";
+import type { Dense, FloatDense, NumericArray } from "../core/tensor.ts";
+import { formatShape, numel, rowMajorStrides, sameShape } from "../core/tensor.ts";
+
+/** A tensor with the name of its field, for messages (`inputs.target`). */
+export interface Named<T extends Dense = Dense> {
+  field: string;
+  tensor: T;
+}
+
+/**
+ * The shape that all `tensors` broadcast to.
+ *
+ * @throws LossInputError naming the first tensor that does not broadcast with the others.
+ */
+export function broadcastShape(...tensors: Named[]): number[] {
+  let shape: number[] = [];
+  const owner = tensors[0]?.field ?? "";
+  for (const { field, tensor } of tensors) {
+    const next = tensor.shape;
+    const rank = Math.max(shape.length, next.length);
+    const merged = new Array<number>(rank);
+    for (let i = 0; i < rank; i++) {
+      const a = shape[shape.length - rank + i] ?? 1;
+      const b = next[next.length - rank + i] ?? 1;
+      if (a !== b && a !== 1 && b !== 1) {
+        throw new LossInputError(
+          field,
+          `${field} has shape ${formatShape(next)}, which does not broadcast with ` +
+            `${owner}'s ${formatShape(shape)}: size ${b} against ${a} at dimension ${i}`,
+        );
+      }
+      merged[i] = a === 1 ? b : a;
+    }
+    shape = merged;
+  }
+  return shape;
+}
+
+/**
+ * Materializes `tensor` broadcast to `shape` as a dense copy; returns it unchanged when it
+ * already has that shape.  `shape` must be a broadcast of the tensor's shape.
+ */
+export function expandTo<A extends NumericArray>(tensor: Dense<A>, shape: number[]): Dense<A> {
+  if (sameShape(tensor.shape, shape)) return tensor;
+  const size = numel(shape);
+  const source = sourceIndices(tensor.shape, shape);
+  const data = tensor.data;
+  const out =
+    (Array.isArray(data)
+      ? new Array<number>(size)
+      : new (data.constructor as Float64ArrayConstructor)(size)) as A;
+  for (let i = 0; i < size; i++) out[i] = data[source[i]];
+  return { shape: [...shape], data: out };
+}
+
+/**
+ * Sums a gradient of the broadcast `grad.shape` back onto `shape`: the gradient of a tensor
+ * that was expanded to `grad.shape`.  Returns `grad` itself when the shapes are equal.
+ */
+export function sumTo(grad: FloatDense, shape: number[]): FloatDense {
+  if (sameShape(grad.shape, shape)) return grad;
+  const out = new (grad.data.constructor as Float64ArrayConstructor)(numel(shape));
+  const target = sourceIndices(shape, grad.shape);
+  const sums = new Float64Array(out.length);
+  for (let i = 0; i < grad.data.length; i++) sums[target[i]] += grad.data[i];
+  out.set(sums);
+  return { shape: [...shape], data: out };
+}
+
+/** For each element of `big` (row-major), the index of the element of `small` it comes from. */
+function sourceIndices(small: number[], big: number[]): Int32Array {
+  const size = numel(big);
+  const indices = new Int32Array(size);
+  const smallStrides = rowMajorStrides(small);
+  const rank = big.length;
+  const offset = rank - small.length;
+  const strides = big.map((_, d) =>
+    d < offset || small[d - offset] === 1 ? 0 : smallStrides[d - offset]
+  );
+  const position = new Array<number>(rank).fill(0);
+  let source = 0;
+  for (let i = 0; i < size; i++) {
+    indices[i] = source;
+    for (let d = rank - 1; d >= 0; d--) {
+      if (++position[d] < big[d]) {
+        source += strides[d];
+        break;
+      }
+      source -= (big[d] - 1) * strides[d];
+      position[d] = 0;
+    }
+  }
+  return indices;
+}
+
+/** Formats a shape as PyTorch prints it: `torch.Size([3, 5])`. */
+export function torchSize(shape: number[]): string {
+  return `torch.Size([${shape.join(", ")}])`;
+}
+
+/**
+ * PyTorch's warning when a pointwise loss's target has another shape than its input, and so
+ * is broadcast (`torch.nn.functional.l1_loss` and its kin).
+ */
+export function warnIfTargetBroadcasts(
+  context: Context,
+  input: number[],
+  target: number[],
+): void {
+  if (sameShape(input, target)) return;
+  context.warn(
+    `Using a target size (${torchSize(target)}) that is different to the input size ` +
+      `(${torchSize(input)}). This will likely lead to incorrect results due to broadcasting. ` +
+      "Please ensure they have the same size",
+  );
+}
