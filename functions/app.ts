@@ -1,24 +1,45 @@
 /**
  * The HTTP API as a Hono app, every route derived from the library's registry.  Runtime
- * adapters (`deno.ts`, `worker.ts`) create it with their limits and serve it.
+ * adapters (`adapters/deno.ts`, `adapters/worker.ts`) create it with their limits and serve it.
+ *
+ * The app's routes are the one route table: each carries its OpenAPI operation (`documented`),
+ * the document is built from `app.routes`, and the `Allow` header of a 405, the answer to a plain
+ * `OPTIONS` and the methods of a CORS preflight are read from the same routes.
  *
  * @module
  */
 import { Hono, type MiddlewareHandler } from "hono";
 import { etag } from "hono/etag";
+import { methodNotAllowed } from "hono/method-not-allowed";
 import { requestId, type RequestIdVariables } from "hono/request-id";
-import { type AnyLoss, computeLoss, findLoss, losses, LossInputError } from "../lib/mod.ts";
+import { type AnyLoss, computeLoss, findLoss, losses, lossNames, MAX_SEED } from "../lib/mod.ts";
 import { buildCatalog, type Catalog, catalogEntry, sampleInputs } from "./api/catalog.ts";
-import { jsonBody } from "./middleware/json_body.ts";
-import { accessLog } from "./middleware/access_log.ts";
-import { jsonAnswer } from "./api/json.ts";
-import { corsForAnyOrigin } from "./middleware/cors.ts";
 import { docsPage } from "./api/docs.ts";
+import { type JsonAnswer, jsonAnswer } from "./api/json.ts";
 import { DEFAULT_LIMITS, type Limits } from "./api/limits.ts";
-import { buildOpenApi } from "./api/openapi.ts";
+import {
+  buildOpenApi,
+  catalogOperation,
+  computeLossOperation,
+  describeLoss,
+  docsOperation,
+  documented,
+  documentedPerLoss,
+  healthOperation,
+  openApiOperation,
+  sampleOperation,
+} from "./api/openapi.ts";
+import { type ProblemAnswer, ProblemError, problemFor, problemOfError } from "./api/problem.ts";
+import {
+  type ComputeRequest,
+  type ComputeResponse,
+  decodeComputeRequest,
+  encodeResult,
+} from "./api/request.ts";
+import { accessLog } from "./middleware/access_log.ts";
+import { corsForAnyOrigin } from "./middleware/cors.ts";
+import { jsonBody } from "./middleware/json_body.ts";
 import { apiSecureHeaders, docsSecureHeaders, exceptUnder } from "./middleware/security.ts";
-import { problemFor } from "./api/problem.ts";
-import { type ComputeRequest, decodeComputeRequest, encodeResult } from "./api/request.ts";
 
 /** How to build the app. */
 export interface AppConfig {
@@ -27,9 +48,6 @@ export interface AppConfig {
   /** Where the log lines go, one JSON line per request; `console.log` by default. */
   log?: (line: string) => void;
 }
-
-/** The largest seed of `GET /api/losses/{name}/sample`: seeds are 32-bit. */
-export const MAX_SEED = 2 ** 32 - 1;
 
 /** How long clients and caches may keep the catalog and the OpenAPI document, in seconds. */
 export const CACHE_SECONDS = 300;
@@ -47,35 +65,26 @@ function cacheable(): MiddlewareHandler {
   };
 }
 
-/** Answers 405 with the methods the route allows. */
-function methodNotAllowed(...allowed: string[]): MiddlewareHandler {
-  // deno-lint-ignore require-await
-  return async (c) =>
-    problemFor(
-      c,
-      "method-not-allowed",
-      `method ${c.req.method} is not allowed on ${c.req.path}; use ${allowed.join(" or ")}`,
-      "method",
-      { Allow: [...allowed, "OPTIONS"].join(", ") },
-    );
-}
-
 /** Finds the loss named in the path, or answers 404. */
 const requireLoss: MiddlewareHandler<{ Variables: Variables }> = async (c, next) => {
   const name = c.req.param("name") ?? "";
   const loss = findLoss(name);
   if (!loss) {
-    const known = losses.map((entry) => entry.name).join(", ");
-    return problemFor(
-      c,
+    throw new ProblemError(
       "unknown-loss",
-      `name: ${JSON.stringify(name)} is not a loss; the losses are ${known}`,
+      `name: ${JSON.stringify(name)} is not a loss; the losses are ${lossNames()}`,
       "name",
     );
   }
   c.set("loss", loss);
   await next();
 };
+
+/** The methods of the app's routes, as a CORS preflight allows them. */
+function routeMethods(app: { routes: readonly { method: string }[] }): string[] {
+  const methods = new Set(app.routes.map((route) => route.method).filter((m) => m !== "ALL"));
+  return [...methods, "OPTIONS"];
+}
 
 /**
  * Creates the API: `/api/health`, `/api/losses`, `/api/losses/{name}` (GET and POST),
@@ -100,71 +109,106 @@ export function createApp(config: AppConfig = {}) {
   let catalog: Catalog | undefined;
   let openapi: ReturnType<typeof buildOpenApi> | undefined;
 
-  const app = new Hono<{ Variables: Variables }>()
+  const base = new Hono<{ Variables: Variables }>();
+  const app = base
     .use(requestId(), accessLog(config.log))
     .use("/api/*", exceptUnder("/api/docs", apiSecureHeaders()))
     .use("/api/docs", docsSecureHeaders())
     .use(
       "/api/*",
       corsForAnyOrigin({
-        allowMethods: ["GET", "POST", "OPTIONS"],
+        allowMethods: () => routeMethods(base),
         allowHeaders: ["Content-Type", "If-None-Match", "X-Request-Id"],
         exposeHeaders: ["ETag", "X-Request-Id"],
         maxAge: 86400,
       }),
+      methodNotAllowed({
+        app: base,
+        onMethodNotAllowed: (c, methods) => {
+          const allow = [...methods, "OPTIONS"].join(", ");
+          if (c.req.method === "OPTIONS") return c.body(null, 204, { Allow: allow });
+          return problemFor(
+            c,
+            "method-not-allowed",
+            `method ${c.req.method} is not allowed on ${c.req.path}; use ${methods.join(", ")}`,
+            "method",
+            { Allow: allow },
+          );
+        },
+      }),
     )
-    .get("/api/health", (c) => jsonAnswer(c, { status: "ok" as const, losses: losses.length }))
-    .get("/api/losses", cacheable(), (c) => jsonAnswer(c, catalog ??= buildCatalog()))
+    .get(
+      "/api/health",
+      documented(healthOperation),
+      (c) => jsonAnswer(c, { status: "ok" as const, losses: losses.length }),
+    )
+    .get(
+      "/api/losses",
+      documented(catalogOperation),
+      cacheable(),
+      (c) => jsonAnswer(c, catalog ??= buildCatalog()),
+    )
     .get(
       "/api/losses/:name",
+      documentedPerLoss(describeLoss),
       requireLoss,
       cacheable(),
       (c) => jsonAnswer(c, catalogEntry(c.var.loss)),
     )
     .post(
       "/api/losses/:name",
+      documentedPerLoss(computeLossOperation),
       requireLoss,
       jsonBody<ComputeRequest>(limits.maxBodyBytes),
-      (c) => {
+      (c): JsonAnswer<ComputeResponse> | ProblemAnswer<400 | 404 | 413 | 415> => {
         const loss = c.var.loss;
-        try {
-          const { inputs, options, settings } = decodeComputeRequest(
-            loss,
-            c.req.valid("json"),
-            limits,
-          );
-          return jsonAnswer(c, encodeResult(computeLoss(loss.name, inputs, options, settings)));
-        } catch (error) {
-          if (!(error instanceof LossInputError)) throw error;
-          const kind = error.kind === "too-large" ? "too-large" : "invalid-input";
-          return problemFor<400 | 413>(c, kind, error.message, error.field);
-        }
+        const { inputs, options, settings } = decodeComputeRequest(
+          loss,
+          c.req.valid("json"),
+          limits,
+        );
+        const result = computeLoss(loss.name, inputs, options, settings);
+        return jsonAnswer<ComputeResponse>(c, encodeResult(result));
       },
     )
-    .get("/api/losses/:name/sample", requireLoss, (c) => {
+    .get("/api/losses/:name/sample", documentedPerLoss(sampleOperation), requireLoss, (c) => {
       const given = c.req.query("seed") ?? "1";
       const seed = Number(given);
       if (!/^\d+$/.test(given) || seed > MAX_SEED) {
-        const detail = `seed must be an integer from 0 to ${MAX_SEED}, got ${
-          JSON.stringify(given)
-        }`;
-        return problemFor<400>(c, "invalid-input", detail, "seed");
+        throw new ProblemError(
+          "invalid-input",
+          `seed must be an integer from 0 to ${MAX_SEED}, got ${JSON.stringify(given)}`,
+          "seed",
+        );
       }
       return jsonAnswer(c, { loss: c.var.loss.name, seed, inputs: sampleInputs(c.var.loss, seed) });
     })
-    .get("/api/openapi.json", cacheable(), (c) => jsonAnswer(c, openapi ??= buildOpenApi(limits)))
-    .get("/api/docs", (c) => c.html(docsPage(undefined, c.get("secureHeadersNonce"))))
-    .all("/api/health", methodNotAllowed("GET"))
-    .all("/api/losses", methodNotAllowed("GET"))
-    .all("/api/losses/:name", methodNotAllowed("GET", "POST"))
-    .all("/api/losses/:name/sample", methodNotAllowed("GET"))
-    .all("/api/openapi.json", methodNotAllowed("GET"))
-    .all("/api/docs", methodNotAllowed("GET"));
+    .get(
+      "/api/openapi.json",
+      documented(openApiOperation),
+      cacheable(),
+      (c) => jsonAnswer(c, openapi ??= buildOpenApi(base.routes, limits)),
+    )
+    .get(
+      "/api/docs",
+      documented(docsOperation),
+      (c) => c.html(docsPage(undefined, c.get("secureHeadersNonce"))),
+    );
 
   app.notFound((c) =>
     problemFor(c, "not-found", `path: nothing at ${c.req.path}; see /api/docs`, "path")
   );
   app.onError((error, c) => {
+    const problem = problemOfError(error);
+    if (problem) {
+      return problemFor<400 | 404 | 413 | 415>(
+        c,
+        problem.kind,
+        problem.message,
+        problem.field,
+        problem.headers,
+      );
+    }
     const id = c.get("requestId");
     console.error(`request ${id}: ${c.req.method} ${c.req.routePath} failed:`, error);
     return problemFor(c, "internal", `The server failed to answer request ${id}; it is logged`);

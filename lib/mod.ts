@@ -17,10 +17,11 @@
 export { computeLoss, isIndexArray, optionsOf } from "./core/compute.ts";
 export type { ComputeSettings, LossResult } from "./core/compute.ts";
 export type * from "./core/definition.ts";
+export { CATEGORIES, defineLoss, holdsIndices } from "./core/definition.ts";
 export { LossInputError } from "./core/errors.ts";
-export { findLoss, losses } from "./core/registry.ts";
-export type { AnyLoss } from "./core/registry.ts";
-export { createRandom } from "./core/random.ts";
+export { findLoss, losses, lossNames } from "./core/registry.ts";
+export { createRandom, MAX_SEED } from "./core/random.ts";
+export { broadcastShapes } from "./ops/broadcast.ts";
 export type { Random } from "./core/random.ts";
-export { indexNdArrayOf, MAX_RANK, ndarrayOf } from "./core/tensor.ts";
-export type { DType, FloatArray, NdArray, NumericArray } from "./core/tensor.ts";
+export { DTYPES, indexNdArrayOf, isDType, MAX_RANK, ndarrayOf } from "./core/tensor.ts";
+export type { DType, FloatArray, NdArray, NumericArray, PlainTensor } from "./core/tensor.ts";

@@ -295,7 +295,7 @@ Deno.test("HTTP API on Deno", async (t) => {
 
     await t.step("405: wrong method", async () => {
       const response = await fetch(`${api}/losses/mse`, { method: "DELETE" });
-      assert.equal(response.headers.get("Allow"), "GET, POST, OPTIONS");
+      assert.equal(response.headers.get("Allow"), "GET, HEAD, POST, OPTIONS");
       await assertProblem(response, 405, "method");
       await assertProblem(await postJson(`${api}/losses`, valid), 405, "method");
       await assertProblem(await fetch(`${api}/health`, { method: "PUT" }), 405, "method");

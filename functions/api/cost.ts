@@ -12,6 +12,7 @@
  */
 import {
   type AnyLoss,
+  broadcastShapes,
   LossInputError,
   type NdArray,
   type NumericArray,
@@ -26,21 +27,6 @@ export interface FieldTensor {
 }
 
 type Inputs = Record<string, NdArray<NumericArray>>;
-
-/** The broadcast of two shapes, or undefined if they do not broadcast. */
-export function broadcastShape(
-  a: readonly number[],
-  b: readonly number[],
-): number[] | undefined {
-  const shape: number[] = [];
-  for (let i = 1; i <= Math.max(a.length, b.length); i++) {
-    const x = a[a.length - i] ?? 1;
-    const y = b[b.length - i] ?? 1;
-    if (x !== y && x !== 1 && y !== 1) return undefined;
-    shape.unshift(x === 1 ? y : x);
-  }
-  return shape;
-}
 
 const sizeOf = (shape: readonly number[]) => shape.reduce((a, b) => a * b, 1);
 
@@ -63,7 +49,7 @@ export function checkBroadcastSize(tensors: FieldTensor[], maxElements: number):
   let largest = 0;
   for (let i = 0; i < tensors.length; i++) {
     for (let j = i + 1; j < tensors.length; j++) {
-      const shape = broadcastShape(tensors[i].tensor.shape, tensors[j].tensor.shape);
+      const shape = broadcastShapes(tensors[i].tensor.shape, tensors[j].tensor.shape);
       const size = shape ? sizeOf(shape) : 0;
       if (size > maxElements) refuse(tensors[j].field, tensors[i].field, size);
       largest = Math.max(largest, size);
@@ -73,7 +59,7 @@ export function checkBroadcastSize(tensors: FieldTensor[], maxElements: number):
   let joint = tensors[0]?.tensor.shape ?? [];
   const joined: string[] = [];
   for (const { field, tensor } of tensors) {
-    const shape = broadcastShape(joint, tensor.shape);
+    const shape = broadcastShapes(joint, tensor.shape);
     if (!shape) continue;
     const size = sizeOf(shape);
     if (size > maxElements) refuse(field, joined.join(" and "), size);

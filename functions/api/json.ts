@@ -16,6 +16,11 @@ export function jsonBytes(value: unknown): Uint8Array<ArrayBuffer> {
   return encoder.encode(JSON.stringify(value));
 }
 
+/** The type of a JSON answer of `T` with `Status`, as Hono's RPC client reads it. */
+export type JsonAnswer<T, Status extends ContentfulStatusCode = 200> =
+  & Response
+  & TypedResponse<JSONParsed<T>, Status, "json">;
+
 /**
  * Answers `value` as JSON (or as `mediaType`) with its `Content-Length`.
  *
@@ -36,11 +41,11 @@ export function jsonAnswer<T, Status extends ContentfulStatusCode = 200>(
   status: Status = 200 as Status,
   headers: Record<string, string> = {},
   mediaType = "application/json",
-): Response & TypedResponse<JSONParsed<T>, Status, "json"> {
+): JsonAnswer<T, Status> {
   const bytes = jsonBytes(value);
   return c.body(bytes, status, {
     ...headers,
     "Content-Type": mediaType,
     "Content-Length": String(bytes.byteLength),
-  }) as unknown as Response & TypedResponse<JSONParsed<T>, Status, "json">;
+  }) as unknown as JsonAnswer<T, Status>;
 }

@@ -1,11 +1,23 @@
 /**
- * The OpenAPI 3.1 document of the API, derived from the registry: one path per loss with its
- * own request schema (its inputs, its options with types, defaults and constraints) and an
- * example request and response.
+ * The OpenAPI 3.1 document of the API, derived from the app's own routes: each route carries its
+ * operation ({@link documented}), and the document lists the operations of the routes the app
+ * has.  Routes with a loss in their path expand into one path per loss of the registry, with the
+ * loss's own request schema (its inputs, its options with types, defaults and constraints) and
+ * an example request and response.
  *
  * @module
  */
-import { type AnyLoss, computeLoss, losses, optionsOf, type OptionSpec } from "../../lib/mod.ts";
+import type { MiddlewareHandler } from "hono";
+import {
+  type AnyLoss,
+  computeLoss,
+  DTYPES,
+  losses,
+  MAX_RANK,
+  MAX_SEED,
+  optionsOf,
+  type OptionSpec,
+} from "../../lib/mod.ts";
 import { exampleRequest } from "./catalog.ts";
 import { DEFAULT_LIMITS, LIMIT_VARIABLES, type Limits } from "./limits.ts";
 import { PROBLEMS, problemType } from "./problem.ts";
@@ -27,7 +39,7 @@ const COMPONENT_SCHEMAS: Record<string, Schema> = {
     required: ["shape", "data"],
     additionalProperties: false,
     properties: {
-      shape: { type: "array", items: { type: "integer", minimum: 0 }, maxItems: 8 },
+      shape: { type: "array", items: { type: "integer", minimum: 0 }, maxItems: MAX_RANK },
       data: { type: "array", items: ref("WireNumber") },
       dtype: {
         type: "string",
@@ -54,7 +66,7 @@ const COMPONENT_SCHEMAS: Record<string, Schema> = {
     required: ["loss", "dtype", "output", "grads", "warnings"],
     properties: {
       loss: { type: "string", description: "The loss's class name" },
-      dtype: { type: "string", enum: ["float32", "float64"] },
+      dtype: { type: "string", enum: [...DTYPES] },
       output: ref("EncodedTensor"),
       grads: {
         type: "object",
@@ -227,7 +239,7 @@ function requestSchema(loss: AnyLoss): Schema {
         properties: inputs,
       },
       options: { type: "object", additionalProperties: false, properties: options },
-      dtype: { type: "string", enum: ["float32", "float64"], default: "float32" },
+      dtype: { type: "string", enum: [...DTYPES], default: DTYPES[0] },
       grad: { type: "boolean", default: false, description: "Return the gradients" },
       grad_output: {
         ...ref("Tensor"),
@@ -242,160 +254,218 @@ function exampleResponse(loss: AnyLoss, limits: Limits): unknown {
   return encodeResult(computeLoss(loss.name, inputs, options, settings));
 }
 
-function lossPaths(loss: AnyLoss, limits: Limits): Record<string, Schema> {
-  const names = `\`${loss.name}\`, \`${loss.functional}\` or \`${loss.slug}\``;
-  return {
-    get: {
-      operationId: `describe${loss.name}`,
-      tags: [loss.category],
-      summary: `Describe ${loss.name}`,
-      description: `${loss.summary}. The path takes ${names}.`,
-      responses: {
-        "200": {
-          description: "The loss's catalog entry",
-          content: { "application/json": { schema: ref("CatalogEntry") } },
-        },
-      },
-    },
-    post: {
-      operationId: `compute${loss.name}`,
-      tags: [loss.category],
-      summary: `Compute ${loss.name}`,
-      description: `${loss.summary}.\n\n$$${loss.formula}$$\n\nOutput: ${loss.outputShape}. ` +
-        `The path takes ${names}.`,
-      requestBody: {
-        required: true,
-        content: {
-          "application/json": {
-            schema: requestSchema(loss),
-            examples: {
-              sample: { summary: "Random inputs (seeded)", value: exampleRequest(loss) },
-            },
-          },
-        },
-      },
-      responses: {
-        "200": {
-          description: "The loss, and the gradients when asked",
-          content: {
-            "application/json": {
-              schema: ref("ComputeResponse"),
-              examples: {
-                sample: {
-                  summary: "The answer to the sample",
-                  value: exampleResponse(loss, limits),
-                },
-              },
-            },
-          },
-        },
-        "400": problemRef("invalid-input"),
-        "404": problemRef("unknown-loss"),
-        "405": problemRef("method-not-allowed"),
-        "413": problemRef("too-large"),
-        "415": problemRef("unsupported-media-type"),
-      },
-    },
-  };
-}
+/** An OpenAPI operation object. */
+export type Operation = Schema;
 
-function samplePath(loss: AnyLoss): Record<string, Schema> {
-  return {
-    get: {
-      operationId: `sample${loss.name}`,
-      tags: [loss.category],
-      summary: `Random inputs for ${loss.name}`,
-      description: "Valid inputs drawn as the notebook draws them (`randn`, `rand`, `randint`), " +
-        "from a 32-bit seed: the same seed gives the same inputs.",
-      parameters: [{
-        name: "seed",
-        in: "query",
-        required: false,
-        schema: { type: "integer", minimum: 0, maximum: 2 ** 32 - 1, default: 1 },
-      }],
-      responses: {
-        "200": {
-          description: "The inputs",
-          content: { "application/json": { schema: ref("Sample") } },
-        },
-        "400": problemRef("invalid-input"),
-        "404": problemRef("unknown-loss"),
-      },
-    },
-  };
+/** What an operation may depend on: the limits the app enforces. */
+export interface OpenApiContext {
+  limits: Limits;
 }
-
-const cached = (schema: string, description: string): Schema => ({
-  description,
-  headers: {
-    ETag: { schema: { type: "string" } },
-    "Cache-Control": { schema: { type: "string" } },
-  },
-  content: { "application/json": { schema: ref(schema) } },
-});
 
 /**
- * The OpenAPI 3.1 document of the API for the given limits.
+ * The operations of one route, by OpenAPI path: `path` is the route's path in OpenAPI's form
+ * (`/api/losses/{name}`), which a route over losses expands into one path per loss.
+ */
+type Operations = (path: string, context: OpenApiContext) => Record<string, Operation>;
+
+const documentation = new WeakMap<MiddlewareHandler, Operations>();
+
+/**
+ * A route's documentation, as a middleware that does nothing but carry it: put it first in the
+ * route's handlers, and {@link buildOpenApi} finds it among the app's routes.
+ */
+export function documented(operation: Operation | ((context: OpenApiContext) => Operation)) {
+  const carrier: MiddlewareHandler = (_, next) => next();
+  documentation.set(carrier, (path, context) => ({
+    [path]: typeof operation === "function" ? operation(context) : operation,
+  }));
+  return carrier;
+}
+
+/**
+ * The documentation of a route whose path names a loss (`{name}`): one operation per loss of the
+ * registry, at the path with the loss's class name in place of `{name}`.
+ */
+export function documentedPerLoss(
+  operation: (loss: AnyLoss, context: OpenApiContext) => Operation,
+) {
+  const carrier: MiddlewareHandler = (_, next) => next();
+  documentation.set(carrier, (path, context) =>
+    Object.fromEntries(
+      losses.map((loss) => [path.replace("{name}", loss.name), operation(loss, context)]),
+    ));
+  return carrier;
+}
+
+const lossNames = (loss: AnyLoss) => `\`${loss.name}\`, \`${loss.functional}\` or \`${loss.slug}\``;
+
+/** `GET /api/losses/{name}`. */
+export const describeLoss = (loss: AnyLoss): Operation => ({
+  operationId: `describe${loss.name}`,
+  tags: [loss.category],
+  summary: `Describe ${loss.name}`,
+  description: `${loss.summary}. The path takes ${lossNames(loss)}.`,
+  responses: {
+    "200": cached("CatalogEntry", "The loss's catalog entry"),
+    "404": problemRef("unknown-loss"),
+  },
+});
+
+/** `POST /api/losses/{name}`. */
+export const computeLossOperation = (loss: AnyLoss, { limits }: OpenApiContext): Operation => ({
+  operationId: `compute${loss.name}`,
+  tags: [loss.category],
+  summary: `Compute ${loss.name}`,
+  description: `${loss.summary}.\n\n$$${loss.formula}$$\n\nOutput: ${loss.outputShape}. ` +
+    `The path takes ${lossNames(loss)}.`,
+  requestBody: {
+    required: true,
+    content: {
+      "application/json": {
+        schema: requestSchema(loss),
+        examples: {
+          sample: { summary: "Random inputs (seeded)", value: exampleRequest(loss) },
+        },
+      },
+    },
+  },
+  responses: {
+    "200": {
+      description: "The loss, and the gradients when asked",
+      content: {
+        "application/json": {
+          schema: ref("ComputeResponse"),
+          examples: {
+            sample: { summary: "The answer to the sample", value: exampleResponse(loss, limits) },
+          },
+        },
+      },
+    },
+    "400": problemRef("invalid-input"),
+    "404": problemRef("unknown-loss"),
+    "405": problemRef("method-not-allowed"),
+    "413": problemRef("too-large"),
+    "415": problemRef("unsupported-media-type"),
+  },
+});
+
+/** `GET /api/losses/{name}/sample`. */
+export const sampleOperation = (loss: AnyLoss): Operation => ({
+  operationId: `sample${loss.name}`,
+  tags: [loss.category],
+  summary: `Random inputs for ${loss.name}`,
+  description: "Valid inputs drawn as the notebook draws them (`randn`, `rand`, `randint`), " +
+    "from a 32-bit seed: the same seed gives the same inputs.",
+  parameters: [{
+    name: "seed",
+    in: "query",
+    required: false,
+    schema: { type: "integer", minimum: 0, maximum: MAX_SEED, default: 1 },
+  }],
+  responses: {
+    "200": {
+      description: "The inputs",
+      content: { "application/json": { schema: ref("Sample") } },
+    },
+    "400": problemRef("invalid-input"),
+    "404": problemRef("unknown-loss"),
+  },
+});
+
+/** `GET /api/health`. */
+export const healthOperation: Operation = {
+  operationId: "health",
+  summary: "Health check",
+  responses: {
+    "200": {
+      description: "The service is up",
+      content: { "application/json": { schema: ref("Health") } },
+    },
+  },
+};
+
+/** `GET /api/losses`. */
+export const catalogOperation: Operation = {
+  operationId: "listLosses",
+  summary: "The catalog of losses",
+  responses: {
+    "200": cached("Catalog", "Every loss: names, summary, formula, inputs, options"),
+  },
+};
+
+/** `GET /api/openapi.json`. */
+export const openApiOperation: Operation = {
+  operationId: "openapi",
+  summary: "This document",
+  responses: {
+    "200": {
+      description: "OpenAPI 3.1",
+      content: { "application/json": { schema: { type: "object" } } },
+    },
+  },
+};
+
+/** `GET /api/docs`. */
+export const docsOperation: Operation = {
+  operationId: "docs",
+  summary: "The API reference page",
+  responses: {
+    "200": { description: "HTML", content: { "text/html": { schema: { type: "string" } } } },
+  },
+};
+
+function cached(schema: string, description: string): Schema {
+  return {
+    description,
+    headers: {
+      ETag: { schema: { type: "string" } },
+      "Cache-Control": { schema: { type: "string" } },
+    },
+    content: { "application/json": { schema: ref(schema) } },
+  };
+}
+
+/** A route as Hono lists it (`app.routes`): its method, path and one of its handlers. */
+export interface RouteEntry {
+  method: string;
+  path: string;
+  handler: unknown;
+}
+
+/** `/api/losses/:name` → `/api/losses/{name}`. */
+export function openApiPath(path: string): string {
+  return path.replace(/:([A-Za-z_]\w*)/g, "{$1}");
+}
+
+/**
+ * The OpenAPI 3.1 document of the documented `routes` (an app's `app.routes`), for `limits`.
  *
  * @example
  * ```ts
  * import assert from "node:assert/strict";
+ * import { createApp } from "../app.ts";
  * import { buildOpenApi } from "./openapi.ts";
- * const document = buildOpenApi();
+ * const document = buildOpenApi(createApp().routes);
  * assert.equal(document.openapi, "3.1.0");
+ * assert.ok(document.paths["/api/losses/MSELoss"].post);
  * ```
  */
-export function buildOpenApi(
-  limits: Limits = DEFAULT_LIMITS,
-): Record<string, unknown> & { openapi: string } {
-  const paths: Record<string, unknown> = {
-    "/api/health": {
-      get: {
-        operationId: "health",
-        summary: "Health check",
-        responses: {
-          "200": {
-            description: "The service is up",
-            content: { "application/json": { schema: ref("Health") } },
-          },
-        },
-      },
-    },
-    "/api/losses": {
-      get: {
-        operationId: "listLosses",
-        summary: "The catalog of losses",
-        responses: {
-          "200": cached("Catalog", "Every loss: names, summary, formula, inputs, options"),
-        },
-      },
-    },
-  };
-  for (const loss of losses) {
-    paths[`/api/losses/${loss.name}`] = lossPaths(loss, limits);
-    paths[`/api/losses/${loss.name}/sample`] = samplePath(loss);
+export function buildOpenApi(routes: readonly RouteEntry[], limits: Limits = DEFAULT_LIMITS): {
+  openapi: string;
+  paths: Record<string, Record<string, Operation>>;
+  [key: string]: unknown;
+} {
+  const paths: Record<string, Record<string, Operation>> = {};
+  for (const route of routes) {
+    const operations = documentation.get(route.handler as MiddlewareHandler);
+    if (!operations) continue;
+    const method = route.method.toLowerCase();
+    for (
+      const [path, operation] of Object.entries(operations(openApiPath(route.path), { limits }))
+    ) {
+      (paths[path] ??= {})[method] = operation;
+    }
   }
-  paths["/api/openapi.json"] = {
-    get: {
-      operationId: "openapi",
-      summary: "This document",
-      responses: {
-        "200": {
-          description: "OpenAPI 3.1",
-          content: { "application/json": { schema: { type: "object" } } },
-        },
-      },
-    },
-  };
-  paths["/api/docs"] = {
-    get: {
-      operationId: "docs",
-      summary: "The API reference page",
-      responses: {
-        "200": { description: "HTML", content: { "text/html": { schema: { type: "string" } } } },
-      },
-    },
-  };
   return {
     openapi: "3.1.0",
     info: {

@@ -4,9 +4,11 @@
  *
  * @module
  */
-import type { Context } from "hono";
+import type { Context, TypedResponse } from "hono";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
-import { jsonAnswer, jsonBytes } from "./json.ts";
+import type { JSONParsed } from "hono/utils/types";
+import { LossInputError } from "../../lib/mod.ts";
+import { jsonAnswer } from "./json.ts";
 
 /** The kinds of problem the API reports, with their HTTP status and title. */
 export const PROBLEMS = {
@@ -41,6 +43,14 @@ export interface Problem {
   /** The request's id, as its `X-Request-Id` header gives it (for finding its log line). */
   request_id?: string;
 }
+
+/**
+ * A problem as a route's answer type, for Hono's RPC client: a handler declares the problems it
+ * may answer (thrown, and answered by the error handler) beside its success.
+ */
+export type ProblemAnswer<Status extends ContentfulStatusCode> =
+  & Response
+  & TypedResponse<JSONParsed<Problem>, Status, "json">;
 
 /** The `type` URI of a kind of problem. */
 export function problemType(kind: ProblemKind): string {
@@ -87,11 +97,31 @@ export function problemFor<Status extends ContentfulStatusCode>(
   return jsonAnswer(c, problem, problem.status as Status, headers, PROBLEM_MEDIA_TYPE);
 }
 
-/** A `Response` carrying a problem, with the problem media type and any extra headers. */
-export function problemResponse(problem: Problem, headers: HeadersInit = {}): Response {
-  const bytes = jsonBytes(problem);
-  const response = new Response(bytes, { status: problem.status, headers });
-  response.headers.set("Content-Type", PROBLEM_MEDIA_TYPE);
-  response.headers.set("Content-Length", String(bytes.byteLength));
-  return response;
+/**
+ * A problem thrown by a handler or middleware, answered by the app's error handler: the one place
+ * where errors become problem details.
+ */
+export class ProblemError extends Error {
+  constructor(
+    readonly kind: ProblemKind,
+    message: string,
+    readonly field?: string,
+    readonly headers: Record<string, string> = {},
+  ) {
+    super(message);
+    this.name = "ProblemError";
+  }
+}
+
+/**
+ * The problem an error stands for: a {@link ProblemError} as thrown, a `LossInputError` as a 400
+ * (or a 413 when it is about size), anything else undefined (a server error).
+ */
+export function problemOfError(error: unknown): ProblemError | undefined {
+  if (error instanceof ProblemError) return error;
+  if (error instanceof LossInputError) {
+    const kind = error.kind === "too-large" ? "too-large" : "invalid-input";
+    return new ProblemError(kind, error.message, error.field);
+  }
+  return undefined;
 }

@@ -147,7 +147,6 @@ function decodeInputs(
     }
   }
   const inputs: Record<string, NdArray<NumericArray>> = {};
-  let referenceShape: number[] | undefined;
   for (const spec of loss.inputs) {
     const field = `inputs.${spec.name}`;
     if (given[spec.name] === undefined || given[spec.name] === null) {
@@ -156,13 +155,7 @@ function decodeInputs(
         `${field} is missing; ${loss.name} takes ${names.join(", ")}`,
       );
     }
-    const tensor = decodeTensor(given[spec.name], field, {
-      kind: spec.kind,
-      dtype,
-      referenceShape,
-    }, budget);
-    inputs[spec.name] = tensor;
-    referenceShape ??= tensor.shape;
+    inputs[spec.name] = decodeTensor(given[spec.name], field, { kind: spec.kind, dtype }, budget);
   }
   return inputs;
 }

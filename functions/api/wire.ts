@@ -44,13 +44,12 @@ export interface EncodedTensor {
 
 /**
  * How to read a tensor: as real numbers in `dtype` (`float`), as integers (`index`), or, for
- * `float-or-index`, as indices when marked `"dtype": "int"` or when it holds only integers and
- * its shape differs from `referenceShape` (the shape of the loss's first input).
+ * `float-or-index`, as integers when marked `"dtype": "int"` (or `"bool"`) and as real numbers
+ * otherwise, which the loss reads as indices or probabilities by their shape.
  */
 export interface TensorReading {
   kind: "float" | "index" | "float-or-index";
   dtype: DType;
-  referenceShape?: readonly number[];
 }
 
 const NON_FINITE = new Map([["NaN", NaN], ["Infinity", Infinity], ["-Infinity", -Infinity]]);
@@ -118,18 +117,8 @@ function isIndexTensor(raw: RawTensor, field: string, reading: TensorReading): b
       }
       return true;
     case "float-or-index":
-      if (raw.declared !== undefined) return raw.declared !== "float";
-      return allIntegers(raw.values) && !sameShape(raw.shape, reading.referenceShape ?? []);
+      return raw.declared !== undefined && raw.declared !== "float";
   }
-}
-
-function allIntegers(values: Float64Array): boolean {
-  for (let i = 0; i < values.length; i++) if (!Number.isInteger(values[i])) return false;
-  return true;
-}
-
-function sameShape(a: readonly number[], b: readonly number[]): boolean {
-  return a.length === b.length && a.every((size, i) => size === b[i]);
 }
 
 function checkIntegers(raw: RawTensor, field: string, flat: boolean): void {

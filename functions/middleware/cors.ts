@@ -13,7 +13,8 @@ import type { MiddlewareHandler } from "hono";
 
 /** What the preflight answer allows. */
 export interface CorsOptions {
-  allowMethods: string[];
+  /** The methods a preflight allows, or a function that reads them (from the app's routes). */
+  allowMethods: string[] | (() => string[]);
   allowHeaders: string[];
   exposeHeaders: string[];
   /** How long browsers may cache a preflight answer, in seconds. */
@@ -34,16 +35,20 @@ export interface CorsOptions {
  * ```
  */
 export function corsForAnyOrigin(options: Partial<CorsOptions> = {}): MiddlewareHandler {
-  const preflight = {
-    "Access-Control-Allow-Origin": "*",
-    "Access-Control-Allow-Methods": (options.allowMethods ?? ["GET", "POST", "OPTIONS"]).join(","),
-    "Access-Control-Allow-Headers": (options.allowHeaders ?? ["Content-Type"]).join(","),
-    "Access-Control-Max-Age": String(options.maxAge ?? 86400),
-  };
+  const methods = options.allowMethods ?? ["GET", "POST", "OPTIONS"];
+  let preflight: Record<string, string> | undefined;
+  const preflightHeaders = () =>
+    preflight ??= {
+      "Access-Control-Allow-Origin": "*",
+      "Access-Control-Allow-Methods": (typeof methods === "function" ? methods() : methods)
+        .join(","),
+      "Access-Control-Allow-Headers": (options.allowHeaders ?? ["Content-Type"]).join(","),
+      "Access-Control-Max-Age": String(options.maxAge ?? 86400),
+    };
   const expose = (options.exposeHeaders ?? []).join(",");
   return async (c, next) => {
     if (c.req.method === "OPTIONS" && c.req.header("Access-Control-Request-Method")) {
-      return c.body(null, 204, preflight);
+      return c.body(null, 204, preflightHeaders());
     }
     await next();
     try {

@@ -1,6 +1,6 @@
 /**
  * A middleware that reads a JSON request body within a size limit: 415 when it is not JSON,
- * 413 when it is too large, 400 when it does not parse.  Its result is the route's validated
+ * 413 when it is too large, 400 when it does not parse (thrown as problems).  Its result is the route's validated
  * `json` input, typed for Hono's RPC client.
  *
  * @module
@@ -8,7 +8,7 @@
 import type { MiddlewareHandler } from "hono";
 import { LIMIT_VARIABLES } from "../api/limits.ts";
 import { REQUEST_BYTES } from "./access_log.ts";
-import { problemFor } from "../api/problem.ts";
+import { ProblemError } from "../api/problem.ts";
 
 const UTF8 = new TextDecoder("utf-8", { fatal: true });
 const JSON_MEDIA_TYPE = /^application\/(?:[\w.+-]+\+)?json\s*(?:;|$)/i;
@@ -28,8 +28,7 @@ export function jsonBody<Body>(
   return async (c, next) => {
     const contentType = c.req.header("Content-Type") ?? "";
     if (!JSON_MEDIA_TYPE.test(contentType)) {
-      return problemFor(
-        c,
+      throw new ProblemError(
         "unsupported-media-type",
         `Content-Type must be application/json, got ${
           contentType ? JSON.stringify(contentType) : "none"
@@ -38,26 +37,25 @@ export function jsonBody<Body>(
       );
     }
     const tooLarge = () =>
-      problemFor(
-        c,
+      new ProblemError(
         "too-large",
         `The body is larger than the limit of ${maxBodyBytes} bytes (${LIMIT_VARIABLES.maxBodyBytes})`,
         "body",
       );
     const declared = Number(c.req.header("Content-Length") ?? NaN);
-    if (declared > maxBodyBytes) return tooLarge();
+    if (declared > maxBodyBytes) throw tooLarge();
     // With a Content-Length within the limit, the runtime reads no more than it declares.
     const bytes = Number.isSafeInteger(declared)
       ? new Uint8Array(await c.req.raw.arrayBuffer())
       : await readAtMost(c.req.raw, maxBodyBytes);
-    if (bytes === undefined) return tooLarge();
+    if (bytes === undefined) throw tooLarge();
     c.set(REQUEST_BYTES, bytes.byteLength);
     let body: unknown;
     try {
       body = JSON.parse(UTF8.decode(bytes));
     } catch (error) {
       const reason = error instanceof SyntaxError ? error.message : "it is not UTF-8 text";
-      return problemFor(c, "invalid-json", `The body is not valid JSON: ${reason}`, "body");
+      throw new ProblemError("invalid-json", `The body is not valid JSON: ${reason}`, "body");
     }
     c.req.addValidatedData("json", body as object);
     await next();

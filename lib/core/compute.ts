@@ -4,12 +4,13 @@
  *
  * @module
  */
-import type { Context, OptionSpec, OptionValues } from "./definition.ts";
+import type { AnyLoss, Context, OptionSpec, OptionValues } from "./definition.ts";
 import { LossInputError } from "./errors.ts";
 import { legacyReduction } from "../ops/reduction.ts";
-import { type AnyLoss, findLoss, lossNames } from "./registry.ts";
+import { findLoss, lossNames } from "./registry.ts";
 import type { Dense, DType, FloatArray, FloatDense, NdArray, NumericArray } from "./tensor.ts";
-import { formatShape, fromNdArray, sameShape, toFloat, toNdArray } from "./tensor.ts";
+import { DTYPES, formatShape, fromNdArray, isDType, sameShape, toFloat } from "./tensor.ts";
+import { toNdArray } from "./tensor.ts";
 
 /** How to compute: the dtype, and whether to return gradients. */
 export interface ComputeSettings {
@@ -89,8 +90,8 @@ export function computeLoss(
     throw new LossInputError("loss", `${name} is not a loss; the losses are ${lossNames()}`);
   }
   const dtype = settings.dtype ?? "float32";
-  if (dtype !== "float32" && dtype !== "float64") {
-    throw new LossInputError("dtype", `dtype must be "float32" or "float64", got ${dtype}`);
+  if (!isDType(dtype)) {
+    throw new LossInputError("dtype", `dtype must be ${dtypeChoices()}, got ${dtype}`);
   }
   const warnings: string[] = [];
   const grad = Boolean(settings.grad);
@@ -106,6 +107,11 @@ export function computeLoss(
     }
   }
   return { loss: loss.name, dtype, output: toNdArray(output), grads, warnings };
+}
+
+/** The dtypes, quoted and joined for messages: `"float32" or "float64"`. */
+export function dtypeChoices(): string {
+  return DTYPES.map((dtype) => `"${dtype}"`).join(" or ");
 }
 
 function readInputs(

@@ -4,19 +4,46 @@
  *
  * @module
  */
-import type { DType, FloatDense, NumericArray } from "./tensor.ts";
-import type { Dense } from "./tensor.ts";
+import type { Dense, DType, FloatDense, NumericArray, PlainTensor } from "./tensor.ts";
 import type { Random } from "./random.ts";
 
-/** What a loss is for; the site groups losses by it. */
-export type Category =
-  | "regression"
-  | "binary"
-  | "multiclass"
-  | "multilabel"
-  | "ranking"
-  | "probabilistic"
-  | "sequence";
+/**
+ * What losses are for, in the order the site shows them: each loss names one, and the site
+ * groups losses by it under its title and blurb.
+ */
+export const CATEGORIES = {
+  regression: {
+    title: "Regression",
+    blurb: "Predict real numbers; the loss grows with the distance to the target.",
+  },
+  binary: {
+    title: "Binary classification",
+    blurb: "One probability or logit per element, against a 0/1 (or ±1) label.",
+  },
+  multiclass: {
+    title: "Multi-class classification",
+    blurb: "One score per class; exactly one class is right.",
+  },
+  multilabel: {
+    title: "Multi-label classification",
+    blurb: "One score per class; any number of classes are right.",
+  },
+  ranking: {
+    title: "Ranking and embeddings",
+    blurb: "Learn which of two inputs ranks higher, or which embeddings belong together.",
+  },
+  probabilistic: {
+    title: "Probabilistic",
+    blurb: "Negative log-likelihoods of distributions, and distances between distributions.",
+  },
+  sequence: {
+    title: "Sequences",
+    blurb: "Align an unsegmented output sequence with a shorter target sequence.",
+  },
+} as const satisfies Record<string, { title: string; blurb: string }>;
+
+/** What a loss is for: a key of {@link CATEGORIES}. */
+export type Category = keyof typeof CATEGORIES;
 
 /** One argument of the loss's `forward`, by PyTorch's name. */
 export interface InputSpec {
@@ -28,8 +55,9 @@ export interface InputSpec {
   shape: string;
   /**
    * `float`: a real tensor, converted to the loss's dtype; `index`: integers (class indices,
-   * lengths); `float-or-index`: either, told apart by the array's element type (integer typed
-   * arrays are indices), as CrossEntropyLoss's target is.
+   * lengths); `float-or-index`: either, as CrossEntropyLoss's target: an integer typed array is
+   * indices, and so is a floating one unless it has the first input's shape
+   * ({@link holdsIndices}).
    */
   kind: "float" | "index" | "float-or-index";
   /** Whether the loss has a gradient with respect to it. */
@@ -114,24 +142,16 @@ export interface Forward<Saved> {
   saved: Saved;
 }
 
-/** A tensor as plain data: flat row-major values, a shape, and `int` for index tensors. */
-export interface PlainTensor {
-  shape: number[];
-  data: number[];
-  dtype?: "float" | "int";
-}
-
 /**
- * How the site draws a loss against one input: the input swept along the x axis, the values the
- * other inputs are held at (one line each), and other losses drawn on the same chart.
+ * How the site draws a loss against one input: the input swept along the x axis and the values
+ * the other inputs are held at (one line each).  Losses that declare the same `Curve` object
+ * are drawn on one chart.
  */
 export interface Curve {
   /** The input on the x axis, the range it sweeps, and the axis label. */
   x: { input: string; from: number; to: number; label: string };
   /** One line per entry: the other inputs' values, each filled to the sweep's length. */
   lines: { label: string; values: Record<string, number> }[];
-  /** Class names of losses drawn on the same chart, with the same sweep and lines. */
-  with?: string[];
 }
 
 /** The work of computing a loss, in inner-loop steps, and what drives it. */
@@ -211,6 +231,23 @@ export interface LossDefinition<
   forward(inputs: Inputs, options: Options, context: Context): Forward<Saved>;
   backward(saved: Saved, gradOutput: FloatDense, context: Context): Record<string, FloatDense>;
 }
+
+/**
+ * Whether a `float-or-index` input of `shape` holds class indices rather than probabilities: it
+ * does unless it has the shape of the loss's first input (CrossEntropyLoss's target of class
+ * probabilities has the input's shape).  The values of a floating one must then be integers.
+ */
+export function holdsIndices(
+  shape: readonly number[],
+  firstInputShape: readonly number[],
+): boolean {
+  return shape.length !== firstInputShape.length ||
+    shape.some((size, i) => size !== firstInputShape[i]);
+}
+
+/** A loss of any options, saved state and inputs: what the registry holds. */
+// deno-lint-ignore no-explicit-any
+export type AnyLoss = LossDefinition<any, any, any>;
 
 /**
  * Declares a loss; the identity function, there for type inference of `Options`, `Saved` and

@@ -5,7 +5,10 @@
  *
  * @module
  */
-import type { PlainTensor } from "./definition.ts";
+import type { PlainTensor } from "./tensor.ts";
+
+/** The largest seed of {@link createRandom}: seeds are 32-bit unsigned integers. */
+export const MAX_SEED = 2 ** 32 - 1;
 
 /** A seeded source of random numbers and tensors. */
 export interface Random {
@@ -22,7 +25,7 @@ export interface Random {
 }
 
 /**
- * A {@link Random} from a 32-bit seed (mulberry32): the same seed gives the same tensors.
+ * A {@link Random} from a 32-bit seed (0 to {@link MAX_SEED}; mulberry32): the same seed gives the same tensors.
  *
  * @example
  * ```ts

@@ -3,15 +3,19 @@
  *
  * @module
  */
-import type { LossDefinition } from "./definition.ts";
-import { LOSSES } from "../losses/mod.ts";
+import { type AnyLoss, CATEGORIES, type Category } from "./definition.ts";
+import * as modules from "../losses/mod.ts";
 
-/** A loss of any options and saved state. */
-// deno-lint-ignore no-explicit-any
-export type AnyLoss = LossDefinition<any, any, any>;
+const categoryOrder = Object.keys(CATEGORIES) as Category[];
 
-/** Every loss, in the order of PyTorch's documentation. */
-export const losses: readonly AnyLoss[] = LOSSES;
+/**
+ * Every loss of `lib/losses/`, grouped by category in the order of {@link CATEGORIES}, by name
+ * within a category.
+ */
+export const losses: readonly AnyLoss[] = Object.values(modules).sort((a, b) =>
+  categoryOrder.indexOf(a.category) - categoryOrder.indexOf(b.category) ||
+  a.name.localeCompare(b.name)
+);
 
 const byName = new Map<string, AnyLoss>();
 for (const loss of losses) {

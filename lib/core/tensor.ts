@@ -16,8 +16,28 @@ import { LossInputError } from "./errors.ts";
 export type { NdArray } from "ndarray";
 import type { NdArray } from "ndarray";
 
-/** The floating dtypes a loss computes in, as in PyTorch: `float32` by default. */
-export type DType = "float32" | "float64";
+/** The floating dtypes a loss computes in, as in PyTorch: `float32` (the default) and `float64`. */
+export const DTYPES = ["float32", "float64"] as const;
+
+/** A floating dtype a loss computes in: one of {@link DTYPES}. */
+export type DType = typeof DTYPES[number];
+
+/** Whether `value` names one of the {@link DTYPES}. */
+export function isDType(value: unknown): value is DType {
+  return DTYPES.includes(value as DType);
+}
+
+/**
+ * A tensor as plain data, the form of the golden files and of the HTTP API: flat row-major
+ * values and a shape (`[]` for a scalar); `dtype` marks integer (`int`, `bool`) tensors.  `N` is
+ * the type of a value: numbers here, or numbers and the strings of non-finite numbers on the
+ * wire.
+ */
+export interface PlainTensor<N = number> {
+  shape: number[];
+  data: N[];
+  dtype?: "float" | "int" | "bool";
+}
 
 /** A typed array of a floating dtype. */
 export type FloatArray = Float32Array | Float64Array;
@@ -103,11 +123,6 @@ export function scalar(dtype: DType, value: number): FloatDense {
   return out;
 }
 
-/** The dtype of a floating typed array. */
-export function dtypeOf(data: FloatArray): DType {
-  return data instanceof Float32Array ? "float32" : "float64";
-}
-
 function isRowMajor(array: NdArray<NumericArray>): boolean {
   const { shape, stride } = array;
   for (let i = shape.length - 1, step = 1; i >= 0; i--) {
@@ -184,25 +199,49 @@ function checkBounds(nd: NdArray<NumericArray>, field: string): void {
 }
 
 function gather(nd: NdArray<NumericArray>, size: number): NumericArray {
-  const { shape, stride, data } = nd;
-  const rank = shape.length;
+  const { data } = nd;
   const out = Array.isArray(data)
     ? new Array<number>(size)
     : new (data.constructor as Float64ArrayConstructor)(size);
+  const source = stridedIndices(nd.shape, nd.stride, nd.offset);
+  for (let k = 0; k < size; k++) out[k] = data[source[k]];
+  return out;
+}
+
+/**
+ * The position in its data of each element of a strided array, in row-major order: `offset`
+ * plus the sum of each index times its stride.  A stride of 0 repeats an element (broadcasting).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { stridedIndices } from "./tensor.ts";
+ * assert.deepEqual([...stridedIndices([2, 3], [1, 2], 0)], [0, 2, 4, 1, 3, 5]); // a transpose
+ * assert.deepEqual([...stridedIndices([2, 2], [0, 1], 5)], [5, 6, 5, 6]); // a broadcast row
+ * ```
+ */
+export function stridedIndices(
+  shape: readonly number[],
+  strides: readonly number[],
+  offset: number,
+): Int32Array | Float64Array {
+  const size = numel(shape);
+  const indices = offset + size < 2 ** 31 ? new Int32Array(size) : new Float64Array(size);
+  const rank = shape.length;
   const index = new Array<number>(rank).fill(0);
-  let source = nd.offset;
+  let at = offset;
   for (let k = 0; k < size; k++) {
-    out[k] = data[source];
+    indices[k] = at;
     for (let d = rank - 1; d >= 0; d--) {
       if (++index[d] < shape[d]) {
-        source += stride[d];
+        at += strides[d];
         break;
       }
-      source -= (shape[d] - 1) * stride[d];
+      at -= (shape[d] - 1) * strides[d];
       index[d] = 0;
     }
   }
-  return out;
+  return indices;
 }
 
 /**

@@ -10,6 +10,7 @@
  * @module
  */
 import { broadcastShape, expandTo, type Named, sumTo } from "../ops/broadcast.ts";
+import { signOf } from "../ops/branchless.ts";
 import { LossInputError } from "../core/errors.ts";
 import type { FloatDense } from "../core/tensor.ts";
 
@@ -166,11 +167,6 @@ export function pairwiseDistance(p: number, eps: number, field: string): Distanc
       return [grad1, grad2];
     },
   };
-}
-
-/** sgn(x): −1, 0 or 1 (NaN for NaN), as `torch.sgn` of a real number. */
-function signOf(x: number): number {
-  return x > 0 ? 1 : x < 0 ? -1 : x === 0 ? 0 : NaN;
 }
 
 /**

@@ -1,12 +1,11 @@
 /**
  * What the pointwise losses share (L1, MSE, Huber, SmoothL1 and their kin): the input and the
- * target broadcast against each other, with PyTorch's warning when their shapes differ; and
- * per-element selections (a sign, a clamp, a piece of a piecewise loss) without branches.
+ * target broadcast against each other, with PyTorch's warning when their shapes differ.
  *
  * @module
  */
 import { broadcastShape, expandTo, warnIfTargetBroadcasts } from "../ops/broadcast.ts";
-import type { Context, InputSpec } from "../core/definition.ts";
+import type { Context, Curve, InputSpec } from "../core/definition.ts";
 import type { FloatDense } from "../core/tensor.ts";
 
 /** An input and a target broadcast to one shape, with their original shapes. */
@@ -65,25 +64,10 @@ export function pointwiseInputs(targetDifferentiable = true): InputSpec[] {
 }
 
 /**
- * sign(d) as PyTorch computes it: 1, −1, or 0 for ±0 and NaN.  Written with comparisons as
- * numbers, which compile without a branch: on random signs a branch mispredicts half the time
- * (`Math.sign` and `d > 0 ? 1 : d < 0 ? −1 : 0` cost 5–8 ns more per element than this).
+ * The chart of the regression losses: the loss of one prediction x against a target of 0.  The
+ * losses that share it are drawn on one chart.
  */
-export function signOf(d: number): number {
-  return +(d > 0) - +(d < 0);
-}
-
-const CHOICES = new Float64Array(2);
-
-/**
- * `condition ? ifTrue : ifFalse`, without a branch: both values are computed, and the one chosen
- * is read back from a two-element array at index `condition`.  A branch on data that falls on
- * either side at random (|x − y| < delta) mispredicts about half the time, at some 15 cycles
- * each; `Math.min`, `Math.max` and the ternary all compile to such branches in V8, and
- * arithmetic selections (c · a + (1 − c) · b) turn 0 · ∞ into NaN.
- */
-export function select(condition: boolean, ifTrue: number, ifFalse: number): number {
-  CHOICES[0] = ifFalse;
-  CHOICES[1] = ifTrue;
-  return CHOICES[+condition];
-}
+export const REGRESSION_CURVE: Curve = {
+  x: { input: "input", from: -3, to: 3, label: "input x (target y = 0)" },
+  lines: [{ label: "y = 0", values: { target: 0 } }],
+};

@@ -25,7 +25,7 @@ import { torchSize } from "../ops/broadcast.ts";
 import { defineLoss } from "../core/definition.ts";
 import { LossInputError } from "../core/errors.ts";
 import { elementWeightOption, expandOntoInput } from "../ops/expand_onto_input.ts";
-import { select } from "./_pointwise.ts";
+import { select } from "../ops/branchless.ts";
 import {
   allocate,
   reducedOutput,

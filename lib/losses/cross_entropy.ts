@@ -40,11 +40,12 @@ import {
   ignoreIndexOption,
   isFloatArray,
 } from "./_classes.ts";
-import { defineLoss, type LossInputs } from "../core/definition.ts";
+import { defineLoss, holdsIndices, type LossInputs } from "../core/definition.ts";
 import { LossInputError } from "../core/errors.ts";
+import { logSumExp } from "../ops/log_softmax.ts";
 import { allocate, type Reduction, reductionOption } from "../ops/reduction.ts";
 import type { Dense, DType, FloatArray, FloatDense, NumericArray } from "../core/tensor.ts";
-import { formatShape, sameShape, scalar } from "../core/tensor.ts";
+import { formatShape, scalar } from "../core/tensor.ts";
 
 /** Options of {@link crossEntropyLoss}. */
 export interface CrossEntropyOptions {
@@ -131,7 +132,7 @@ export const crossEntropyLoss = defineLoss<
   sample: (random) => ({ input: random.randn([10, 3]), target: random.randint(0, 3, [10]) }),
   forward({ input, target }, options, context) {
     const layout = classLayout(input.shape);
-    const probabilities = sameShape(input.shape, target.shape);
+    const probabilities = !holdsIndices(target.shape, input.shape);
     const ignoreIndex = options.ignore_index;
     let weight: FloatArray | null;
     if (probabilities) {
@@ -195,62 +196,6 @@ function checkProbabilityTarget(target: Dense, ignoreIndex: number): void {
         "of class probabilities (floating point, the input's shape); leave it negative",
     );
   }
-}
-
-/**
- * The maximum and log Σ exp(x − max) of the class scores at every position of the layout,
- * so that log softmax(x)_c = x_c − max − logSum; and, into `softmax` when given, softmax(x)
- * as exp(x_c − max) / Σ exp(x − max).
- */
-function logSumExp(
-  x: FloatArray,
-  { batch, classes, inner }: ClassLayout,
-  softmax: FloatArray | null,
-): { max: Float64Array; logSum: Float64Array } {
-  const positions = batch * inner;
-  const max = new Float64Array(positions);
-  const logSum = new Float64Array(positions);
-  if (inner === 1) {
-    for (let n = 0, row = 0; n < batch; n++, row += classes) {
-      const end = row + classes;
-      let m = -Infinity;
-      for (let i = row; i < end; i++) {
-        const v = x[i];
-        if (v > m) m = v;
-      }
-      let sum = 0;
-      for (let i = row; i < end; i++) {
-        const e = Math.exp(x[i] - m);
-        sum += e;
-        if (softmax) softmax[i] = e;
-      }
-      if (softmax) { for (let i = row; i < end; i++) softmax[i] /= sum; }
-      max[n] = m;
-      logSum[n] = Math.log(sum);
-    }
-    return { max, logSum };
-  }
-  for (let n = 0, position = 0; n < batch; n++) {
-    const sample = n * classes * inner;
-    for (let k = 0; k < inner; k++, position++) {
-      const end = sample + classes * inner;
-      let m = -Infinity;
-      for (let i = sample + k; i < end; i += inner) {
-        const v = x[i];
-        if (v > m) m = v;
-      }
-      let sum = 0;
-      for (let i = sample + k; i < end; i += inner) {
-        const e = Math.exp(x[i] - m);
-        sum += e;
-        if (softmax) softmax[i] = e;
-      }
-      if (softmax) { for (let i = sample + k; i < end; i += inner) softmax[i] /= sum; }
-      max[position] = m;
-      logSum[position] = Math.log(sum);
-    }
-  }
-  return { max, logSum };
 }
 
 /** Class-index targets: (1 − ε) · nll + (ε / C) · smooth, as PyTorch composes them. */

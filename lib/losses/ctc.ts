@@ -21,6 +21,7 @@
  *
  * @module
  */
+import { logSoftmaxRows } from "../ops/log_softmax.ts";
 import { defineLoss } from "../core/definition.ts";
 import { LossInputError } from "../core/errors.ts";
 import { allocate, type Reduction, reductionOption } from "../ops/reduction.ts";
@@ -152,18 +153,8 @@ export const ctcLoss = defineLoss<CTCOptions, CTCSaved, CTCInputs>({
   sample(random) {
     const [frames, batch, classes, maxTarget] = [10, 2, 5, 3];
     const logits = random.randn([frames, batch, classes]);
-    const values = logits.data;
-    for (let row = 0; row < frames * batch; row++) {
-      const base = row * classes;
-      let max = -Infinity;
-      for (let c = 0; c < classes; c++) max = Math.max(max, values[base + c]);
-      let total = 0;
-      for (let c = 0; c < classes; c++) total += Math.exp(values[base + c] - max);
-      const logTotal = max + Math.log(total);
-      for (let c = 0; c < classes; c++) values[base + c] -= logTotal;
-    }
     return {
-      log_probs: logits,
+      log_probs: { shape: logits.shape, data: logSoftmaxRows(logits.data, classes) },
       targets: random.randint(1, classes, [batch, maxTarget]),
       input_lengths: { shape: [batch], data: new Array(batch).fill(frames), dtype: "int" },
       target_lengths: random.randint(1, maxTarget + 1, [batch]),

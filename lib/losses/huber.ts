@@ -16,7 +16,13 @@
  */
 import { sumTo } from "../ops/broadcast.ts";
 import { defineLoss } from "../core/definition.ts";
-import { type BroadcastPair, broadcastPair, pointwiseInputs, select } from "./_pointwise.ts";
+import { select } from "../ops/branchless.ts";
+import {
+  type BroadcastPair,
+  broadcastPair,
+  pointwiseInputs,
+  REGRESSION_CURVE,
+} from "./_pointwise.ts";
 import {
   allocate,
   reducedOutput,
@@ -44,11 +50,7 @@ export const huberLoss = defineLoss<HuberOptions, BroadcastPair & HuberOptions>(
 delta \cdot (|x_n - y_n| - 0.5 \cdot delta), & \text{otherwise}
 \end{cases}`,
   outputShape: "scalar; (*), as the input, for reduction none",
-  curve: {
-    x: { input: "input", from: -3, to: 3, label: "input x (target y = 0)" },
-    lines: [{ label: "y = 0", values: { target: 0 } }],
-    with: ["L1Loss", "MSELoss", "SmoothL1Loss"],
-  },
+  curve: REGRESSION_CURVE,
   inputs: pointwiseInputs(),
   options: [
     reductionOption(),

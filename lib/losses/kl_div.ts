@@ -16,6 +16,7 @@
  * @module
  */
 import { broadcastShape, expandTo, sumTo } from "../ops/broadcast.ts";
+import { logSoftmaxRows } from "../ops/log_softmax.ts";
 import { defineLoss } from "../core/definition.ts";
 import type { FloatArray } from "../core/tensor.ts";
 import { allocate, reducedOutput, reductionOption, upstreamGrad } from "../ops/reduction.ts";
@@ -165,16 +166,4 @@ export const klDivLoss = defineLoss<KLDivOptions, KLDivSaved>({
 function softmaxRows(values: number[], columns: number): number[] {
   const out = logSoftmaxRows(values, columns);
   return out.map(Math.exp);
-}
-
-/** Each row of `columns` values, log-softmaxed (stable: the row's maximum subtracted). */
-function logSoftmaxRows(values: number[], columns: number): number[] {
-  const out = new Array<number>(values.length);
-  for (let start = 0; start < values.length; start += columns) {
-    const row = values.slice(start, start + columns);
-    const max = Math.max(...row);
-    const logSum = max + Math.log(row.reduce((sum, v) => sum + Math.exp(v - max), 0));
-    for (let j = 0; j < row.length; j++) out[start + j] = row[j] - logSum;
-  }
-  return out;
 }

@@ -13,7 +13,13 @@
  */
 import { sumTo } from "../ops/broadcast.ts";
 import { defineLoss } from "../core/definition.ts";
-import { type BroadcastPair, broadcastPair, pointwiseInputs, signOf } from "./_pointwise.ts";
+import { signOf } from "../ops/branchless.ts";
+import {
+  type BroadcastPair,
+  broadcastPair,
+  pointwiseInputs,
+  REGRESSION_CURVE,
+} from "./_pointwise.ts";
 import {
   allocate,
   reducedOutput,
@@ -36,11 +42,7 @@ export const l1Loss = defineLoss<L1Options, BroadcastPair & L1Options>({
   summary: "Mean absolute error between each element of the input and the target",
   formula: String.raw`\ell(x, y) = \{l_1,\dots,l_N\}^\top,\quad l_n = \left| x_n - y_n \right|`,
   outputShape: "scalar; (*), as the input, for reduction none",
-  curve: {
-    x: { input: "input", from: -3, to: 3, label: "input x (target y = 0)" },
-    lines: [{ label: "y = 0", values: { target: 0 } }],
-    with: ["MSELoss", "HuberLoss", "SmoothL1Loss"],
-  },
+  curve: REGRESSION_CURVE,
   inputs: pointwiseInputs(),
   options: [reductionOption()],
   legacyReduction: true,

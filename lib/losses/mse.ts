@@ -12,7 +12,12 @@
  */
 import { sumTo } from "../ops/broadcast.ts";
 import { defineLoss } from "../core/definition.ts";
-import { type BroadcastPair, broadcastPair, pointwiseInputs } from "./_pointwise.ts";
+import {
+  type BroadcastPair,
+  broadcastPair,
+  pointwiseInputs,
+  REGRESSION_CURVE,
+} from "./_pointwise.ts";
 import {
   allocate,
   reducedOutput,
@@ -35,11 +40,7 @@ export const mseLoss = defineLoss<MSEOptions, BroadcastPair & MSEOptions>({
   summary: "Mean squared error between each element of the input and the target",
   formula: String.raw`\ell(x, y) = \{l_1,\dots,l_N\}^\top,\quad l_n = \left( x_n - y_n \right)^2`,
   outputShape: "scalar; (*), as the input, for reduction none",
-  curve: {
-    x: { input: "input", from: -3, to: 3, label: "input x (target y = 0)" },
-    lines: [{ label: "y = 0", values: { target: 0 } }],
-    with: ["L1Loss", "HuberLoss", "SmoothL1Loss"],
-  },
+  curve: REGRESSION_CURVE,
   inputs: pointwiseInputs(),
   options: [reductionOption()],
   legacyReduction: true,

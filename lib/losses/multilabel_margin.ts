@@ -14,7 +14,8 @@
  *
  * @module
  */
-import { defineLoss, type PlainTensor } from "../core/definition.ts";
+import { defineLoss } from "../core/definition.ts";
+import type { PlainTensor } from "../core/tensor.ts";
 import { LossInputError } from "../core/errors.ts";
 import type { Random } from "../core/random.ts";
 import {

@@ -23,6 +23,7 @@ import {
   classWeightOption,
   ignoreIndexOption,
 } from "./_classes.ts";
+import { logSoftmaxRows } from "../ops/log_softmax.ts";
 import { defineLoss, type LossInputs } from "../core/definition.ts";
 import { allocate, reducedOutput, type Reduction, reductionOption } from "../ops/reduction.ts";
 import type { Dense, FloatArray, FloatDense, NumericArray } from "../core/tensor.ts";
@@ -85,7 +86,10 @@ export const nllLoss = defineLoss<NLLOptions, NLLSaved, NLLInputs>({
   legacyReduction: true,
   sample(random) {
     const logits = random.randn([10, 3]);
-    return { input: logSoftmaxRows(logits.data, 3, [10, 3]), target: random.randint(0, 3, [10]) };
+    return {
+      input: { shape: [10, 3], data: logSoftmaxRows(logits.data, 3) },
+      target: random.randint(0, 3, [10]),
+    };
   },
   forward({ input, target }, options, context) {
     const layout = classLayout(input.shape);
@@ -149,15 +153,3 @@ export const nllLoss = defineLoss<NLLOptions, NLLSaved, NLLInputs>({
     return { input: { shape: saved.inputShape, data: grad } };
   },
 });
-
-/** log_softmax over the last dimension of row-major `values` with `classes` per row. */
-function logSoftmaxRows(values: number[], classes: number, shape: number[]) {
-  const data = values.slice();
-  for (let start = 0; start < data.length; start += classes) {
-    const row = data.slice(start, start + classes);
-    const max = Math.max(...row);
-    const logSum = Math.log(row.reduce((sum, v) => sum + Math.exp(v - max), 0));
-    for (let c = 0; c < classes; c++) data[start + c] = row[c] - max - logSum;
-  }
-  return { shape, data };
-}

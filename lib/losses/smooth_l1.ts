@@ -17,12 +17,12 @@
  */
 import { sumTo } from "../ops/broadcast.ts";
 import { defineLoss } from "../core/definition.ts";
+import { select, signOf } from "../ops/branchless.ts";
 import {
   type BroadcastPair,
   broadcastPair,
   pointwiseInputs,
-  select,
-  signOf,
+  REGRESSION_CURVE,
 } from "./_pointwise.ts";
 import {
   allocate,
@@ -51,11 +51,7 @@ export const smoothL1Loss = defineLoss<SmoothL1Options, BroadcastPair & SmoothL1
 |x_n - y_n| - 0.5 * beta, & \text{otherwise }
 \end{cases}`,
   outputShape: "scalar; (*), as the input, for reduction none",
-  curve: {
-    x: { input: "input", from: -3, to: 3, label: "input x (target y = 0)" },
-    lines: [{ label: "y = 0", values: { target: 0 } }],
-    with: ["L1Loss", "MSELoss", "HuberLoss"],
-  },
+  curve: REGRESSION_CURVE,
   inputs: pointwiseInputs(),
   options: [
     reductionOption(),

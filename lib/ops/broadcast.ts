@@ -7,12 +7,39 @@
 import { LossInputError } from "../core/errors.ts";
 import type { Context } from "../core/definition.ts";
 import type { Dense, FloatDense, NumericArray } from "../core/tensor.ts";
-import { formatShape, numel, rowMajorStrides, sameShape } from "../core/tensor.ts";
+import { formatShape, numel, rowMajorStrides, sameShape, stridedIndices } from "../core/tensor.ts";
 
 /** A tensor with the name of its field, for messages (`inputs.target`). */
 export interface Named<T extends Dense = Dense> {
   field: string;
   tensor: T;
+}
+
+/**
+ * The broadcast of two shapes (aligned on their trailing dimensions, a size of 1 stretching to
+ * any size), or undefined when they do not broadcast.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { broadcastShapes } from "./broadcast.ts";
+ * assert.deepEqual(broadcastShapes([3, 1], [4]), [3, 4]);
+ * assert.equal(broadcastShapes([3], [4]), undefined);
+ * ```
+ */
+export function broadcastShapes(
+  a: readonly number[],
+  b: readonly number[],
+): number[] | undefined {
+  const rank = Math.max(a.length, b.length);
+  const shape = new Array<number>(rank);
+  for (let i = 0; i < rank; i++) {
+    const x = a[a.length - rank + i] ?? 1;
+    const y = b[b.length - rank + i] ?? 1;
+    if (x !== y && x !== 1 && y !== 1) return undefined;
+    shape[i] = x === 1 ? y : x;
+  }
+  return shape;
 }
 
 /**
@@ -25,19 +52,20 @@ export function broadcastShape(...tensors: Named[]): number[] {
   const owner = tensors[0]?.field ?? "";
   for (const { field, tensor } of tensors) {
     const next = tensor.shape;
-    const rank = Math.max(shape.length, next.length);
-    const merged = new Array<number>(rank);
-    for (let i = 0; i < rank; i++) {
-      const a = shape[shape.length - rank + i] ?? 1;
-      const b = next[next.length - rank + i] ?? 1;
-      if (a !== b && a !== 1 && b !== 1) {
-        throw new LossInputError(
-          field,
-          `${field} has shape ${formatShape(next)}, which does not broadcast with ` +
-            `${owner}'s ${formatShape(shape)}: size ${b} against ${a} at dimension ${i}`,
-        );
-      }
-      merged[i] = a === 1 ? b : a;
+    const merged = broadcastShapes(shape, next);
+    if (!merged) {
+      const rank = Math.max(shape.length, next.length);
+      const i = [...Array(rank).keys()].find((d) => {
+        const a = shape[shape.length - rank + d] ?? 1;
+        const b = next[next.length - rank + d] ?? 1;
+        return a !== b && a !== 1 && b !== 1;
+      })!;
+      throw new LossInputError(
+        field,
+        `${field} has shape ${formatShape(next)}, which does not broadcast with ` +
+          `${owner}'s ${formatShape(shape)}: size ${next[next.length - rank + i] ?? 1} against ` +
+          `${shape[shape.length - rank + i] ?? 1} at dimension ${i}`,
+      );
     }
     shape = merged;
   }
@@ -76,29 +104,13 @@ export function sumTo(grad: FloatDense, shape: number[]): FloatDense {
 }
 
 /** For each element of `big` (row-major), the index of the element of `small` it comes from. */
-function sourceIndices(small: number[], big: number[]): Int32Array {
-  const size = numel(big);
-  const indices = new Int32Array(size);
+function sourceIndices(small: number[], big: number[]): Int32Array | Float64Array {
   const smallStrides = rowMajorStrides(small);
-  const rank = big.length;
-  const offset = rank - small.length;
+  const offset = big.length - small.length;
   const strides = big.map((_, d) =>
     d < offset || small[d - offset] === 1 ? 0 : smallStrides[d - offset]
   );
-  const position = new Array<number>(rank).fill(0);
-  let source = 0;
-  for (let i = 0; i < size; i++) {
-    indices[i] = source;
-    for (let d = rank - 1; d >= 0; d--) {
-      if (++position[d] < big[d]) {
-        source += strides[d];
-        break;
-      }
-      source -= (big[d] - 1) * strides[d];
-      position[d] = 0;
-    }
-  }
-  return indices;
+  return stridedIndices(big, strides, 0);
 }
 
 /** Formats a shape as PyTorch prints it: `torch.Size([3, 5])`. */

@@ -6,7 +6,7 @@
  * @module
  */
 import uPlot from "uplot";
-import type { Curve } from "../../lib/core/definition.ts";
+import type { Curve } from "../../lib/mod.ts";
 import { compute, type ComputeRequest } from "./api.ts";
 
 /** The number of points along the sweep. */
@@ -23,6 +23,8 @@ const charts = new WeakMap<
 export interface CurveLoss {
   name: string;
   curve?: Curve;
+  /** The other losses drawn on the same chart. */
+  curveWith: string[];
   options: { name: string; type: string }[];
 }
 
@@ -53,7 +55,7 @@ export async function drawCurves(
   const ownOptions = Object.fromEntries(
     Object.entries(request.options).filter(([key]) => !tensorOptions.has(key)),
   );
-  const names = [loss.name, ...(curve.with ?? [])];
+  const names = [loss.name, ...loss.curveWith];
   const jobs = names.flatMap((name) =>
     curve.lines.map(async (line) => {
       const inputs: ComputeRequest["inputs"] = {

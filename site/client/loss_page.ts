@@ -5,7 +5,8 @@
  *
  * @module
  */
-import type { InputSpec, OptionSpec } from "../../lib/core/definition.ts";
+import { holdsIndices, type OptionSpec } from "../../lib/core/definition.ts";
+import type { LossPageData } from "../pages/loss.tsx";
 import {
   compute,
   type ComputeAnswer,
@@ -19,17 +20,8 @@ import { element, formatValue, tensorTable } from "./render.ts";
 import { curlSnippet, pythonSnippet, pytorchSnippet } from "./snippets.ts";
 import { type FlatTensor, formatTensor, parseTensor, TensorTextError } from "./tensor_text.ts";
 
-/** What the page embeds about its loss (see `site/pages/loss.tsx`). */
-interface PageData {
-  name: string;
-  functional: string;
-  slug: string;
-  inputs: InputSpec[];
-  options: OptionSpec[];
-  curve?: import("../../lib/core/definition.ts").Curve;
-  meanDivisor?: string;
-  seed: number;
-}
+/** What the page embeds about its loss. */
+type PageData = LossPageData;
 
 /** How long edits wait before the page asks the API again, in milliseconds. */
 export const DEBOUNCE_MS = 120;
@@ -42,14 +34,6 @@ class FieldError extends Error {
 
 function byId<T extends HTMLElement>(id: string): T {
   return document.getElementById(id) as T;
-}
-
-function isInteger(values: number[]): boolean {
-  return values.every((value) => Number.isInteger(value));
-}
-
-function sameShape(a: number[], b: number[]): boolean {
-  return a.length === b.length && a.every((size, i) => size === b[i]);
 }
 
 /** Reads the page's inputs and options into an API request, or throws a FieldError. */
@@ -69,8 +53,7 @@ function readRequest(data: PageData): ComputeRequest {
   for (const spec of data.inputs) {
     const tensor = parsed[spec.name];
     const indices = spec.kind === "index" ||
-      (spec.kind === "float-or-index" && isInteger(tensor.data) &&
-        !sameShape(tensor.shape, first.shape));
+      (spec.kind === "float-or-index" && holdsIndices(tensor.shape, first.shape));
     inputs[spec.name] = toWire(tensor, indices);
   }
   const options: Record<string, unknown> = {};

@@ -3,41 +3,9 @@
  *
  * @module
  */
-import type { AnyLoss, Category } from "../../lib/mod.ts";
+import { type AnyLoss, CATEGORIES, type Category } from "../../lib/mod.ts";
 import { Layout } from "./layout.tsx";
 import { Formula } from "./math.tsx";
-
-/** The site's sections, in order, with what their losses are for. */
-export const CATEGORIES: Record<Category, { title: string; blurb: string }> = {
-  regression: {
-    title: "Regression",
-    blurb: "Predict real numbers; the loss grows with the distance to the target.",
-  },
-  binary: {
-    title: "Binary classification",
-    blurb: "One probability or logit per element, against a 0/1 (or ±1) label.",
-  },
-  multiclass: {
-    title: "Multi-class classification",
-    blurb: "One score per class; exactly one class is right.",
-  },
-  multilabel: {
-    title: "Multi-label classification",
-    blurb: "One score per class; any number of classes are right.",
-  },
-  ranking: {
-    title: "Ranking and embeddings",
-    blurb: "Learn which of two inputs ranks higher, or which embeddings belong together.",
-  },
-  probabilistic: {
-    title: "Probabilistic",
-    blurb: "Negative log-likelihoods of distributions, and distances between distributions.",
-  },
-  sequence: {
-    title: "Sequences",
-    blurb: "Align an unsegmented output sequence with a shorter target sequence.",
-  },
-};
 
 /** The home page. */
 export function HomePage({ losses }: { losses: readonly AnyLoss[] }) {

@@ -6,9 +6,8 @@
  */
 import { raw } from "hono/html";
 import type { AnyLoss, InputSpec, NumberOption, OptionSpec } from "../../lib/mod.ts";
-import { createRandom, optionsOf } from "../../lib/mod.ts";
+import { CATEGORIES, createRandom, losses, optionsOf } from "../../lib/mod.ts";
 import { formatTensor } from "../client/tensor_text.ts";
-import { CATEGORIES } from "./home.tsx";
 import { Layout } from "./layout.tsx";
 import { Formula } from "./math.tsx";
 
@@ -20,6 +19,8 @@ export interface LossPageData {
   inputs: InputSpec[];
   options: OptionSpec[];
   curve?: AnyLoss["curve"];
+  /** The other losses that share the loss's curve, drawn on its chart. */
+  curveWith: string[];
   meanDivisor?: string;
   /** The seed of the inputs printed in the page. */
   seed: number;
@@ -37,6 +38,9 @@ export function pageDataOf(loss: AnyLoss): LossPageData {
     inputs: loss.inputs,
     options: optionsOf(loss).filter((option) => !option.deprecated),
     curve: loss.curve,
+    curveWith: loss.curve
+      ? losses.filter((other) => other !== loss && other.curve === loss.curve).map((l) => l.name)
+      : [],
     meanDivisor: loss.meanDivisor,
     seed: FIRST_SEED,
   };
@@ -222,7 +226,7 @@ export function LossPage({ loss }: { loss: AnyLoss }) {
     >
       <script type="application/json" id="loss-data">{raw(jsonForScript(data))}</script>
       <p class="crumbs">
-        <a href="/">All losses</a> › {CATEGORIES[loss.category as keyof typeof CATEGORIES].title}
+        <a href="/">All losses</a> › {CATEGORIES[loss.category].title}
       </p>
       <h1>
         {loss.name} <span class="aka">torch.nn.{loss.name} · F.{loss.functional}</span>
@@ -320,8 +324,8 @@ export function LossPage({ loss }: { loss: AnyLoss }) {
         <section aria-labelledby="curve-title">
           <h2 id="curve-title">The loss against the prediction</h2>
           <p class="help" id="curve-help">
-            {loss.curve.with?.length
-              ? `${loss.name} beside ${loss.curve.with.join(", ")}, `
+            {data.curveWith.length
+              ? `${loss.name} beside ${data.curveWith.join(", ")}, `
               : `${loss.name} `}
             as {loss.curve.x.label} sweeps from {loss.curve.x.from} to{" "}
             {loss.curve.x.to}, computed by the API with this page's options.

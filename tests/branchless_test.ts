@@ -1,9 +1,9 @@
 /**
- * The branch-free selections of lib/pointwise.ts give exactly what the branches they replace
+ * The branch-free selections of lib/ops/branchless.ts give exactly what the branches they replace
  * give, at signed zeros, subnormals, infinities and NaN.
  */
 import assert from "node:assert/strict";
-import { select, signOf } from "../lib/losses/_pointwise.ts";
+import { select, signOf } from "../lib/ops/branchless.ts";
 
 const SPECIAL = [
   0,
