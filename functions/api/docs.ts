@@ -1,6 +1,7 @@
 /**
  * The API reference page: Swagger UI (npm `swagger-ui-dist`), self-hosted from the site's
- * `vendor/swagger-ui/` folder (copied by `deno task vendor`), reading `/api/openapi.json`.
+ * `vendor/swagger-ui/` folder (copied there by the site's build, `site/vendor.ts`), reading
+ * `/api/openapi.json`.
  *
  * @module
  */

@@ -17,18 +17,15 @@ import {
   type NdArray,
   ndarrayOf,
   type NumericArray,
+  type PlainTensor,
 } from "../../lib/mod.ts";
 import { type ElementBudget, LIMIT_VARIABLES } from "./limits.ts";
 
 /** A number as the wire writes it: non-finite numbers are strings. */
 export type WireNumber = number | "NaN" | "Infinity" | "-Infinity";
 
-/** A tensor in the flat form: a shape and its row-major values. */
-export interface FlatTensor {
-  shape: number[];
-  data: WireNumber[];
-  dtype?: "float" | "int" | "bool";
-}
+/** A tensor in the flat form: a shape and its row-major values, non-finite ones as strings. */
+export type FlatTensor = PlainTensor<WireNumber>;
 
 /** Nested arrays of numbers, as `torch.tensor` takes them; a bare number is a scalar. */
 export type NestedTensor = WireNumber | NestedTensor[];
@@ -37,10 +34,7 @@ export type NestedTensor = WireNumber | NestedTensor[];
 export type WireTensor = FlatTensor | NestedTensor;
 
 /** A tensor as responses give it: the flat form, `data` row-major. */
-export interface EncodedTensor {
-  shape: number[];
-  data: WireNumber[];
-}
+export type EncodedTensor = Omit<FlatTensor, "dtype">;
 
 /**
  * How to read a tensor: as real numbers in `dtype` (`float`), as integers (`index`), or, for

@@ -22,28 +22,6 @@ export function reductionOption(extra: string[] = []): EnumOption {
   };
 }
 
-/** Sum of the first `n` values (accumulated in float64). */
-export function sumOf(values: ArrayLike<number>, n = values.length): number {
-  let total = 0;
-  for (let i = 0; i < n; i++) total += values[i];
-  return total;
-}
-
-/**
- * Reduces per-element losses: `none` returns them, `sum` their sum, `mean` their sum divided
- * by `count` (default: their number; an empty mean is NaN, as in PyTorch).
- */
-export function reduce(
-  losses: FloatDense,
-  reduction: string,
-  dtype: DType,
-  count = losses.data.length,
-): FloatDense {
-  if (reduction === "none") return losses;
-  const total = sumOf(losses.data);
-  return scalar(dtype, reduction === "sum" ? total : total / count);
-}
-
 /**
  * The gradient reaching each of `n` per-element losses from `grad_output`: `grad_output`
  * itself for `none`, its value for `sum`, its value divided by `count` for `mean`: the array

@@ -1,51 +1,42 @@
 /// <reference lib="dom" />
 /**
- * Calls to this site's API, and its answers as the page's script uses them.
+ * Calls to this site's API, and its answers as the page's script uses them.  The wire types
+ * are the API's own (`functions/api/`), imported as types only.
  *
  * @module
  */
+import type { DType } from "../../lib/core/tensor.ts";
+import type { Problem } from "../../functions/api/problem.ts";
+import type { ComputeRequest as ApiRequest, ComputeResponse } from "../../functions/api/request.ts";
+import type { FlatTensor as WireTensor, WireNumber } from "../../functions/api/wire.ts";
 import type { FlatTensor } from "./tensor_text.ts";
 
-/** A tensor on the wire: flat data, NaN and infinities as strings. */
-export interface WireTensor {
-  shape: number[];
-  data: (number | string)[];
-  dtype?: "float" | "int";
-}
+export type { Problem, WireTensor };
 
-/** The body of `POST /api/losses/{name}`. */
-export interface ComputeRequest {
+/** A request as the pages build it: flat tensors, options and dtype always given. */
+export type ComputeRequest = ApiRequest & {
   inputs: Record<string, WireTensor>;
   options: Record<string, unknown>;
-  dtype: "float32" | "float64";
-  grad?: boolean;
-}
+  dtype: DType;
+};
 
 /** A computed loss, with numbers decoded. */
-export interface ComputeAnswer {
-  loss: string;
-  dtype: string;
+export type ComputeAnswer = Omit<ComputeResponse, "output" | "grads"> & {
   output: FlatTensor;
   grads: Record<string, FlatTensor>;
-  warnings: string[];
-}
+};
 
-/** An RFC 9457 problem, as the API answers bad requests. */
-export interface Problem {
-  status: number;
-  title: string;
-  detail: string;
-  field?: string;
-}
+/** What a problem says, as the pages show it (the parts every problem has). */
+export type ShownProblem = Pick<Problem, "status" | "title" | "detail" | "field">;
 
 /** A number for the wire: NaN and infinities become strings, as the API expects. */
-export function toWireNumber(value: number): number | string {
+export function toWireNumber(value: number): WireNumber {
   if (Number.isNaN(value)) return "NaN";
   if (!Number.isFinite(value)) return value > 0 ? "Infinity" : "-Infinity";
   return value;
 }
 
-/** A flat tensor for the wire. */
+/** A flat tensor for the wire; `integer` marks it as integers (class indices). */
 export function toWire(tensor: FlatTensor, integer = false): WireTensor {
   const wire: WireTensor = { shape: tensor.shape, data: tensor.data.map(toWireNumber) };
   if (integer) wire.dtype = "int";
@@ -53,7 +44,17 @@ export function toWire(tensor: FlatTensor, integer = false): WireTensor {
 }
 
 function fromWire(tensor: WireTensor): FlatTensor {
-  return { shape: tensor.shape, data: tensor.data.map(Number) };
+  return { shape: tensor.shape, data: tensor.data.map(Number), dtype: tensor.dtype };
+}
+
+/** The problem an answer that is not a success stands for. */
+function problemOf(response: Response, body: Partial<Problem> | null): ShownProblem {
+  return {
+    status: response.status,
+    title: body?.title ?? response.statusText,
+    detail: body?.detail ?? `The API answered ${response.status}`,
+    field: body?.field,
+  };
 }
 
 /**
@@ -64,7 +65,7 @@ export async function compute(
   slug: string,
   request: ComputeRequest,
   signal?: AbortSignal,
-): Promise<{ answer: ComputeAnswer } | { problem: Problem }> {
+): Promise<{ answer: ComputeAnswer } | { problem: ShownProblem }> {
   const response = await fetch(`/api/losses/${slug}`, {
     method: "POST",
     headers: { "content-type": "application/json" },
@@ -72,27 +73,17 @@ export async function compute(
     signal,
   });
   const body = await response.json().catch(() => null);
-  if (!response.ok || body === null) {
-    return {
-      problem: {
-        status: response.status,
-        title: body?.title ?? response.statusText,
-        detail: body?.detail ?? `The API answered ${response.status}`,
-        field: body?.field,
-      },
-    };
-  }
+  if (!response.ok || body === null) return { problem: problemOf(response, body) };
+  const answer = body as ComputeResponse;
   const grads: Record<string, FlatTensor> = {};
-  for (const [name, grad] of Object.entries(body.grads ?? {})) {
-    grads[name] = fromWire(grad as WireTensor);
-  }
+  for (const [name, grad] of Object.entries(answer.grads ?? {})) grads[name] = fromWire(grad);
   return {
     answer: {
-      loss: body.loss,
-      dtype: body.dtype,
-      output: fromWire(body.output),
+      loss: answer.loss,
+      dtype: answer.dtype,
+      output: fromWire(answer.output),
       grads,
-      warnings: body.warnings ?? [],
+      warnings: answer.warnings ?? [],
     },
   };
 }
@@ -104,21 +95,13 @@ export async function compute(
 export async function fetchSample(
   slug: string,
   seed: number,
-): Promise<{ inputs: Record<string, FlatTensor & { dtype?: string }> } | { problem: Problem }> {
+): Promise<{ inputs: Record<string, FlatTensor> } | { problem: ShownProblem }> {
   const response = await fetch(`/api/losses/${slug}/sample?seed=${seed}`);
   const body = await response.json().catch(() => null);
-  if (!response.ok || body === null) {
-    return {
-      problem: {
-        status: response.status,
-        title: body?.title ?? response.statusText,
-        detail: body?.detail ?? `The API answered ${response.status}`,
-      },
-    };
-  }
-  const inputs: Record<string, FlatTensor & { dtype?: string }> = {};
+  if (!response.ok || body === null) return { problem: problemOf(response, body) };
+  const inputs: Record<string, FlatTensor> = {};
   for (const [name, tensor] of Object.entries(body.inputs as Record<string, WireTensor>)) {
-    inputs[name] = { ...fromWire(tensor), dtype: tensor.dtype };
+    inputs[name] = fromWire(tensor);
   }
   return { inputs };
 }

@@ -12,7 +12,7 @@ import {
   type ComputeAnswer,
   type ComputeRequest,
   fetchSample,
-  type Problem,
+  type ShownProblem,
   toWire,
 } from "./api.ts";
 import { drawCurves } from "./curve.ts";
@@ -210,7 +210,7 @@ function wireSliders(): void {
 }
 
 /** Fills the inputs with a new seeded draw from the loss's sampler. */
-function fillSample(data: PageData, sample: Record<string, FlatTensor & { dtype?: string }>): void {
+function fillSample(data: PageData, sample: Record<string, FlatTensor>): void {
   for (const spec of data.inputs) {
     const tensor = sample[spec.name];
     const area = byId<HTMLTextAreaElement>(`input-${spec.name}`);
@@ -263,7 +263,7 @@ export function startLossPage(): void {
     }
   };
 
-  const showProblem = (problem: Problem) => {
+  const showProblem = (problem: ShownProblem) => {
     byId("output").classList.add("stale");
     byId("output").textContent = `No result: ${problem.title}`;
     showError(problem.field ?? "", problem.detail);

@@ -7,6 +7,7 @@
  * @module
  */
 import { createRandom } from "../../lib/core/random.ts";
+import { logSoftmaxRows } from "../../lib/ops/log_softmax.ts";
 import { compute, type ComputeRequest, toWire } from "./api.ts";
 import { element, formatValue, tensorTable } from "./render.ts";
 import { type FlatTensor, formatTensor, parseTensor, TensorTextError } from "./tensor_text.ts";
@@ -69,15 +70,7 @@ function logSoftmax(tensor: FlatTensor, name: TensorName): FlatTensor {
   if (tensor.shape.length !== 2 || tensor.shape[1] === 0) {
     throw new TensorError(name, `expected a (N, C) matrix, got shape [${tensor.shape.join(", ")}]`);
   }
-  const [rows, columns] = tensor.shape;
-  const data = new Array<number>(rows * columns);
-  for (let r = 0; r < rows; r++) {
-    const row = tensor.data.slice(r * columns, (r + 1) * columns);
-    const top = Math.max(...row);
-    const logSum = top + Math.log(row.reduce((sum, v) => sum + Math.exp(v - top), 0));
-    row.forEach((v, c) => (data[r * columns + c] = v - logSum));
-  }
-  return { shape: tensor.shape, data };
+  return { shape: tensor.shape, data: logSoftmaxRows(tensor.data, tensor.shape[1]) };
 }
 
 function column(tensor: FlatTensor, index: number): FlatTensor {

@@ -6,11 +6,10 @@
  * @module
  */
 
-/** A tensor in the API's flat form. */
-export interface FlatTensor {
-  shape: number[];
-  data: number[];
-}
+import type { PlainTensor } from "../../lib/core/tensor.ts";
+
+/** A tensor in the API's flat form, with its numbers as numbers. */
+export type FlatTensor = PlainTensor<number>;
 
 /** A typed tensor that cannot be read, with the character offset where reading stopped. */
 export class TensorTextError extends Error {
