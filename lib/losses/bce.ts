@@ -1,17 +1,13 @@
 /**
  * `torch.nn.BCELoss`: the binary cross entropy between probabilities and targets.
  *
- * ℓ(x, y) = L = {l_1, …, l_N}ᵀ, l_n = −w_n [y_n log x_n + (1 − y_n) log(1 − x_n)], then
- * reduced by `reduction` (`mean` divides by the number of elements, whatever the weights).
  * As PyTorch, each log is clamped at −100, so the loss stays finite at x = 0 or 1, and
- * log(1 − x) is computed as log1p(−x).
+ * log(1 − x) is computed as log1p(−x).  `mean` divides by the number of elements, whatever the
+ * weights.
  *
- * Shape: input (*), probabilities in [0, 1]; target (*), the input's shape exactly, values in
- * [0, 1]; weight: broadcasts to the input's shape; output: scalar, or (*) for
- * `reduction: "none"`.
- *
- * Gradient: ∂l/∂x = w (x − y) / max((1 − x) x, ε), ε = 1e-12 (as a float, as PyTorch
- * rounds it); no gradient with respect to the target.
+ * Gradient: ∂l/∂x = w (x − y) / max((1 − x) x, ε), ε = 1e-12 rounded to float32 (PyTorch's
+ * `EPSILON` is a float, in float64 too), which keeps it finite where the log was clamped; no
+ * gradient with respect to the target.
  *
  * @module
  */
@@ -47,7 +43,22 @@ interface BCESaved {
 /** PyTorch's floor on (1 − x) x in the gradient: 1e-12, rounded to float32 as PyTorch does. */
 const EPSILON = Math.fround(1e-12);
 
-/** The binary cross entropy of probabilities, as `torch.nn.BCELoss`. */
+/**
+ * The binary cross entropy of probabilities, as `torch.nn.BCELoss`.
+ *
+ * @example A probability of 1 for a target of 0: the log clamped at −100, the divisor at ε
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { computeLoss, ndarrayOf } from "../mod.ts";
+ * const input = ndarrayOf([1, 0.5], [2]);
+ * const target = ndarrayOf([0, 1], [2]);
+ * const settings = { grad: true, dtype: "float64" } as const;
+ * const { output, grads } = computeLoss("BCELoss", { input, target }, {}, settings);
+ * assert.equal(output.get(), (100 + Math.LN2) / 2); // 50.3465735...
+ * assert.equal(grads.input.get(0), 1 / Math.fround(1e-12) / 2); // 500000001997.9014
+ * assert.equal(grads.input.get(1), -1); // (0.5 − 1) / (0.5 · 0.5) / 2
+ * ```
+ */
 export const bceLoss = defineLoss<BCEOptions, BCESaved>({
   name: "BCELoss",
   functional: "binary_cross_entropy",

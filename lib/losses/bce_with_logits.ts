@@ -2,22 +2,17 @@
  * `torch.nn.BCEWithLogitsLoss`: a sigmoid and the binary cross entropy in one, computed stably
  * from the logits.
  *
- * ℓ(x, y) = L = {l_1, …, l_N}ᵀ,
- * l_n = −w_n [p_n y_n log σ(x_n) + (1 − y_n) log(1 − σ(x_n))], then reduced by `reduction`.
  * Computed as PyTorch does, with log σ(x) = min(x, 0) − log1p(exp(−|x|)):
  * l_n = w_n [(1 − y_n) x_n − (1 + (p_n − 1) y_n) log σ(x_n)], which without `pos_weight` is
- * w_n [max(x_n, 0) − x_n y_n + log1p(exp(−|x_n|))].
- *
- * Shape: input (*), logits; target (*), the input's shape exactly; weight and pos_weight
- * broadcast to the input's shape (pos_weight, of shape (C), along its last, class,
- * dimension); output: scalar, or (*) for `reduction: "none"`.
+ * w_n [max(x_n, 0) − x_n y_n + log1p(exp(−|x_n|))]: finite for any logit, with no clamp.
  *
  * Gradient: ∂l/∂x = w [(p y + 1 − y) σ(x) − p y] (σ(x) − y without `pos_weight`); no gradient
  * with respect to the target.  When a backward follows (`context.grad`), the forward saves σ(x)
  * in the dtype, from the same exp(−|x|) as the loss, so that the backward computes no exp.
  *
- * In float32, log1p(exp(−|x|)) and σ(−|x|) come from `lib/softplus.ts` (within 3e-11, far below
- * float32's resolution, and several times faster); float64 calls `Math.log1p` and `Math.exp`.
+ * In float32, log1p(exp(−|x|)) and σ(−|x|) come from `lib/ops/softplus.ts` (within 3e-11, far
+ * below float32's resolution, and several times faster); float64 calls `Math.log1p` and
+ * `Math.exp`.
  *
  * @module
  */
@@ -56,7 +51,22 @@ interface BCEWithLogitsSaved {
   reduction: Reduction;
 }
 
-/** The binary cross entropy of logits, as `torch.nn.BCEWithLogitsLoss`. */
+/**
+ * The binary cross entropy of logits, as `torch.nn.BCEWithLogitsLoss`.
+ *
+ * @example pos_weight, one per class along the last dimension, weighs the positive term
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { computeLoss, ndarrayOf } from "../mod.ts";
+ * const input = ndarrayOf([0, 0], [1, 2]);
+ * const target = ndarrayOf([1, 0], [1, 2]);
+ * const options = { pos_weight: ndarrayOf([3, 1], [2]) };
+ * const settings = { grad: true, dtype: "float64" } as const;
+ * const { output, grads } = computeLoss("BCEWithLogitsLoss", { input, target }, options, settings);
+ * assert.ok(Math.abs(output.get() - 2 * Math.LN2) < 1e-12); // (3 log 2 + log 2) / 2
+ * assert.deepEqual([...grads.input.data], [-0.75, 0.25]); // ((3 · 0.5 − 3) / 2, 0.5 / 2)
+ * ```
+ */
 export const bceWithLogitsLoss = defineLoss<BCEWithLogitsOptions, BCEWithLogitsSaved>({
   name: "BCEWithLogitsLoss",
   functional: "binary_cross_entropy_with_logits",

@@ -2,13 +2,9 @@
  * `torch.nn.CosineEmbeddingLoss`: whether two vectors are similar (y = 1) or dissimilar
  * (y = −1), from their cosine similarity.
  *
- * loss(x, y) = 1 − cos(x1, x2) if y = 1, max(0, cos(x1, x2) − margin) if y = −1 (0 for other
- * targets), then reduced by `reduction`; as ATen computes it,
- * cos = Σ x1·x2 / √((Σ x1² + ε)(Σ x2² + ε)) with ε = 1e−12 (PyTorch's EPSILON).
- *
- * Shape: input1, input2 (N, D) or (D), broadcasting against each other; target (N) or (), of
- * 1 and −1, broadcasting with the N cosines; output: scalar, or (N) (scalar for unbatched
- * inputs) for `reduction: "none"`.
+ * As ATen computes it, cos = Σ x1·x2 / √((Σ x1² + ε)(Σ x2² + ε)) with ε = 1e−12 (PyTorch's
+ * EPSILON), so a zero vector has cosine 0, not NaN.  A target that is neither 1 nor −1 costs 0.
+ * input1 and input2 broadcast against each other, and the target with the N cosines.
  *
  * Gradient: ∂cos/∂x1 = x2 / √(m1·m2) − cos·x1 / m1 (m = Σ x² + ε), times −1 where y = 1 and
  * +1 where y = −1 and cos − margin ≥ 0 (0 elsewhere); symmetrically for x2.
@@ -96,7 +92,28 @@ function checkRanks(input1: FloatDense, input2: FloatDense, target: FloatDense):
   }
 }
 
-/** The cosine embedding loss, as `torch.nn.CosineEmbeddingLoss`. */
+/**
+ * The cosine embedding loss, as `torch.nn.CosineEmbeddingLoss`.
+ *
+ * @example margin = 0.5: a similar pair at any scale costs 0, a dissimilar one cos − margin
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { computeLoss, ndarrayOf } from "../mod.ts";
+ * const input1 = ndarrayOf([1, 0, 1, 0], [2, 2]);
+ * const input2 = ndarrayOf([2, 0, 1, 1], [2, 2]);
+ * const target = ndarrayOf([1, -1], [2]);
+ * const { output, grads } = computeLoss(
+ *   "CosineEmbeddingLoss",
+ *   { input1, input2, target },
+ *   { margin: 0.5 },
+ *   { grad: true, dtype: "float64" },
+ * );
+ * const near = (a: number, b: number) => Math.abs(a - b) < 1e-9;
+ * assert.ok(near(output.get(), (0 + (Math.SQRT1_2 - 0.5)) / 2)); // 0.1035533...
+ * // The dissimilar pair: ∂cos/∂x1 = x2 / (|x1| |x2|) − cos · x1 / |x1|², halved by the mean.
+ * assert.ok(near(grads.input1.get(1, 0), 0) && near(grads.input1.get(1, 1), Math.SQRT1_2 / 2));
+ * ```
+ */
 export const cosineEmbeddingLoss = defineLoss<CosineEmbeddingOptions, CosineEmbeddingSaved>({
   name: "CosineEmbeddingLoss",
   functional: "cosine_embedding_loss",

@@ -2,10 +2,8 @@
  * `torch.nn.CrossEntropyLoss`: the cross entropy between the softmax of unnormalized class
  * scores (logits) and a target, given as class indices or as class probabilities.
  *
- * Class indices: l_n = −w_{y_n} log softmax(x_n)_{y_n} · 𝟙{y_n ≠ ignore_index}, and `mean`
- * divides the sum by Σ_n w_{y_n} over the targets not ignored, as NLLLoss does.
- * Class probabilities: l_n = −Σ_c w_c y_{n,c} log softmax(x_n)_c, and `mean` divides the sum by
- * the number of losses (N·d1·…·dK), whatever the weights.
+ * The registry's formula is PyTorch's for class indices; for class probabilities,
+ * l_n = −Σ_c w_c y_{n,c} log softmax(x_n)_c.
  *
  * Label smoothing ε, as PyTorch 2.11 computes it: for probabilities, the target becomes
  * y (1 − ε) + ε / C.  For class indices, the loss is (1 − ε) · nll + (ε / C) · smooth, with
@@ -17,10 +15,6 @@
  * array is indices; a floating-point target whose shape is not the input's is read as class
  * indices when every value is an integer, so an HTTP caller who sends `[1, 0, 2]` without a
  * dtype gets class indices.
- *
- * Shape: input (N, C), (C) unbatched, or (N, C, d1, …, dK) with K ≥ 1; target of class
- * indices (N), () or (N, d1, …, dK), or of probabilities the input's shape; output: scalar, or
- * (N), () or (N, d1, …, dK) for `reduction: "none"`.
  *
  * Gradient: with p = softmax(x) along the class dimension and q the target distribution
  * (the one-hot of y_n, smoothed, or the probabilities) weighted per class,
@@ -81,7 +75,25 @@ interface CrossEntropyInputs extends LossInputs {
   target: Dense;
 }
 
-/** The cross entropy loss, as `torch.nn.CrossEntropyLoss`. */
+/**
+ * The cross entropy loss, as `torch.nn.CrossEntropyLoss`.
+ *
+ * @example label_smoothing: the gradient is softmax(x) minus the smoothed one-hot target
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { computeLoss, indexNdArrayOf, ndarrayOf } from "../mod.ts";
+ * const input = ndarrayOf([0, 0, 0, 0], [1, 4]);
+ * const target = indexNdArrayOf([2], [1]);
+ * const options = { label_smoothing: 0.2 };
+ * const settings = { grad: true, dtype: "float64" } as const;
+ * const { output, grads } = computeLoss("CrossEntropyLoss", { input, target }, options, settings);
+ * const near = (a: number, b: number) => Math.abs(a - b) < 1e-12;
+ * assert.ok(near(output.get(), Math.log(4))); // every class has log-probability −log 4
+ * // softmax = 1/4 each; the target becomes 0.8 · one-hot + 0.2 / 4.
+ * const expected = [0.2, 0.2, -0.6, 0.2];
+ * assert.ok(expected.every((g, c) => near(grads.input.get(0, c), g)));
+ * ```
+ */
 export const crossEntropyLoss = defineLoss<
   CrossEntropyOptions,
   CrossEntropySaved,

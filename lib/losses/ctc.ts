@@ -1,18 +1,13 @@
 /**
  * `torch.nn.CTCLoss`: the connectionist temporal classification loss.
  *
- * For each sequence n, the negative log-likelihood of its target y_n under every alignment
- * of the frames to the target: ℓ_n = −log Σ_{π ∈ B⁻¹(y_n)} Π_t p_{t, π_t}, where B removes
- * repeats and then blanks.  It is computed, as aten's CPU kernel does, by the alpha recursion
- * over the extended label sequence l′ = (blank, y_1, blank, y_2, …, blank) in log space:
+ * B, in the registry's formula, maps an alignment of the frames to its labels: it removes
+ * repeats, then blanks.  The sum over the alignments is computed, as aten's CPU kernel does, by
+ * the alpha recursion over the extended label sequence l′ = (blank, y_1, blank, y_2, …, blank)
+ * in log space:
  * α_t(s) = log(e^{α_{t−1}(s)} + e^{α_{t−1}(s−1)} + [l′_s ≠ l′_{s−2}] e^{α_{t−1}(s−2)})
  * + log_probs[t, l′_s], and ℓ_n = −log(e^{α_{T−1}(2S)} + e^{α_{T−1}(2S−1)}).  An impossible
- * target (too long for its frames) gives ℓ_n = ∞, or 0 with `zero_infinity`.  `mean` divides
- * each ℓ_n by its target length (at least 1) and averages over the batch; `sum` sums.
- *
- * Shape: log_probs (T, N, C) or (T, C) unbatched; targets (N, S) padded, or
- * (sum(target_lengths)) concatenated, or (S) unbatched; input_lengths (N) or (); target_lengths
- * (N) or (); output: scalar, or (N) (() unbatched) for `reduction: "none"`.
+ * target (too long for its frames) gives ℓ_n = ∞, and `zero_infinity` zeroes it.
  *
  * Gradient (aten's `ctc_loss_backward_cpu`, with the beta recursion β): for t < T_n,
  * ∂ℓ_n/∂log_probs[t, n, c] = exp(log_probs[t, n, c]) − exp(log Σ_{s: l′_s = c} e^{α_t(s) + β_t(s)}
@@ -70,7 +65,32 @@ interface CTCSaved {
   zeroInfinity: boolean;
 }
 
-/** The CTC loss, as `torch.nn.CTCLoss`. */
+/**
+ * The CTC loss, as `torch.nn.CTCLoss`.
+ *
+ * @example Two frames, one label: three alignments (1 1, – 1, 1 –) of probability 1/4 each
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { computeLoss, indexNdArrayOf, ndarrayOf } from "../mod.ts";
+ * // T = 2 frames, N = 1 sequence, C = 2 classes (0, the blank, and 1), each of probability 1/2.
+ * const log_probs = ndarrayOf(new Array(4).fill(Math.log(0.5)), [2, 1, 2]);
+ * const targets = indexNdArrayOf([1], [1, 1]);
+ * const input_lengths = indexNdArrayOf([2], [1]);
+ * const target_lengths = indexNdArrayOf([1], [1]);
+ * const { output, grads } = computeLoss(
+ *   "CTCLoss",
+ *   { log_probs, targets, input_lengths, target_lengths },
+ *   {},
+ *   { grad: true, dtype: "float64" },
+ * );
+ * const near = (a: number, b: number) => Math.abs(a - b) < 1e-12;
+ * assert.ok(near(output.get(), -Math.log(0.75)));
+ * // At each frame, exp(log_probs) minus the share of the probability through each class:
+ * // 1/2 − 1/3 for the blank, 1/2 − 2/3 for the label.
+ * assert.ok([0, 1].every((t) => near(grads.log_probs.get(t, 0, 0), 1 / 6)));
+ * assert.ok([0, 1].every((t) => near(grads.log_probs.get(t, 0, 1), -1 / 6)));
+ * ```
+ */
 export const ctcLoss = defineLoss<CTCOptions, CTCSaved, CTCInputs>({
   name: "CTCLoss",
   functional: "ctc_loss",

@@ -2,17 +2,12 @@
  * `torch.nn.GaussianNLLLoss`: the negative log-likelihood of a target drawn from a Gaussian
  * whose mean is the input and whose variance is `var`.
  *
- * l_n = ½·(log max(var_n, eps) + (x_n − y_n)² / max(var_n, eps)), plus ½·log(2π) with `full`;
- * then reduced by `reduction`.
- *
- * Shape: input (N, *) or (*); target of the input's shape (or one that broadcasts with it);
- * var of the input's shape (heteroscedastic), or that shape with a last size of 1, or without
- * its last dimension (homoscedastic: one variance per sample); output: scalar, or the broadcast
- * shape for `reduction: "none"`.  A var of another shape, or with a negative entry, is rejected.
+ * The constant of the registry's formula, ½·log(2π), is added only with `full`.  As in PyTorch,
+ * a var with a negative entry is rejected.
  *
  * Gradient, with v = max(var, eps) and d = x − y: ∂l/∂x = d / v, ∂l/∂y = −d / v,
- * ∂l/∂var = ½·(1 / v − d² / v²).  PyTorch clamps var in place under `no_grad`, so the
- * gradient reaches var through the clamp as if it were the identity.
+ * ∂l/∂var = ½·(1 / v − d² / v²), 0 where var = d².  PyTorch clamps var in place under
+ * `no_grad`, so the gradient reaches var through the clamp as if it were the identity.
  *
  * @module
  */
@@ -74,7 +69,27 @@ export function gaussianVarShape(inputShape: number[], varShape: number[]): numb
   );
 }
 
-/** The Gaussian negative log-likelihood loss, as `torch.nn.GaussianNLLLoss`. */
+/**
+ * The Gaussian negative log-likelihood loss, as `torch.nn.GaussianNLLLoss`.
+ *
+ * @example A variance equal to the squared error is the best one: its gradient is 0
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { computeLoss, ndarrayOf } from "../mod.ts";
+ * const input = ndarrayOf([0, 0], [2]);
+ * const target = ndarrayOf([1, 2], [2]);
+ * const variance = ndarrayOf([1, 4], [2]);
+ * const { output, grads } = computeLoss(
+ *   "GaussianNLLLoss",
+ *   { input, target, var: variance },
+ *   {},
+ *   { grad: true, dtype: "float64" },
+ * );
+ * assert.equal(output.get(), 0.5 + 0.5 * Math.LN2); // (½ (log 1 + 1) + ½ (log 4 + 1)) / 2
+ * assert.deepEqual([...grads.input.data], [-0.5, -0.25]); // (x − y) / var / 2
+ * assert.deepEqual([...grads.var.data], [0, 0]);
+ * ```
+ */
 export const gaussianNLLLoss = defineLoss<GaussianNLLOptions, GaussianNLLSaved>({
   name: "GaussianNLLLoss",
   functional: "gaussian_nll_loss",

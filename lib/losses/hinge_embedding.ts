@@ -2,13 +2,11 @@
  * `torch.nn.HingeEmbeddingLoss`: whether two inputs are similar (y = 1) or dissimilar
  * (y = −1), from a distance between them (the input).
  *
- * l_n = x_n if y_n = 1, max(0, margin − x_n) if y_n = −1; then reduced by `reduction`.
- * As in PyTorch, a target that is neither 1 nor −1 gets both terms.
+ * As in PyTorch, which computes where(y ≠ 1, max(0, margin − x), 0) + where(y ≠ −1, x, 0), a
+ * target that is neither 1 nor −1 gets both terms.
  *
- * Shape: input (*); target (*), broadcast with the input; output: scalar, or the broadcast
- * shape for `reduction: "none"`.
- *
- * Gradient: ∂l/∂x = 1 where y ≠ −1, plus −1 where y ≠ 1 and margin − x ≥ 0.
+ * Gradient: ∂l/∂x = 1 where y ≠ −1, plus −1 where y ≠ 1 and margin − x ≥ 0 (at the kink too,
+ * as PyTorch's `clamp_min` passes it).
  *
  * @module
  */
@@ -38,7 +36,21 @@ interface HingeEmbeddingSaved {
   reduction: Reduction;
 }
 
-/** The hinge embedding loss, as `torch.nn.HingeEmbeddingLoss`. */
+/**
+ * The hinge embedding loss, as `torch.nn.HingeEmbeddingLoss`.
+ *
+ * @example Similar, dissimilar within and beyond the margin, and a target of 0 (both terms)
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { computeLoss, ndarrayOf } from "../mod.ts";
+ * const input = ndarrayOf([0.25, 0.25, 2, 0.5], [4]);
+ * const target = ndarrayOf([1, -1, -1, 0], [4]);
+ * const settings = { grad: true, dtype: "float64" } as const;
+ * const { output, grads } = computeLoss("HingeEmbeddingLoss", { input, target }, {}, settings);
+ * assert.equal(output.get(), 0.5); // (0.25 + (1 − 0.25) + 0 + (0.5 + (1 − 0.5))) / 4
+ * assert.deepEqual([...grads.input.data], [0.25, -0.25, 0, 0]);
+ * ```
+ */
 export const hingeEmbeddingLoss = defineLoss<HingeEmbeddingOptions, HingeEmbeddingSaved>({
   name: "HingeEmbeddingLoss",
   functional: "hinge_embedding_loss",

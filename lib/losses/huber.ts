@@ -2,15 +2,12 @@
  * `torch.nn.HuberLoss`: squared error near the target, absolute error (scaled by `delta`) away
  * from it.
  *
- * ℓ(x, y) = L = {l_1, …, l_N}ᵀ, with
- * l_n = 0.5 (x_n − y_n)²            if |x_n − y_n| < delta,
- * l_n = delta (|x_n − y_n| − 0.5 delta) otherwise,
- * then reduced by `reduction`.
+ * HuberLoss with `delta` is `delta` times SmoothL1Loss with `beta = delta`.  Both pieces are
+ * computed for every element and one is picked without a branch (`select`), since which side of
+ * delta an element falls on is as good as random.
  *
- * Shape: input (*), any number of dimensions; target (*), the input's shape (or one that
- * broadcasts with it, with PyTorch's warning); output: scalar, or (*) for `reduction: "none"`.
- *
- * Gradient: ∂l/∂x = clamp(x − y, −delta, delta), ∂l/∂y = −∂l/∂x.
+ * Gradient: ∂l/∂x = clamp(x − y, −delta, delta), ∂l/∂y = −∂l/∂x.  Both pieces have the slope
+ * ±delta at |x − y| = delta, so the loss has no kink there.
  *
  * @module
  */
@@ -38,7 +35,22 @@ export interface HuberOptions {
   delta: number;
 }
 
-/** The Huber loss, as `torch.nn.HuberLoss`. */
+/**
+ * The Huber loss, as `torch.nn.HuberLoss`.
+ *
+ * @example delta = 2: one element on each side of delta; the gradient is clamped at delta
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { computeLoss, ndarrayOf } from "../mod.ts";
+ * const input = ndarrayOf([0.5, 3], [2]);
+ * const target = ndarrayOf([0, 0], [2]);
+ * const settings = { grad: true, dtype: "float64" } as const;
+ * const { output, grads } = computeLoss("HuberLoss", { input, target }, { delta: 2 }, settings);
+ * assert.equal(output.get(), 2.0625); // (0.5 · 0.5² + 2 · (3 − 0.5 · 2)) / 2
+ * assert.deepEqual([...grads.input.data], [0.25, 1]); // clamp(x − y, −2, 2) / 2
+ * assert.deepEqual([...grads.target.data], [-0.25, -1]);
+ * ```
+ */
 export const huberLoss = defineLoss<HuberOptions, BroadcastPair & HuberOptions>({
   name: "HuberLoss",
   functional: "huber_loss",

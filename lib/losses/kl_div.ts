@@ -2,13 +2,11 @@
  * `torch.nn.KLDivLoss`: the Kullback-Leibler divergence of the target from the input, where
  * the input holds log-probabilities.
  *
- * l_n = y_n · (log y_n − x_n), computed as `xlogy(y, y) − y·x` (0 where y = 0); with
+ * Computed as PyTorch does, `xlogy(y, y) − y·x`, so an element whose target is 0 adds 0; with
  * `log_target`, the target holds log-probabilities too and l_n = e^{y_n} · (y_n − x_n).
- * Then reduced by `reduction`: `batchmean` sums and divides by the input's first size (the
- * KL divergence per sample); `mean` divides by the number of elements, with PyTorch's warning.
- *
- * Shape: input (*); target (*), broadcast with the input (no warning); output: scalar, or the
- * broadcast shape for `reduction: "none"`.
+ * `batchmean` sums and divides by the input's first size (the KL divergence per sample);
+ * `mean` divides by the number of elements, with PyTorch's warning.  The target broadcasts with
+ * the input without the pointwise losses' warning.
  *
  * Gradient: ∂l/∂x = −y (−e^y with `log_target`); ∂l/∂y = log y + 1 − x (NaN where y = 0, as
  * PyTorch's `xlogy` gives), or e^y · (y − x + 1) with `log_target`.
@@ -47,7 +45,23 @@ export const KL_DIV_MEAN_WARNING =
   "'batchmean' divides only by the batch size, and aligns with the KL div math definition." +
   "'mean' will be changed to behave the same as 'batchmean' in the next major release.";
 
-/** The KL divergence loss, as `torch.nn.KLDivLoss`. */
+/**
+ * The KL divergence loss, as `torch.nn.KLDivLoss`.
+ *
+ * @example batchmean divides by the batch size; a target of 0 adds 0, but its gradient is NaN
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { computeLoss, ndarrayOf } from "../mod.ts";
+ * const input = ndarrayOf(new Array(4).fill(Math.log(0.5)), [2, 2]); // two samples, log(1/2) each
+ * const target = ndarrayOf([0.5, 0.5, 1, 0], [2, 2]);
+ * const options = { reduction: "batchmean" };
+ * const settings = { grad: true, dtype: "float64" } as const;
+ * const { output, grads } = computeLoss("KLDivLoss", { input, target }, options, settings);
+ * assert.equal(output.get(), Math.LN2 / 2); // (0 + 1 · (log 1 − log 0.5) + 0) / 2
+ * assert.equal(grads.input.get(1, 0), -0.5); // −y / 2
+ * assert.ok(Number.isNaN(grads.target.get(1, 1))); // log 0 + 1 − x
+ * ```
+ */
 export const klDivLoss = defineLoss<KLDivOptions, KLDivSaved>({
   name: "KLDivLoss",
   functional: "kl_div",

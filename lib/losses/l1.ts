@@ -1,13 +1,9 @@
 /**
  * `torch.nn.L1Loss`: the mean absolute error.
  *
- * ℓ(x, y) = L = {l_1, …, l_N}ᵀ, l_n = |x_n − y_n|, then reduced by `reduction`.
- *
- * Shape: input (*), any number of dimensions; target (*), the input's shape (or one that
- * broadcasts with it, with PyTorch's warning); output: scalar, or (*) for `reduction: "none"`.
- *
- * Gradient: ∂l/∂x = sign(x − y) (0 where x = y), ∂l/∂y = −sign(x − y), each times the gradient
- * reaching l (as PyTorch's `grad · sgn(x − y)`, NaN where that gradient is not finite).
+ * Gradient: ∂l/∂x = sign(x − y), ∂l/∂y = −sign(x − y), each times the gradient reaching l (as
+ * PyTorch's `grad · sgn(x − y)`, NaN where that gradient is not finite).  At the kink, x = y,
+ * PyTorch's sign is 0, and so is the gradient.
  *
  * @module
  */
@@ -33,7 +29,21 @@ export interface L1Options {
   reduction: Reduction;
 }
 
-/** The L1 loss, as `torch.nn.L1Loss`. */
+/**
+ * The L1 loss, as `torch.nn.L1Loss`.
+ *
+ * @example The gradient is sign(x − y) / N, and 0 where the input meets the target
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { computeLoss, ndarrayOf } from "../mod.ts";
+ * const input = ndarrayOf([1, -2, 3, 0.5], [4]);
+ * const target = ndarrayOf([0, 0, 3, 0], [4]);
+ * const settings = { grad: true, dtype: "float64" } as const;
+ * const { output, grads } = computeLoss("L1Loss", { input, target }, {}, settings);
+ * assert.equal(output.get(), 0.875); // (1 + 2 + 0 + 0.5) / 4
+ * assert.deepEqual([...grads.input.data], [0.25, -0.25, 0, 0.25]);
+ * ```
+ */
 export const l1Loss = defineLoss<L1Options, BroadcastPair & L1Options>({
   name: "L1Loss",
   functional: "l1_loss",

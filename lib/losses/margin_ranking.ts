@@ -1,13 +1,10 @@
 /**
  * `torch.nn.MarginRankingLoss`: ranks two inputs, the target telling which should be larger.
  *
- * l_n = max(0, −y_n·(x1_n − x2_n) + margin), with y = 1 when x1 should rank higher and y = −1
- * when x2 should; then reduced by `reduction`.
+ * As in PyTorch, the three inputs must have as many dimensions; their sizes broadcast.
  *
- * Shape: input1 (N) or (); input2 and target as input1 (all three must have as many
- * dimensions; sizes broadcast); output: scalar, or the broadcast shape for `reduction: "none"`.
- *
- * Gradient, where −y·(x1 − x2) + margin ≥ 0 (0 elsewhere): ∂l/∂x1 = −y, ∂l/∂x2 = y.
+ * Gradient, where −y·(x1 − x2) + margin ≥ 0 (0 elsewhere): ∂l/∂x1 = −y, ∂l/∂x2 = y.  At the
+ * kink, where the loss is just 0, the gradient still flows, as PyTorch's `clamp_min` passes it.
  *
  * @module
  */
@@ -40,7 +37,27 @@ interface MarginRankingSaved {
   reduction: Reduction;
 }
 
-/** The margin ranking loss, as `torch.nn.MarginRankingLoss`. */
+/**
+ * The margin ranking loss, as `torch.nn.MarginRankingLoss`.
+ *
+ * @example margin = 1: ranked far enough, ranked wrong, and exactly at the margin
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { computeLoss, ndarrayOf } from "../mod.ts";
+ * const input1 = ndarrayOf([3, 2, 2], [3]);
+ * const input2 = ndarrayOf([1, 2, 1], [3]);
+ * const target = ndarrayOf([1, -1, 1], [3]);
+ * const { output, grads } = computeLoss(
+ *   "MarginRankingLoss",
+ *   { input1, input2, target },
+ *   { margin: 1, reduction: "sum" },
+ *   { grad: true, dtype: "float64" },
+ * );
+ * assert.equal(output.get(), 1); // max(0, −2 + 1) + max(0, 0 + 1) + max(0, −1 + 1)
+ * assert.deepEqual([grads.input1.get(1), grads.input1.get(2)], [1, -1]); // −y, at the kink too
+ * assert.deepEqual([grads.input2.get(1), grads.input2.get(2)], [-1, 1]);
+ * ```
+ */
 export const marginRankingLoss = defineLoss<MarginRankingOptions, MarginRankingSaved>({
   name: "MarginRankingLoss",
   functional: "margin_ranking_loss",

@@ -1,12 +1,9 @@
 /**
  * `torch.nn.MSELoss`: the mean squared error.
  *
- * ℓ(x, y) = L = {l_1, …, l_N}ᵀ, l_n = (x_n − y_n)², then reduced by `reduction`.
- *
- * Shape: input (*), any number of dimensions; target (*), the input's shape (or one that
- * broadcasts with it, with PyTorch's warning); output: scalar, or (*) for `reduction: "none"`.
- *
- * Gradient: ∂l/∂x = 2(x − y), ∂l/∂y = −2(x − y).
+ * Gradient: ∂l/∂x = 2(x − y), ∂l/∂y = −2(x − y).  A target that was broadcast to the input's
+ * shape (with PyTorch's warning) gets its gradient summed over the broadcast dimensions, as
+ * autograd sums it.
  *
  * @module
  */
@@ -31,7 +28,23 @@ export interface MSEOptions {
   reduction: Reduction;
 }
 
-/** The squared L2 loss, as `torch.nn.MSELoss`. */
+/**
+ * The squared L2 loss, as `torch.nn.MSELoss`.
+ *
+ * @example A target of shape [1] broadcasts, with PyTorch's warning, and its gradient is summed
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { computeLoss, ndarrayOf } from "../mod.ts";
+ * const input = ndarrayOf([1, 4], [2]);
+ * const target = ndarrayOf([2], [1]);
+ * const settings = { grad: true, dtype: "float64" } as const;
+ * const { output, grads, warnings } = computeLoss("MSELoss", { input, target }, {}, settings);
+ * assert.equal(output.get(), 2.5); // ((1 − 2)² + (4 − 2)²) / 2
+ * assert.deepEqual([...grads.input.data], [-1, 2]); // 2 (x − y) / 2
+ * assert.deepEqual([...grads.target.data], [-1]); // −(−1 + 2)
+ * assert.match(warnings[0], /different to the input size/);
+ * ```
+ */
 export const mseLoss = defineLoss<MSEOptions, BroadcastPair & MSEOptions>({
   name: "MSELoss",
   functional: "mse_loss",

@@ -1,13 +1,9 @@
 /**
  * `torch.nn.MultiMarginLoss`: the multi-class hinge (margin) loss.
  *
- * For each sample x (one row of C scores) with target class y:
- * loss(x, y) = Σ_{i ≠ y} w[y] · max(0, margin − x[y] + x[i])^p / C, with p ∈ {1, 2}, w = 1
- * without `weight`.  As in PyTorch, a NaN difference counts as not above 0 (it adds nothing).
- *
- * Shape: input (N, C) or (C), C > 0 (a 0-D input is one sample of one class, as in PyTorch;
- * N may be 0); target (N) or () of class indices in [0, C), with N elements; output: scalar,
- * or (N) for `reduction: "none"` (a scalar when the target is 0-D).
+ * In the registry's formula, the sum leaves out i = y, x.size(0) is C (the number of classes),
+ * and w = 1 without `weight`; p ∈ {1, 2}.  As in PyTorch, a NaN difference counts as not above 0
+ * (it adds nothing), a 0-D input is one sample of one class, and N may be 0.
  *
  * Gradient: for each i ≠ y with z = margin − x[y] + x[i] > 0, ∂/∂x[i] = w[y] · (p = 1 ? 1 : 2z) / C
  * and ∂/∂x[y] is minus their sum (divided again by N for `mean`); no gradient with respect to
@@ -47,7 +43,24 @@ interface MultiMarginInputs extends LossInputs {
   target: Dense;
 }
 
-/** The multi-class margin loss, as `torch.nn.MultiMarginLoss`. */
+/**
+ * The multi-class margin loss, as `torch.nn.MultiMarginLoss`.
+ *
+ * @example PyTorch's documentation example, with squared hinges (p = 2)
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { computeLoss, indexNdArrayOf, ndarrayOf } from "../mod.ts";
+ * const input = ndarrayOf([0.1, 0.2, 0.4, 0.8], [1, 4]);
+ * const target = indexNdArrayOf([3], [1]);
+ * const settings = { grad: true, dtype: "float64" } as const;
+ * const { output, grads } = computeLoss("MultiMarginLoss", { input, target }, { p: 2 }, settings);
+ * const near = (a: number, b: number) => Math.abs(a - b) < 1e-12;
+ * assert.ok(near(output.get(), 0.1525)); // (0.3² + 0.4² + 0.6²) / 4
+ * // 2 z / 4 for each other class; minus their sum for the target class.
+ * const expected = [0.15, 0.2, 0.3, -0.65];
+ * assert.ok(expected.every((g, c) => near(grads.input.get(0, c), g)));
+ * ```
+ */
 export const multiMarginLoss = defineLoss<MultiMarginOptions, MultiMarginSaved, MultiMarginInputs>({
   name: "MultiMarginLoss",
   functional: "multi_margin_loss",

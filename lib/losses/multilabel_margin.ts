@@ -2,12 +2,13 @@
  * `torch.nn.MultiLabelMarginLoss`: a multi-class multi-label hinge loss; every target class
  * should score at least 1 more than every non-target class.
  *
- * loss(x, y) = Σ_{ij} max(0, 1 − (x[y[j]] − x[i])) / x.size(0), over the target classes y[j]
- * (y holds class indices, ended by the first −1) and the classes i that are not targets; then
- * reduced by `reduction` (over the batch).
+ * In the registry's formula, x.size(0) is C, the number of classes; j runs over the target
+ * classes, which end at the first −1 (the entries after it are ignored), and i over the classes
+ * that are not targets.  The per-sample losses are then reduced over the batch.  A 0-D input is
+ * one sample of one class.
  *
- * Shape: input (C) or (N, C), C ≥ 1 classes; target as the input, of class indices in [−1, C);
- * output: scalar, or (N) for `reduction: "none"` (a scalar for an unbatched input).
+ * Each hinge 1 − x[y[j]] + x[i] is rounded as ATen computes it in the input's dtype, so that the
+ * kink falls where PyTorch's does in float32.
  *
  * Gradient: each active hinge adds −1/C to x[y[j]] and +1/C to x[i] (divided also by N for
  * `mean`), times grad_output.
@@ -92,7 +93,22 @@ function sampleTarget(random: Random, rows: number, classes: number): PlainTenso
   return { shape: [rows, classes], data, dtype: "int" };
 }
 
-/** The multi-label margin loss, as `torch.nn.MultiLabelMarginLoss`. */
+/**
+ * The multi-label margin loss, as `torch.nn.MultiLabelMarginLoss`.
+ *
+ * @example PyTorch's documentation example: targets 3 and 0, and the 1 after −1 ignored
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { computeLoss, indexNdArrayOf, ndarrayOf } from "../mod.ts";
+ * const input = ndarrayOf([0.1, 0.2, 0.4, 0.8], [1, 4]);
+ * const target = indexNdArrayOf([3, 0, -1, 1], [1, 4]);
+ * const settings = { grad: true, dtype: "float64" } as const;
+ * const { output, grads } = computeLoss("MultiLabelMarginLoss", { input, target }, {}, settings);
+ * // Hinges of the targets 3 and 0 against the non-targets 1 and 2: (0.4 + 0.6 + 1.1 + 1.3) / 4.
+ * assert.ok(Math.abs(output.get() - 0.85) < 1e-12);
+ * assert.deepEqual([...grads.input.data], [-0.5, 0.5, 0.5, -0.5]); // ∓2 active hinges / 4
+ * ```
+ */
 export const multiLabelMarginLoss = defineLoss<
   MultiLabelMarginOptions,
   MultiLabelMarginSaved,

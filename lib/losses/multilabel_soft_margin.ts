@@ -2,12 +2,9 @@
  * `torch.nn.MultiLabelSoftMarginLoss`: a multi-label one-versus-all loss, the mean over the
  * classes of each class's logistic loss.
  *
- * loss(x, y) = −(1/C) Σ_i w_i (y[i]·log σ(x[i]) + (1 − y[i])·log σ(−x[i])), per sample, then
- * reduced by `reduction` over the samples; log σ(x) = min(x, 0) − log1p(e^(−|x|)).
- *
- * Shape: input (N, C) or (C); target as the input (broadcasting with it), of 0 and 1; weight
- * broadcast over the classes (C); output: scalar, or (N) for `reduction: "none"` (a scalar for
- * an unbatched input).
+ * log σ is computed as PyTorch's `log_sigmoid`, min(x, 0) − log1p(e^(−|x|)), finite for any
+ * logit; the per-sample losses (each a mean over the classes) are then reduced over the samples.
+ * The target broadcasts with the input.
  *
  * Gradient: ∂loss/∂x[i] = w_i ((1 − y[i])·σ(x[i]) − y[i]·σ(−x[i])) / C.
  *
@@ -59,7 +56,27 @@ function sigmoid(x: number): number {
   return e / (1 + e);
 }
 
-/** The multi-label soft margin loss, as `torch.nn.MultiLabelSoftMarginLoss`. */
+/**
+ * The multi-label soft margin loss, as `torch.nn.MultiLabelSoftMarginLoss`.
+ *
+ * @example A weight per class scales that class's logistic loss and gradient
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { computeLoss, ndarrayOf } from "../mod.ts";
+ * const input = ndarrayOf([0, 0], [1, 2]);
+ * const target = ndarrayOf([1, 0], [1, 2]);
+ * const options = { weight: ndarrayOf([1, 3], [2]) };
+ * const settings = { grad: true, dtype: "float64" } as const;
+ * const { output, grads } = computeLoss(
+ *   "MultiLabelSoftMarginLoss",
+ *   { input, target },
+ *   options,
+ *   settings,
+ * );
+ * assert.ok(Math.abs(output.get() - 2 * Math.LN2) < 1e-12); // (1 · log 2 + 3 · log 2) / 2
+ * assert.deepEqual([...grads.input.data], [-0.25, 0.75]); // (1 · (−0.5), 3 · 0.5) / 2
+ * ```
+ */
 export const multiLabelSoftMarginLoss = defineLoss<
   MultiLabelSoftMarginOptions,
   MultiLabelSoftMarginSaved

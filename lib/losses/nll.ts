@@ -1,13 +1,9 @@
 /**
  * `torch.nn.NLLLoss`: the negative log likelihood loss, for log-probabilities of C classes.
  *
- * ℓ(x, y) = {l_1, …, l_N}ᵀ, l_n = −w_{y_n} x_{n, y_n}, w_c = weight[c] · 𝟙{c ≠ ignore_index};
- * `mean` divides the sum by Σ_n w_{y_n}, the weights of the targets not ignored (NaN when every
- * target is ignored), `sum` sums.  The K-dimensional case computes one loss per position.
- *
- * Shape: input (N, C), (C) unbatched, or (N, C, d1, …, dK) with K ≥ 1; target (N), () or
- * (N, d1, …, dK) of class indices in [0, C) (or `ignore_index`, which may lie outside it);
- * output: scalar, or the target's shape for `reduction: "none"`.
+ * `mean` divides by the weights of the targets not ignored, so it is NaN (0 / 0) when every
+ * target is ignored, as in PyTorch.  `ignore_index` may lie outside [0, C).  The K-dimensional
+ * case computes one loss per position.
  *
  * Gradient: ∂l_n/∂x_{n, y_n} = −w_{y_n} (divided by Σ_n w_{y_n} for `mean`), 0 for the other
  * classes and for ignored targets; no gradient with respect to the target.
@@ -51,7 +47,22 @@ interface NLLInputs extends LossInputs {
   target: Dense;
 }
 
-/** The negative log likelihood loss, as `torch.nn.NLLLoss`. */
+/**
+ * The negative log likelihood loss, as `torch.nn.NLLLoss`.
+ *
+ * @example Class weights and an ignored target: mean divides by the weights counted
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { computeLoss, indexNdArrayOf, ndarrayOf } from "../mod.ts";
+ * const input = ndarrayOf([-1, -2, -0.5, -3, -4, -0.25], [3, 2]); // log-probabilities
+ * const target = indexNdArrayOf([0, 1, -100], [3]); // -100: the default ignore_index
+ * const options = { weight: ndarrayOf([1, 3], [2]) };
+ * const settings = { grad: true, dtype: "float64" } as const;
+ * const { output, grads } = computeLoss("NLLLoss", { input, target }, options, settings);
+ * assert.equal(output.get(), 2.5); // (1 · 1 + 3 · 3) / (1 + 3)
+ * assert.deepEqual([...grads.input.data], [-0.25, 0, 0, -0.75, 0, 0]);
+ * ```
+ */
 export const nllLoss = defineLoss<NLLOptions, NLLSaved, NLLInputs>({
   name: "NLLLoss",
   functional: "nll_loss",

@@ -1,15 +1,12 @@
 /**
  * `torch.nn.PoissonNLLLoss`: the negative log-likelihood of a Poisson-distributed target.
  *
- * With `log_input` (the input is log λ): l_n = e^{x_n} − y_n·x_n; without (the input is λ):
- * l_n = x_n − y_n·log(x_n + eps).  With `full`, Stirling's approximation of log(y_n!),
- * y_n·log y_n − y_n + ½·log(2π·y_n), is added where y_n > 1 (0 elsewhere).  Then reduced by
- * `reduction`.
+ * Without `full`, the log(y_n!) of the registry's formula is left out.  With it, PyTorch adds
+ * Stirling's approximation, y_n·log y_n − y_n + ½·log(2π·y_n), where y_n > 1 only (0 elsewhere).
+ * The target broadcasts with the input, without the pointwise losses' warning.
  *
- * Shape: input (*); target (*), broadcast with the input (no warning); output: scalar, or the
- * broadcast shape for `reduction: "none"`.
- *
- * Gradient: ∂l/∂x = e^x − y with `log_input`, 1 − y / (x + eps) without.
+ * Gradient: ∂l/∂x = e^x − y with `log_input`, 1 − y / (x + eps) without; the Stirling term
+ * depends on the target alone, so `full` leaves the gradient as it is.
  *
  * @module
  */
@@ -42,7 +39,23 @@ interface PoissonNLLSaved {
   reduction: Reduction;
 }
 
-/** The Poisson negative log-likelihood loss, as `torch.nn.PoissonNLLLoss`. */
+/**
+ * The Poisson negative log-likelihood loss, as `torch.nn.PoissonNLLLoss`.
+ *
+ * @example full: Stirling's term is added where the target is above 1, and not to the gradient
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { computeLoss, ndarrayOf } from "../mod.ts";
+ * const input = ndarrayOf([0, 0], [2]); // log-rates: λ = 1
+ * const target = ndarrayOf([1, 3], [2]);
+ * const settings = { grad: true, dtype: "float64" } as const;
+ * const options = { full: true };
+ * const { output, grads } = computeLoss("PoissonNLLLoss", { input, target }, options, settings);
+ * const stirling = 3 * Math.log(3) - 3 + 0.5 * Math.log(2 * Math.PI * 3);
+ * assert.ok(Math.abs(output.get() - (1 + (1 + stirling)) / 2) < 1e-12); // 1.8820407...
+ * assert.deepEqual([...grads.input.data], [0, -1]); // (e^x − y) / 2
+ * ```
+ */
 export const poissonNLLLoss = defineLoss<PoissonNLLOptions, PoissonNLLSaved>({
   name: "PoissonNLLLoss",
   functional: "poisson_nll_loss",

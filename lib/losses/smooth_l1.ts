@@ -2,16 +2,13 @@
  * `torch.nn.SmoothL1Loss`: squared error (divided by `beta`) near the target, absolute error
  * away from it; the L1 loss when `beta` is 0.
  *
- * ℓ(x, y) = L = {l_1, …, l_N}ᵀ, with
- * l_n = 0.5 (x_n − y_n)² / beta if |x_n − y_n| < beta,
- * l_n = |x_n − y_n| − 0.5 beta  otherwise,
- * then reduced by `reduction`.
+ * For beta > 0 it is HuberLoss with `delta = beta`, divided by beta.  With beta = 0,
+ * |x − y| < beta never holds, so the absolute piece is always picked (the quadratic one, a
+ * division by 0, is computed and discarded by `select`): exactly L1Loss, as PyTorch computes it
+ * then.
  *
- * Shape: input (*), any number of dimensions; target (*), the input's shape (or one that
- * broadcasts with it, with PyTorch's warning); output: scalar, or (*) for `reduction: "none"`.
- *
- * Gradient: ∂l/∂x = clamp((x − y) / beta, −1, 1) (sign(x − y) when beta is 0, as L1Loss),
- * ∂l/∂y = −∂l/∂x.
+ * Gradient: ∂l/∂x = clamp((x − y) / beta, −1, 1), ∂l/∂y = −∂l/∂x; when beta is 0, sign(x − y),
+ * 0 where x = y, as L1Loss.
  *
  * @module
  */
@@ -39,7 +36,21 @@ export interface SmoothL1Options {
   beta: number;
 }
 
-/** The smooth L1 loss, as `torch.nn.SmoothL1Loss`. */
+/**
+ * The smooth L1 loss, as `torch.nn.SmoothL1Loss`.
+ *
+ * @example beta = 2: half of HuberLoss with delta = 2 on the same elements
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { computeLoss, ndarrayOf } from "../mod.ts";
+ * const input = ndarrayOf([0.5, 3], [2]);
+ * const target = ndarrayOf([0, 0], [2]);
+ * const settings = { grad: true, dtype: "float64" } as const;
+ * const { output, grads } = computeLoss("SmoothL1Loss", { input, target }, { beta: 2 }, settings);
+ * assert.equal(output.get(), 1.03125); // (0.5 · 0.5² / 2 + (3 − 0.5 · 2)) / 2
+ * assert.deepEqual([...grads.input.data], [0.125, 0.5]); // clamp((x − y) / 2, −1, 1) / 2
+ * ```
+ */
 export const smoothL1Loss = defineLoss<SmoothL1Options, BroadcastPair & SmoothL1Options>({
   name: "SmoothL1Loss",
   functional: "smooth_l1_loss",

@@ -1,11 +1,8 @@
 /**
  * `torch.nn.SoftMarginLoss`: the two-class logistic loss, for targets 1 or −1.
  *
- * ℓ(x, y) = Σ_i log(1 + exp(−y[i] x[i])) / x.nelement(), for `reduction: "mean"`.
- *
- * Shape: input (*), any number of dimensions; target (*), the input's shape (PyTorch multiplies
- * it into the input in place, so a target that broadcasts to the input's shape is accepted,
- * without a warning); output: scalar, or (*) for `reduction: "none"`.
+ * PyTorch multiplies the target into the input in place, so a target that broadcasts to the
+ * input's shape is accepted, without the pointwise losses' warning.
  *
  * Gradient: ∂l/∂x = −y · z / (1 + z), z = exp(−y x); no gradient with respect to the target.
  * As PyTorch, computed naively: exp(−y x) overflows for y x < −709 (float64).
@@ -35,7 +32,23 @@ interface SoftMarginSaved {
   reduction: Reduction;
 }
 
-/** The soft margin loss, as `torch.nn.SoftMarginLoss`. */
+/**
+ * The soft margin loss, as `torch.nn.SoftMarginLoss`.
+ *
+ * @example A score of 0 costs log 2; the target flips the sign of the gradient
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { computeLoss, ndarrayOf } from "../mod.ts";
+ * const input = ndarrayOf([0, 1], [2]);
+ * const target = ndarrayOf([1, -1], [2]);
+ * const settings = { grad: true, dtype: "float64" } as const;
+ * const { output, grads } = computeLoss("SoftMarginLoss", { input, target }, {}, settings);
+ * const near = (a: number, b: number) => Math.abs(a - b) < 1e-12;
+ * assert.ok(near(output.get(), (Math.LN2 + Math.log(1 + Math.E)) / 2)); // 1.0032044...
+ * assert.ok(near(grads.input.get(0), -0.25)); // −1 · 1 / (1 + 1) / 2
+ * assert.ok(near(grads.input.get(1), Math.E / (1 + Math.E) / 2)); // 0.3655292...
+ * ```
+ */
 export const softMarginLoss = defineLoss<SoftMarginOptions, SoftMarginSaved>({
   name: "SoftMarginLoss",
   functional: "soft_margin_loss",

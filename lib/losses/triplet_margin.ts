@@ -2,13 +2,9 @@
  * `torch.nn.TripletMarginLoss`: an anchor should be nearer to a positive example than to a
  * negative one by at least `margin`, in the p-norm distance.
  *
- * L(a, p, n) = max{d(a_i, p_i) − d(a_i, n_i) + margin, 0}, with
- * d(x_i, y_i) = ‖x_i − y_i + eps‖_p (`torch.pairwise_distance`: eps is added to each difference);
- * with `swap`, d(a_i, n_i) becomes min(d(a_i, n_i), d(p_i, n_i)).  Then reduced by `reduction`.
- *
- * Shape: anchor, positive, negative (N, D) or (D), D the vector dimension; all three have as
- * many dimensions, their sizes broadcast; output: scalar, or (N) (scalar for unbatched inputs)
- * for `reduction: "none"`.
+ * The distance is `torch.pairwise_distance`, ‖x − y + eps‖_p: eps is added to each difference,
+ * not to the norm.  As in PyTorch, the three inputs have as many dimensions; their sizes
+ * broadcast.
  *
  * Gradient, where the hinge is active (its argument ≥ 0): ∂L/∂a = ∇d(a, p) − ∇d(a, n), with
  * ∇‖v‖_p = sgn(v)·|v|^(p−1) / ‖v‖_p^(p−1) (0 where ‖v‖ = 0); the swap's minimum passes the
@@ -36,7 +32,31 @@ export interface TripletMarginOptions {
   reduction: Reduction;
 }
 
-/** The triplet margin loss, as `torch.nn.TripletMarginLoss`. */
+/**
+ * The triplet margin loss, as `torch.nn.TripletMarginLoss`.
+ *
+ * @example swap: the positive is nearer the negative than the anchor is, so that distance counts
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { computeLoss, ndarrayOf } from "../mod.ts";
+ * const inputs = {
+ *   anchor: ndarrayOf([0, 0], [1, 2]),
+ *   positive: ndarrayOf([0, 1], [1, 2]),
+ *   negative: ndarrayOf([0, 2], [1, 2]),
+ * };
+ * const settings = { grad: true, dtype: "float64" } as const;
+ * const near = (a: number, b: number) => Math.abs(a - b) < 1e-5; // eps shifts each distance
+ * // d(a, p) = 1, d(a, n) = 2: the negative is far enough, max(1 − 2 + 0.5, 0) = 0.
+ * const plain = computeLoss("TripletMarginLoss", inputs, { margin: 0.5 }, settings);
+ * assert.ok(near(plain.output.get(), 0));
+ * // With swap, d(p, n) = 1 replaces d(a, n): 1 − 1 + 0.5.
+ * const swapped = computeLoss("TripletMarginLoss", inputs, { margin: 0.5, swap: true }, settings);
+ * assert.ok(near(swapped.output.get(), 0.5));
+ * assert.ok(near(swapped.grads.anchor.get(0, 1), -1)); // ∇d(a, p)
+ * assert.ok(near(swapped.grads.positive.get(0, 1), 2)); // −∇d(a, p) − ∇d(p, n)
+ * assert.ok(near(swapped.grads.negative.get(0, 1), -1));
+ * ```
+ */
 export const tripletMarginLoss = defineLoss<TripletMarginOptions, TripletSaved, TripletInputs>({
   name: "TripletMarginLoss",
   functional: "triplet_margin_loss",

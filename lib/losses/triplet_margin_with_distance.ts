@@ -1,16 +1,12 @@
 /**
  * `torch.nn.TripletMarginWithDistanceLoss`: the triplet margin loss with a chosen distance.
  *
- * L(a, p, n) = max{d(a_i, p_i) − d(a_i, n_i) + margin, 0}; with `swap`, d(a_i, n_i) becomes
- * min(d(a_i, n_i), d(p_i, n_i)); then reduced by `reduction`.  PyTorch takes any callable as
- * `distance_function`; here it is one of three names:
+ * PyTorch takes any callable as `distance_function`; here it is one of three names, computed as
+ * PyTorch's callable would:
  * - `euclidean` (PyTorch's default, `torch.pairwise_distance`): ‖x − y + 1e−6‖₂;
  * - `cosine`: 1 − cosine_similarity(x, y, dim=−1), each vector divided by max(‖x‖, 1e−8);
  * - `manhattan`: `pairwise_distance(x, y, p=1)`, ‖x − y + 1e−6‖₁.
- *
- * Shape: anchor, positive, negative (N, D) or (D); all three have as many dimensions, their
- * sizes broadcast; output: scalar, or (N) (scalar for unbatched inputs) for
- * `reduction: "none"`.
+ * As in PyTorch, the three inputs have as many dimensions; their sizes broadcast.
  *
  * Gradient, where the hinge is active (its argument ≥ 0): ∂L/∂a = ∇d(a, p) − ∇d(a, n), and so
  * on for p and n; the swap's minimum passes the gradient to the smaller distance.
@@ -51,7 +47,31 @@ function distanceNamed(name: DistanceName): DistanceFunction {
   }
 }
 
-/** The triplet margin loss with a named distance, as `torch.nn.TripletMarginWithDistanceLoss`. */
+/**
+ * The triplet margin loss with a named distance, as `torch.nn.TripletMarginWithDistanceLoss`.
+ *
+ * @example The cosine distance: a positive twice as long as the anchor is at distance 0
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { computeLoss, ndarrayOf } from "../mod.ts";
+ * const inputs = {
+ *   anchor: ndarrayOf([1, 0], [1, 2]),
+ *   positive: ndarrayOf([2, 0], [1, 2]),
+ *   negative: ndarrayOf([1, 1], [1, 2]),
+ * };
+ * const { output, grads } = computeLoss(
+ *   "TripletMarginWithDistanceLoss",
+ *   inputs,
+ *   { distance_function: "cosine" },
+ *   { grad: true, dtype: "float64" },
+ * );
+ * const near = (a: number, b: number) => Math.abs(a - b) < 1e-12;
+ * assert.ok(near(output.get(), Math.SQRT1_2)); // 0 − (1 − cos 45°) + 1
+ * assert.ok(near(grads.anchor.get(0, 1), Math.SQRT1_2)); // −∇d(a, n); ∇d(a, p) = 0
+ * assert.ok(near(grads.negative.get(0, 0), Math.SQRT1_2 / 2));
+ * assert.ok(near(grads.negative.get(0, 1), -Math.SQRT1_2 / 2));
+ * ```
+ */
 export const tripletMarginWithDistanceLoss = defineLoss<
   TripletMarginWithDistanceOptions,
   TripletSaved,
