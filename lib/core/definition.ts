@@ -101,6 +101,11 @@ export interface EnumOption extends OptionBase {
   type: "string";
   enum: string[];
   default: string;
+  /**
+   * How PyTorch code writes each value, where it is not the string itself (the function a
+   * `distance_function` name stands for).
+   */
+  pytorch?: Record<string, string>;
 }
 
 /** A tensor option, absent by default (`weight`, `pos_weight`). */

@@ -1,12 +1,24 @@
 /**
  * What the pointwise losses share (L1, MSE, Huber, SmoothL1 and their kin): the input and the
- * target broadcast against each other, with PyTorch's warning when their shapes differ.
+ * target broadcast against each other, with PyTorch's warning when their shapes differ; and, for
+ * the losses of the difference x − y, the whole forward and backward around their element loops.
+ *
+ * The element loops themselves stay in each loss, written out by hand (one fused pass that
+ * computes the loss and its sum, one that computes the gradient): they are the hot paths, and a
+ * per-element callback shared by all would cost more than the arithmetic.
  *
  * @module
  */
-import { broadcastShape, expandTo, warnIfTargetBroadcasts } from "../ops/broadcast.ts";
-import type { Context, Curve, InputSpec } from "../core/definition.ts";
-import type { FloatDense } from "../core/tensor.ts";
+import { broadcastShape, expandTo, sumTo, warnIfTargetBroadcasts } from "../ops/broadcast.ts";
+import type { Context, Curve, InputSpec, LossDefinition } from "../core/definition.ts";
+import type { FloatArray, FloatDense } from "../core/tensor.ts";
+import {
+  allocate,
+  reducedOutput,
+  type Reduction,
+  type UpstreamGrad,
+  upstreamGradOf,
+} from "../ops/reduction.ts";
 
 /** An input and a target broadcast to one shape, with their original shapes. */
 export interface BroadcastPair {
@@ -71,3 +83,62 @@ export const REGRESSION_CURVE: Curve = {
   x: { input: "input", from: -3, to: 3, label: "input x (target y = 0)" },
   lines: [{ label: "y = 0", values: { target: 0 } }],
 };
+
+/** What a loss of x − y saves for its backward: the broadcast pair and its options. */
+export type DifferenceSaved<Options> = BroadcastPair & Options;
+
+/** The two element loops of a loss of the difference d = x − y, over whole arrays. */
+export interface DifferenceKernels<Options> {
+  /**
+   * Computes the loss of each element of x against y, into `losses` when it is given (reduction
+   * `none`), and returns their sum.
+   */
+  losses(x: FloatArray, y: FloatArray, losses: FloatArray | null, options: Options): number;
+  /**
+   * Writes into `gradInput` the derivative of each element's loss with respect to x times the
+   * gradient reaching that element (`upstream`), and its negation into `gradTarget` (in the same
+   * pass, which is cheaper than a second one).
+   */
+  gradient(
+    x: FloatArray,
+    y: FloatArray,
+    upstream: UpstreamGrad,
+    gradInput: FloatArray,
+    gradTarget: FloatArray,
+    options: Options,
+  ): void;
+}
+
+/**
+ * The forward and backward of a loss of x − y (L1, MSE, Huber, SmoothL1): broadcasting with
+ * PyTorch's warning, the reduction, and the gradients summed back onto each input's shape, around
+ * the loss's own element loops.
+ */
+export function differenceLoss<Options extends { reduction: Reduction }>(
+  kernels: DifferenceKernels<Options>,
+): Pick<LossDefinition<Options, DifferenceSaved<Options>>, "forward" | "backward"> {
+  return {
+    forward({ input, target }, options, context) {
+      const pair = broadcastPair(input, target, context);
+      const n = pair.x.length;
+      const losses = options.reduction === "none" ? allocate(context.dtype, n) : null;
+      const total = kernels.losses(pair.x, pair.y, losses, options);
+      return {
+        output: reducedOutput(options.reduction, context.dtype, pair.shape, total, losses, n),
+        saved: { ...options, ...pair },
+      };
+    },
+    backward(saved, gradOutput, { dtype }) {
+      const { x, y, shape } = saved;
+      const n = x.length;
+      const gradInput = allocate(dtype, n);
+      const gradTarget = allocate(dtype, n);
+      const upstream = upstreamGradOf(saved.reduction, gradOutput, n);
+      kernels.gradient(x, y, upstream, gradInput, gradTarget, saved);
+      return {
+        input: sumTo({ shape, data: gradInput }, saved.inputShape),
+        target: sumTo({ shape, data: gradTarget }, saved.targetShape),
+      };
+    },
+  };
+}

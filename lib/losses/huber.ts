@@ -11,22 +11,15 @@
  *
  * @module
  */
-import { sumTo } from "../ops/broadcast.ts";
 import { defineLoss } from "../core/definition.ts";
 import { select } from "../ops/branchless.ts";
+import { type Reduction, reductionOption } from "../ops/reduction.ts";
 import {
-  type BroadcastPair,
-  broadcastPair,
+  differenceLoss,
+  type DifferenceSaved,
   pointwiseInputs,
   REGRESSION_CURVE,
 } from "./_pointwise.ts";
-import {
-  allocate,
-  reducedOutput,
-  type Reduction,
-  reductionOption,
-  upstreamGradOf,
-} from "../ops/reduction.ts";
 
 /** Options of {@link huberLoss}. */
 export interface HuberOptions {
@@ -51,7 +44,7 @@ export interface HuberOptions {
  * assert.deepEqual([...grads.target.data], [-0.25, -1]);
  * ```
  */
-export const huberLoss = defineLoss<HuberOptions, BroadcastPair & HuberOptions>({
+export const huberLoss = defineLoss<HuberOptions, DifferenceSaved<HuberOptions>>({
   name: "HuberLoss",
   functional: "huber_loss",
   slug: "huber",
@@ -75,40 +68,27 @@ delta \cdot (|x_n - y_n| - 0.5 \cdot delta), & \text{otherwise}
     },
   ],
   sample: (random) => ({ input: random.randn([3, 5]), target: random.randn([3, 5]) }),
-  forward({ input, target }, { reduction, delta }, context) {
-    const pair = broadcastPair(input, target, context);
-    const { x, y } = pair;
-    const n = x.length;
-    const halfDelta = 0.5 * delta;
-    const losses = reduction === "none" ? allocate(context.dtype, n) : null;
-    let total = 0;
-    for (let i = 0; i < n; i++) {
-      const d = x[i] - y[i];
-      const a = Math.abs(d);
-      const loss = select(a < delta, 0.5 * d * d, delta * (a - halfDelta));
-      total += loss;
-      if (losses) losses[i] = loss;
-    }
-    return {
-      output: reducedOutput(reduction, context.dtype, pair.shape, total, losses, n),
-      saved: { ...pair, reduction, delta },
-    };
-  },
-  backward({ x, y, shape, inputShape, targetShape, reduction, delta }, gradOutput, { dtype }) {
-    const n = x.length;
-    const { perElement, each } = upstreamGradOf(reduction, gradOutput, n);
-    const gradInput = allocate(dtype, n);
-    const gradTarget = allocate(dtype, n);
-    for (let i = 0; i < n; i++) {
-      const d = x[i] - y[i];
-      const clamped = select(d < -delta, -delta, select(d > delta, delta, d));
-      const grad = clamped * (perElement ? perElement[i] : each);
-      gradInput[i] = grad;
-      gradTarget[i] = -grad;
-    }
-    return {
-      input: sumTo({ shape, data: gradInput }, inputShape),
-      target: sumTo({ shape, data: gradTarget }, targetShape),
-    };
-  },
+  ...differenceLoss<HuberOptions>({
+    losses(x, y, losses, { delta }) {
+      const halfDelta = 0.5 * delta;
+      let total = 0;
+      for (let i = 0; i < x.length; i++) {
+        const d = x[i] - y[i];
+        const a = Math.abs(d);
+        const loss = select(a < delta, 0.5 * d * d, delta * (a - halfDelta));
+        total += loss;
+        if (losses) losses[i] = loss;
+      }
+      return total;
+    },
+    gradient(x, y, { perElement, each }, gradInput, gradTarget, { delta }) {
+      for (let i = 0; i < x.length; i++) {
+        const d = x[i] - y[i];
+        const clamped = select(d < -delta, -delta, select(d > delta, delta, d));
+        const grad = clamped * (perElement ? perElement[i] : each);
+        gradInput[i] = grad;
+        gradTarget[i] = -grad;
+      }
+    },
+  }),
 });

@@ -7,22 +7,15 @@
  *
  * @module
  */
-import { sumTo } from "../ops/broadcast.ts";
 import { defineLoss } from "../core/definition.ts";
 import { signOf } from "../ops/branchless.ts";
+import { type Reduction, reductionOption } from "../ops/reduction.ts";
 import {
-  type BroadcastPair,
-  broadcastPair,
+  differenceLoss,
+  type DifferenceSaved,
   pointwiseInputs,
   REGRESSION_CURVE,
 } from "./_pointwise.ts";
-import {
-  allocate,
-  reducedOutput,
-  type Reduction,
-  reductionOption,
-  upstreamGradOf,
-} from "../ops/reduction.ts";
 
 /** Options of {@link l1Loss}. */
 export interface L1Options {
@@ -44,7 +37,7 @@ export interface L1Options {
  * assert.deepEqual([...grads.input.data], [0.25, -0.25, 0, 0.25]);
  * ```
  */
-export const l1Loss = defineLoss<L1Options, BroadcastPair & L1Options>({
+export const l1Loss = defineLoss<L1Options, DifferenceSaved<L1Options>>({
   name: "L1Loss",
   functional: "l1_loss",
   slug: "l1",
@@ -57,35 +50,22 @@ export const l1Loss = defineLoss<L1Options, BroadcastPair & L1Options>({
   options: [reductionOption()],
   legacyReduction: true,
   sample: (random) => ({ input: random.randn([3, 5]), target: random.randn([3, 5]) }),
-  forward({ input, target }, { reduction }, context) {
-    const pair = broadcastPair(input, target, context);
-    const { x, y } = pair;
-    const n = x.length;
-    const losses = reduction === "none" ? allocate(context.dtype, n) : null;
-    let total = 0;
-    for (let i = 0; i < n; i++) {
-      const loss = Math.abs(x[i] - y[i]);
-      total += loss;
-      if (losses) losses[i] = loss;
-    }
-    return {
-      output: reducedOutput(reduction, context.dtype, pair.shape, total, losses, n),
-      saved: { ...pair, reduction },
-    };
-  },
-  backward({ x, y, shape, inputShape, targetShape, reduction }, gradOutput, { dtype }) {
-    const n = x.length;
-    const { perElement, each } = upstreamGradOf(reduction, gradOutput, n);
-    const gradInput = allocate(dtype, n);
-    const gradTarget = allocate(dtype, n);
-    for (let i = 0; i < n; i++) {
-      const grad = signOf(x[i] - y[i]) * (perElement ? perElement[i] : each);
-      gradInput[i] = grad;
-      gradTarget[i] = -grad;
-    }
-    return {
-      input: sumTo({ shape, data: gradInput }, inputShape),
-      target: sumTo({ shape, data: gradTarget }, targetShape),
-    };
-  },
+  ...differenceLoss<L1Options>({
+    losses(x, y, losses) {
+      let total = 0;
+      for (let i = 0; i < x.length; i++) {
+        const loss = Math.abs(x[i] - y[i]);
+        total += loss;
+        if (losses) losses[i] = loss;
+      }
+      return total;
+    },
+    gradient(x, y, { perElement, each }, gradInput, gradTarget) {
+      for (let i = 0; i < x.length; i++) {
+        const grad = signOf(x[i] - y[i]) * (perElement ? perElement[i] : each);
+        gradInput[i] = grad;
+        gradTarget[i] = -grad;
+      }
+    },
+  }),
 });

@@ -7,21 +7,14 @@
  *
  * @module
  */
-import { sumTo } from "../ops/broadcast.ts";
 import { defineLoss } from "../core/definition.ts";
+import { type Reduction, reductionOption } from "../ops/reduction.ts";
 import {
-  type BroadcastPair,
-  broadcastPair,
+  differenceLoss,
+  type DifferenceSaved,
   pointwiseInputs,
   REGRESSION_CURVE,
 } from "./_pointwise.ts";
-import {
-  allocate,
-  reducedOutput,
-  type Reduction,
-  reductionOption,
-  upstreamGradOf,
-} from "../ops/reduction.ts";
 
 /** Options of {@link mseLoss}. */
 export interface MSEOptions {
@@ -45,7 +38,7 @@ export interface MSEOptions {
  * assert.match(warnings[0], /different to the input size/);
  * ```
  */
-export const mseLoss = defineLoss<MSEOptions, BroadcastPair & MSEOptions>({
+export const mseLoss = defineLoss<MSEOptions, DifferenceSaved<MSEOptions>>({
   name: "MSELoss",
   functional: "mse_loss",
   slug: "mse",
@@ -58,36 +51,23 @@ export const mseLoss = defineLoss<MSEOptions, BroadcastPair & MSEOptions>({
   options: [reductionOption()],
   legacyReduction: true,
   sample: (random) => ({ input: random.randn([3, 5]), target: random.randn([3, 5]) }),
-  forward({ input, target }, { reduction }, context) {
-    const pair = broadcastPair(input, target, context);
-    const { x, y } = pair;
-    const n = x.length;
-    const losses = reduction === "none" ? allocate(context.dtype, n) : null;
-    let total = 0;
-    for (let i = 0; i < n; i++) {
-      const d = x[i] - y[i];
-      const loss = d * d;
-      total += loss;
-      if (losses) losses[i] = loss;
-    }
-    return {
-      output: reducedOutput(reduction, context.dtype, pair.shape, total, losses, n),
-      saved: { ...pair, reduction },
-    };
-  },
-  backward({ x, y, shape, inputShape, targetShape, reduction }, gradOutput, { dtype }) {
-    const n = x.length;
-    const { perElement, each } = upstreamGradOf(reduction, gradOutput, n);
-    const gradInput = allocate(dtype, n);
-    const gradTarget = allocate(dtype, n);
-    for (let i = 0; i < n; i++) {
-      const grad = 2 * (x[i] - y[i]) * (perElement ? perElement[i] : each);
-      gradInput[i] = grad;
-      gradTarget[i] = -grad;
-    }
-    return {
-      input: sumTo({ shape, data: gradInput }, inputShape),
-      target: sumTo({ shape, data: gradTarget }, targetShape),
-    };
-  },
+  ...differenceLoss<MSEOptions>({
+    losses(x, y, losses) {
+      let total = 0;
+      for (let i = 0; i < x.length; i++) {
+        const d = x[i] - y[i];
+        const loss = d * d;
+        total += loss;
+        if (losses) losses[i] = loss;
+      }
+      return total;
+    },
+    gradient(x, y, { perElement, each }, gradInput, gradTarget) {
+      for (let i = 0; i < x.length; i++) {
+        const grad = 2 * (x[i] - y[i]) * (perElement ? perElement[i] : each);
+        gradInput[i] = grad;
+        gradTarget[i] = -grad;
+      }
+    },
+  }),
 });

@@ -12,22 +12,15 @@
  *
  * @module
  */
-import { sumTo } from "../ops/broadcast.ts";
 import { defineLoss } from "../core/definition.ts";
 import { select, signOf } from "../ops/branchless.ts";
+import { type Reduction, reductionOption } from "../ops/reduction.ts";
 import {
-  type BroadcastPair,
-  broadcastPair,
+  differenceLoss,
+  type DifferenceSaved,
   pointwiseInputs,
   REGRESSION_CURVE,
 } from "./_pointwise.ts";
-import {
-  allocate,
-  reducedOutput,
-  type Reduction,
-  reductionOption,
-  upstreamGradOf,
-} from "../ops/reduction.ts";
 
 /** Options of {@link smoothL1Loss}. */
 export interface SmoothL1Options {
@@ -51,7 +44,7 @@ export interface SmoothL1Options {
  * assert.deepEqual([...grads.input.data], [0.125, 0.5]); // clamp((x − y) / 2, −1, 1) / 2
  * ```
  */
-export const smoothL1Loss = defineLoss<SmoothL1Options, BroadcastPair & SmoothL1Options>({
+export const smoothL1Loss = defineLoss<SmoothL1Options, DifferenceSaved<SmoothL1Options>>({
   name: "SmoothL1Loss",
   functional: "smooth_l1_loss",
   slug: "smooth-l1",
@@ -76,41 +69,28 @@ export const smoothL1Loss = defineLoss<SmoothL1Options, BroadcastPair & SmoothL1
   ],
   legacyReduction: true,
   sample: (random) => ({ input: random.randn([3, 5]), target: random.randn([3, 5]) }),
-  forward({ input, target }, { reduction, beta }, context) {
-    const pair = broadcastPair(input, target, context);
-    const { x, y } = pair;
-    const n = x.length;
-    const halfBeta = 0.5 * beta;
-    const losses = reduction === "none" ? allocate(context.dtype, n) : null;
-    let total = 0;
-    for (let i = 0; i < n; i++) {
-      const a = Math.abs(x[i] - y[i]);
-      // With beta = 0, `a < beta` never holds: the L1 loss, as PyTorch computes it then.
-      const loss = select(a < beta, (0.5 * a * a) / beta, a - halfBeta);
-      total += loss;
-      if (losses) losses[i] = loss;
-    }
-    return {
-      output: reducedOutput(reduction, context.dtype, pair.shape, total, losses, n),
-      saved: { ...pair, reduction, beta },
-    };
-  },
-  backward({ x, y, shape, inputShape, targetShape, reduction, beta }, gradOutput, { dtype }) {
-    const n = x.length;
-    const { perElement, each } = upstreamGradOf(reduction, gradOutput, n);
-    const gradInput = allocate(dtype, n);
-    const gradTarget = allocate(dtype, n);
-    for (let i = 0; i < n; i++) {
-      const d = x[i] - y[i];
-      // clamp(d / beta, −1, 1); with beta = 0, PyTorch's L1 loss, sign(d): 0 where x = y.
-      const slope = select(Math.abs(d) >= beta, signOf(d), d / beta);
-      const grad = slope * (perElement ? perElement[i] : each);
-      gradInput[i] = grad;
-      gradTarget[i] = -grad;
-    }
-    return {
-      input: sumTo({ shape, data: gradInput }, inputShape),
-      target: sumTo({ shape, data: gradTarget }, targetShape),
-    };
-  },
+  ...differenceLoss<SmoothL1Options>({
+    losses(x, y, losses, { beta }) {
+      const halfBeta = 0.5 * beta;
+      let total = 0;
+      for (let i = 0; i < x.length; i++) {
+        const a = Math.abs(x[i] - y[i]);
+        // With beta = 0, `a < beta` never holds: the L1 loss, as PyTorch computes it then.
+        const loss = select(a < beta, (0.5 * a * a) / beta, a - halfBeta);
+        total += loss;
+        if (losses) losses[i] = loss;
+      }
+      return total;
+    },
+    gradient(x, y, { perElement, each }, gradInput, gradTarget, { beta }) {
+      for (let i = 0; i < x.length; i++) {
+        const d = x[i] - y[i];
+        // clamp(d / beta, −1, 1); with beta = 0, PyTorch's L1 loss, sign(d): 0 where x = y.
+        const slope = select(Math.abs(d) >= beta, signOf(d), d / beta);
+        const grad = slope * (perElement ? perElement[i] : each);
+        gradInput[i] = grad;
+        gradTarget[i] = -grad;
+      }
+    },
+  }),
 });

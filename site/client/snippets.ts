@@ -5,6 +5,7 @@
  *
  * @module
  */
+import type { OptionSpec } from "../../lib/core/definition.ts";
 import type { ComputeRequest, WireTensor } from "./api.ts";
 import { formatTensor } from "./tensor_text.ts";
 
@@ -13,6 +14,7 @@ export interface SnippetLoss {
   name: string;
   slug: string;
   inputs: { name: string; differentiable: boolean }[];
+  options: OptionSpec[];
 }
 
 type Nested = number | string | Nested[];
@@ -102,12 +104,6 @@ function torchTensor(tensor: WireTensor, dtype: string, grad: boolean): string {
   return `torch.tensor(${args.join(", ")})`;
 }
 
-const DISTANCES: Record<string, string> = {
-  euclidean: "nn.PairwiseDistance()",
-  manhattan: "nn.PairwiseDistance(p=1)",
-  cosine: "lambda a, b: 1 - F.cosine_similarity(a, b)",
-};
-
 /** The same loss in PyTorch, with the gradients of the differentiable inputs. */
 export function pytorchSnippet(loss: SnippetLoss, request: ComputeRequest): string {
   const lines = ["import torch", "import torch.nn as nn", "import torch.nn.functional as F", ""];
@@ -117,7 +113,9 @@ export function pytorchSnippet(loss: SnippetLoss, request: ComputeRequest): stri
     lines.push(`${spec.name} = ${torchTensor(tensor, request.dtype, grad)}`);
   }
   const args = Object.entries(request.options).map(([key, value]) => {
-    if (key === "distance_function") return `${key}=${DISTANCES[String(value)] ?? value}`;
+    const spec = loss.options.find((option) => option.name === key);
+    const code = spec?.type === "string" ? spec.pytorch?.[String(value)] : undefined;
+    if (code) return `${key}=${code}`;
     if (typeof value === "object" && value !== null) {
       return `${key}=${torchTensor(value as WireTensor, request.dtype, false)}`;
     }
