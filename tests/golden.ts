@@ -81,7 +81,7 @@ export function close(got: number, want: number, dtype: DType): boolean {
 
 /** Asserts that a flat array of `shape` matches a wire tensor, naming the first mismatch. */
 export function assertTensorClose(
-  got: { shape: number[]; data: ArrayLike<number> },
+  got: DecodedTensor,
   want: WireTensor,
   dtype: DType,
   label: string,
@@ -120,6 +120,64 @@ export function replay(golden: GoldenCase): LossResult {
   });
 }
 
+/** A tensor as decoded numbers: the library's `ndarray`s flattened, or the API's wire form. */
+export interface DecodedTensor {
+  shape: number[];
+  data: ArrayLike<number>;
+}
+
+/** What a loss computed, as decoded numbers, whether by the library or over HTTP. */
+export interface DecodedResult {
+  output: DecodedTensor;
+  grads: Record<string, DecodedTensor>;
+  warnings: string[];
+}
+
+/** A result of tensors of any form (`ndarray`s, wire tensors) as decoded numbers. */
+export function decodeResult<T>(
+  result: { output: T; grads: Record<string, T>; warnings: string[] },
+  decode: (tensor: T) => DecodedTensor,
+): DecodedResult {
+  const grads = Object.entries(result.grads).map(([name, grad]) => [name, decode(grad)]);
+  return {
+    output: decode(result.output),
+    grads: Object.fromEntries(grads),
+    warnings: result.warnings,
+  };
+}
+
+/**
+ * Asserts that a result matches PyTorch's for a case it does not reject: the output and the
+ * gradients within the dtype's tolerance, and the warnings.  `source` (the library, the API)
+ * goes into the failure messages.
+ */
+export function assertMatchesCase(
+  golden: GoldenCase,
+  result: DecodedResult,
+  source: string,
+): void {
+  const expected = golden.expected!;
+  assertTensorClose(result.output, expected.output, golden.dtype, `${golden.id} output`);
+  const wantGrads = expected.grads ?? {};
+  assert.deepEqual(
+    Object.keys(result.grads).sort(),
+    Object.keys(wantGrads).sort(),
+    `${golden.id}: gradients ${source} returned`,
+  );
+  for (const [name, want] of Object.entries(wantGrads)) {
+    assertTensorClose(result.grads[name], want, golden.dtype, `${golden.id} grad ${name}`);
+  }
+  for (const warning of golden.warnings ?? []) {
+    assert.ok(
+      result.warnings.some((ours) => ours.startsWith(warning) || warning.startsWith(ours)),
+      `${golden.id}: PyTorch warns "${warning}"; ${source} said ${JSON.stringify(result.warnings)}`,
+    );
+  }
+  if (!golden.warnings?.length) {
+    assert.deepEqual(result.warnings, [], `${golden.id}: PyTorch gives no warning`);
+  }
+}
+
 /**
  * Checks one case against the library: its output, gradients and warnings, or its rejection.
  * Shared by the golden replay and the no-code-generation test.
@@ -133,37 +191,9 @@ export function checkCase(golden: GoldenCase): void {
     }, `${golden.id}: PyTorch rejects this (${golden.error.message})`);
     return;
   }
-  const expected = golden.expected!;
-  const result = replay(golden);
-  const output = result.output;
-  assertTensorClose(
-    { shape: output.shape, data: flatValues(output) },
-    expected.output,
-    golden.dtype,
-    `${golden.id} output`,
-  );
-  const wantGrads = expected.grads ?? {};
-  assert.deepEqual(
-    Object.keys(result.grads).sort(),
-    Object.keys(wantGrads).sort(),
-    `${golden.id}: gradients returned`,
-  );
-  for (const [key, want] of Object.entries(wantGrads)) {
-    const grad = result.grads[key];
-    assertTensorClose(
-      { shape: grad.shape, data: flatValues(grad) },
-      want,
-      golden.dtype,
-      `${golden.id} grad ${key}`,
-    );
-  }
-  for (const warning of golden.warnings ?? []) {
-    assert.ok(
-      result.warnings.some((ours) => ours.startsWith(warning) || warning.startsWith(ours)),
-      `${golden.id}: PyTorch warns "${warning}"; we said ${JSON.stringify(result.warnings)}`,
-    );
-  }
-  if (!golden.warnings?.length) {
-    assert.deepEqual(result.warnings, [], `${golden.id}: PyTorch gives no warning`);
-  }
+  const decode = (array: NdArray<NumericArray>) => ({
+    shape: array.shape,
+    data: flatValues(array),
+  });
+  assertMatchesCase(golden, decodeResult(replay(golden), decode), "the library");
 }
