@@ -4,7 +4,7 @@
  */
 import assert from "node:assert/strict";
 import { findLoss, losses } from "../lib/mod.ts";
-import { checkCase, goldenCases } from "./golden.ts";
+import { checkCase, GOLDEN_WARNING_LENGTH, goldenCases } from "./golden.ts";
 
 const byLoss = Map.groupBy(goldenCases, (golden) => golden.loss);
 
@@ -12,6 +12,13 @@ Deno.test("golden: every loss PyTorch has is registered, and every registered lo
   assert.equal(goldenCases.length, 1074);
   assert.deepEqual([...byLoss.keys()].filter((name) => findLoss(name)?.name !== name), []);
   assert.deepEqual(losses.map((loss) => loss.name).filter((name) => !byLoss.has(name)), []);
+});
+
+Deno.test("golden: no warning is empty or longer than the golden file keeps", () => {
+  const warnings = goldenCases.flatMap((golden) => golden.warnings ?? []);
+  assert.ok(warnings.length > 0);
+  const bad = warnings.filter((text) => text.length === 0 || text.length > GOLDEN_WARNING_LENGTH);
+  assert.deepEqual(bad, []);
 });
 
 for (const [loss, cases] of byLoss) {
