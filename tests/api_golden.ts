@@ -13,6 +13,7 @@ import {
   goldenCases,
   wireNumber,
 } from "./golden.ts";
+import { assertRejectedField } from "./golden_rejections.ts";
 
 /** The request body of a case: its tensors as the golden file writes them, with gradients. */
 export function goldenRequest(golden: GoldenCase): Record<string, unknown> {
@@ -49,7 +50,8 @@ export async function checkCaseOverHttp(baseUrl: string, golden: GoldenCase): Pr
       `${golden.id}: PyTorch rejects this (${golden.error.message}); got ${response.status}`,
     );
     assert.equal(response.headers.get("Content-Type"), "application/problem+json", golden.id);
-    assert.ok(body.field && body.detail, `${golden.id}: a problem names its field`);
+    assertRejectedField(golden, body.field, "the API");
+    assert.ok(String(body.detail).includes(body.field), `${golden.id}: ${body.detail}`);
     return;
   }
   assert.equal(response.status, 200, `${golden.id}: ${JSON.stringify(body)}`);

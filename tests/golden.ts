@@ -7,6 +7,7 @@
 import assert from "node:assert/strict";
 import { computeLoss, indexNdArrayOf, LossInputError, ndarrayOf } from "../lib/mod.ts";
 import type { DType, LossResult, NdArray, NumericArray } from "../lib/mod.ts";
+import { assertRejectedField } from "./golden_rejections.ts";
 
 /** A tensor as the golden file (and the HTTP API) writes it. */
 export interface WireTensor {
@@ -196,14 +197,16 @@ export function assertWarnings(golden: GoldenCase, ours: string[], source: strin
 }
 
 /**
- * Checks one case against the library: its output, gradients and warnings, or its rejection.
+ * Checks one case against the library: its output, gradients and warnings, or its rejection
+ * and the field it names.
  * Shared by the golden replay and the no-code-generation test.
  */
 export function checkCase(golden: GoldenCase): void {
   if (golden.error) {
     assert.throws(() => replay(golden), (error: unknown) => {
       assert.ok(error instanceof LossInputError, `${golden.id}: threw ${error}`);
-      assert.ok(error.field.length > 0 && error.message.length > 0, golden.id);
+      assertRejectedField(golden, error.field, "the library");
+      assert.ok(error.message.includes(error.field), `${golden.id}: ${error.message}`);
       return true;
     }, `${golden.id}: PyTorch rejects this (${golden.error.message})`);
     return;
