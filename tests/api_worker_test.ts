@@ -1,6 +1,6 @@
 /**
  * The HTTP API as a Cloudflare Worker under wrangler's local workerd (what `deno task worker`
- * runs): the routes, the errors, the static site, and all 1074 golden cases over HTTP, which
+ * runs): the routes, the errors, the static site, and all the golden cases over HTTP, which
  * also proves that ndarray generates no code while serving (workerd forbids it).
  */
 import assert from "node:assert/strict";

@@ -31,7 +31,7 @@ export interface GoldenCase {
 
 const path = new URL("./fixtures/torch-losses.json", import.meta.url);
 
-/** All 1074 reference cases. */
+/** All the reference cases. */
 export const goldenCases: GoldenCase[] = JSON.parse(Deno.readTextFileSync(path)).cases;
 
 /** A wire number (`"NaN"`, `"Infinity"`, `"-Infinity"` or a number) as a number. */

@@ -10,7 +10,6 @@ import { LIBRARY_NAMES_INSTEAD, REJECTED_FIELDS } from "./golden_rejections.ts";
 const byLoss = Map.groupBy(goldenCases, (golden) => golden.loss);
 
 Deno.test("golden: every loss PyTorch has is registered, and every registered loss is checked", () => {
-  assert.equal(goldenCases.length, 1074);
   assert.deepEqual([...byLoss.keys()].filter((name) => findLoss(name)?.name !== name), []);
   assert.deepEqual(losses.map((loss) => loss.name).filter((name) => !byLoss.has(name)), []);
 });
