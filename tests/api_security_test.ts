@@ -12,7 +12,7 @@ import { Hono } from "hono";
 import { CONTENT_SECURITY_POLICY } from "../functions/middleware/csp.ts";
 import { API_CSP } from "../functions/middleware/security.ts";
 import { notebookCrossEntropy, postJson } from "./api_http.ts";
-import { type RunningServer, startDenoServer, startWorker } from "./api_servers.ts";
+import { type RunningServer, startDenoServer, startWorker, withServer } from "./api_servers.ts";
 import { hasChromium, launchChromium } from "./chromium.ts";
 
 /** Headers Hono's `secureHeaders` sets on every answer. */
@@ -82,12 +82,16 @@ async function checkDocs(server: RunningServer): Promise<void> {
   assert.ok(!again.headers.get("Content-Security-Policy")!.includes(nonce), "a nonce per answer");
 }
 
-Deno.test("security headers, CORS, request ids and the log on Deno", async (t) => {
-  const server = await startDenoServer();
-  try {
-    await t.step("the API's answers", () => checkApiAnswers(server));
-    await t.step("request ids", () => checkRequestIds(server));
-    await t.step("/api/docs has its own CSP with a nonce", () => checkDocs(server));
+/** The steps both runtimes pass alike: the API's answers, request ids, the reference page. */
+async function sharedSteps(t: Deno.TestContext, server: RunningServer): Promise<void> {
+  await t.step("the API's answers", () => checkApiAnswers(server));
+  await t.step("request ids", () => checkRequestIds(server));
+  await t.step("/api/docs has its own CSP with a nonce", () => checkDocs(server));
+}
+
+Deno.test("security headers, CORS, request ids and the log on Deno", (t) =>
+  withServer(startDenoServer(), async (server) => {
+    await sharedSteps(t, server);
 
     await t.step("the site's pages and files have the site's CSP, no CORS", async () => {
       for (const path of ["/", "/losses/mse/", "/assets/site.css"]) {
@@ -157,17 +161,11 @@ Deno.test("security headers, CORS, request ids and the log on Deno", async (t) =
         }
       },
     });
-  } finally {
-    await server.stop();
-  }
-});
+  }));
 
-Deno.test("security headers, CORS and request ids on Workers (local workerd)", async (t) => {
-  const server = await startWorker();
-  try {
-    await t.step("the API's answers", () => checkApiAnswers(server));
-    await t.step("request ids", () => checkRequestIds(server));
-    await t.step("/api/docs has its own CSP with a nonce", () => checkDocs(server));
+Deno.test("security headers, CORS and request ids on Workers (local workerd)", (t) =>
+  withServer(startWorker(), async (server) => {
+    await sharedSteps(t, server);
     await t.step(
       "a page, a static asset, has the site's secure headers from _headers",
       async () => {
@@ -185,7 +183,4 @@ Deno.test("security headers, CORS and request ids on Workers (local workerd)", a
         }
       },
     );
-  } finally {
-    await server.stop();
-  }
-});
+  }));
