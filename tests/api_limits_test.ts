@@ -11,7 +11,7 @@ import { checkCost } from "../functions/api/cost.ts";
 import { DEFAULT_LIMITS } from "../functions/api/limits.ts";
 import { assertProblem, postJson } from "./api_http.ts";
 import { cpuMs, memoryMiB, processesNamed, resetPeakMemory } from "./api_process.ts";
-import { type RunningServer, startDenoServer, startWorker } from "./api_servers.ts";
+import { type RunningServer, startDenoServer, startWorker, withServer } from "./api_servers.ts";
 
 const SMALL = { MAX_BODY_BYTES: "20000", MAX_ELEMENTS: "1000", MAX_WORK: "5000" };
 
@@ -124,23 +124,15 @@ Deno.test("cost estimate: three tensors that broadcast to n³, every pair to n²
   );
 });
 
-Deno.test("limits from the environment on Deno", async (t) => {
-  const server = await startDenoServer(SMALL);
-  try {
-    await checkSmallLimits(t, server);
-  } finally {
-    await server.stop();
-  }
-});
+const runtimes = [
+  ["the environment on Deno", startDenoServer],
+  ["wrangler vars on Workers (local workerd)", startWorker],
+] as const;
 
-Deno.test("limits from wrangler vars on Workers (local workerd)", async (t) => {
-  const server = await startWorker(SMALL);
-  try {
-    await checkSmallLimits(t, server);
-  } finally {
-    await server.stop();
-  }
-});
+for (const [where, start] of runtimes) {
+  Deno.test(`limits from ${where}`, (t) =>
+    withServer(start(SMALL), (server) => checkSmallLimits(t, server)));
+}
 
 /** Random numbers of 12 significant digits, as long as a body within the limit allows. */
 const randoms = (n: number) =>
@@ -186,9 +178,8 @@ function worstRequests(): { name: string; loss: string; body: unknown }[] {
   ];
 }
 
-Deno.test("the worst accepted requests under local workerd: CPU time and memory", async (t) => {
-  const server = await startWorker();
-  try {
+Deno.test("the worst accepted requests under local workerd: CPU time and memory", (t) =>
+  withServer(startWorker(), async (server) => {
     // wrangler dev starts two workerd processes (its proxy and the Worker): count both.
     const workerd = await processesNamed(server.pid, "workerd");
     assert.ok(workerd.length > 0, "workerd runs in the wrangler process group");
@@ -221,7 +212,4 @@ Deno.test("the worst accepted requests under local workerd: CPU time and memory"
         assert.ok(peakGrowth < 128, `${name}: ${peakGrowth} MiB, more than a Worker's 128 MB`);
       });
     }
-  } finally {
-    await server.stop();
-  }
-});
+  }));

@@ -3,19 +3,17 @@
  * of answer carries Hono's secure headers and its own Content-Security-Policy (the API's, the
  * site's, the reference page's with a nonce), CORS is on the API only, every answer and every
  * problem has the request's id, and the Deno server logs one JSON line per request without
- * tensors.  The reference page renders in Chromium under its policy.
+ * tensors.  The reference page renders in Chromium under its policy (ignored without Chromium,
+ * an error under `CI`: see `chromium.ts`).
  */
 import assert from "node:assert/strict";
 import { siteSecureHeaders } from "../functions/middleware/security.ts";
 import { Hono } from "hono";
-import { chromium } from "playwright-core";
 import { CONTENT_SECURITY_POLICY } from "../functions/middleware/csp.ts";
 import { API_CSP } from "../functions/middleware/security.ts";
 import { notebookCrossEntropy, postJson } from "./api_http.ts";
-import { type RunningServer, startDenoServer, startWorker } from "./api_servers.ts";
-
-const CHROMIUM = Deno.env.get("CHROMIUM_PATH") ?? "/usr/bin/chromium";
-const hasChromium = await Deno.stat(CHROMIUM).then(() => true, () => false);
+import { type RunningServer, startDenoServer, startWorker, withServer } from "./api_servers.ts";
+import { hasChromium, launchChromium } from "./chromium.ts";
 
 /** Headers Hono's `secureHeaders` sets on every answer. */
 const SECURE = {
@@ -84,12 +82,16 @@ async function checkDocs(server: RunningServer): Promise<void> {
   assert.ok(!again.headers.get("Content-Security-Policy")!.includes(nonce), "a nonce per answer");
 }
 
-Deno.test("security headers, CORS, request ids and the log on Deno", async (t) => {
-  const server = await startDenoServer();
-  try {
-    await t.step("the API's answers", () => checkApiAnswers(server));
-    await t.step("request ids", () => checkRequestIds(server));
-    await t.step("/api/docs has its own CSP with a nonce", () => checkDocs(server));
+/** The steps both runtimes pass alike: the API's answers, request ids, the reference page. */
+async function sharedSteps(t: Deno.TestContext, server: RunningServer): Promise<void> {
+  await t.step("the API's answers", () => checkApiAnswers(server));
+  await t.step("request ids", () => checkRequestIds(server));
+  await t.step("/api/docs has its own CSP with a nonce", () => checkDocs(server));
+}
+
+Deno.test("security headers, CORS, request ids and the log on Deno", (t) =>
+  withServer(startDenoServer(), async (server) => {
+    await sharedSteps(t, server);
 
     await t.step("the site's pages and files have the site's CSP, no CORS", async () => {
       for (const path of ["/", "/losses/mse/", "/assets/site.css"]) {
@@ -136,40 +138,34 @@ Deno.test("security headers, CORS, request ids and the log on Deno", async (t) =
       assert.doesNotMatch(lines[0], /0\.4278|inputs|grads/, "no tensor in the log");
     });
 
-    await t.step("the reference page renders under its CSP in Chromium", async () => {
-      if (!hasChromium) return; // the site suite reports a missing Chromium
-      const browser = await chromium.launch({
-        executablePath: CHROMIUM,
-        args: ["--no-sandbox", "--disable-gpu", "--disable-background-networking"],
-      });
-      try {
-        const page = await browser.newPage();
-        const errors: string[] = [];
-        page.on("console", (message) => {
-          if (message.type() === "error") {
-            errors.push(`${message.text()} (${message.location().url})`);
-          }
-        });
-        page.on("pageerror", (error) => errors.push(error.message));
-        await page.goto(`${server.url}/api/docs`, { waitUntil: "load" });
-        await page.waitForSelector(".swagger-ui .info .title", { timeout: 20_000 });
-        await page.waitForSelector(".opblock", { timeout: 20_000 });
-        assert.deepEqual(errors, [], "no CSP violation or script error");
-      } finally {
-        await browser.close();
-      }
+    await t.step({
+      name: "the reference page renders under its CSP in Chromium",
+      ignore: !hasChromium,
+      fn: async () => {
+        const browser = await launchChromium();
+        try {
+          const page = await browser.newPage();
+          const errors: string[] = [];
+          page.on("console", (message) => {
+            if (message.type() === "error") {
+              errors.push(`${message.text()} (${message.location().url})`);
+            }
+          });
+          page.on("pageerror", (error) => errors.push(error.message));
+          await page.goto(`${server.url}/api/docs`, { waitUntil: "load" });
+          await page.waitForSelector(".swagger-ui .info .title", { timeout: 20_000 });
+          await page.waitForSelector(".opblock", { timeout: 20_000 });
+          assert.deepEqual(errors, [], "no CSP violation or script error");
+        } finally {
+          await browser.close();
+        }
+      },
     });
-  } finally {
-    await server.stop();
-  }
-});
+  }));
 
-Deno.test("security headers, CORS and request ids on Workers (local workerd)", async (t) => {
-  const server = await startWorker();
-  try {
-    await t.step("the API's answers", () => checkApiAnswers(server));
-    await t.step("request ids", () => checkRequestIds(server));
-    await t.step("/api/docs has its own CSP with a nonce", () => checkDocs(server));
+Deno.test("security headers, CORS and request ids on Workers (local workerd)", (t) =>
+  withServer(startWorker(), async (server) => {
+    await sharedSteps(t, server);
     await t.step(
       "a page, a static asset, has the site's secure headers from _headers",
       async () => {
@@ -187,7 +183,4 @@ Deno.test("security headers, CORS and request ids on Workers (local workerd)", a
         }
       },
     );
-  } finally {
-    await server.stop();
-  }
-});
+  }));

@@ -118,3 +118,16 @@ export function startWorker(vars: Record<string, string> = {}): Promise<RunningS
   const child = wranglerDev(port, { vars, stdout: "piped" });
   return serve(child, `http://127.0.0.1:${port}`, 180);
 }
+
+/** Runs `body` against a server being started, and stops the server however `body` ends. */
+export async function withServer<T>(
+  starting: Promise<RunningServer>,
+  body: (server: RunningServer) => Promise<T>,
+): Promise<T> {
+  const server = await starting;
+  try {
+    return await body(server);
+  } finally {
+    await server.stop();
+  }
+}

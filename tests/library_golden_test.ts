@@ -4,14 +4,30 @@
  */
 import assert from "node:assert/strict";
 import { findLoss, losses } from "../lib/mod.ts";
-import { checkCase, goldenCases } from "./golden.ts";
+import { checkCase, GOLDEN_WARNING_LENGTH, goldenCases } from "./golden.ts";
+import { LIBRARY_NAMES_INSTEAD, REJECTED_FIELDS } from "./golden_rejections.ts";
 
 const byLoss = Map.groupBy(goldenCases, (golden) => golden.loss);
 
 Deno.test("golden: every loss PyTorch has is registered, and every registered loss is checked", () => {
-  assert.equal(goldenCases.length, 1074);
   assert.deepEqual([...byLoss.keys()].filter((name) => findLoss(name)?.name !== name), []);
   assert.deepEqual(losses.map((loss) => loss.name).filter((name) => !byLoss.has(name)), []);
+});
+
+Deno.test("golden: REJECTED_FIELDS has a field for every rejected case, and for no other", () => {
+  const rejected = goldenCases.filter((golden) => golden.error).map((golden) => golden.id);
+  assert.ok(rejected.length > 0);
+  assert.deepEqual(Object.keys(REJECTED_FIELDS).sort(), rejected.sort());
+  for (const [id, field] of Object.entries(LIBRARY_NAMES_INSTEAD)) {
+    assert.ok(REJECTED_FIELDS[id] && REJECTED_FIELDS[id] !== field, id);
+  }
+});
+
+Deno.test("golden: no warning is empty or longer than the golden file keeps", () => {
+  const warnings = goldenCases.flatMap((golden) => golden.warnings ?? []);
+  assert.ok(warnings.length > 0);
+  const bad = warnings.filter((text) => text.length === 0 || text.length > GOLDEN_WARNING_LENGTH);
+  assert.deepEqual(bad, []);
 });
 
 for (const [loss, cases] of byLoss) {
