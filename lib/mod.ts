@@ -18,7 +18,7 @@ export { computeLoss, isIndexArray, optionsOf } from "./core/compute.ts";
 export type { ComputeSettings, LossResult } from "./core/compute.ts";
 export type * from "./core/definition.ts";
 export { CATEGORIES, defineLoss, holdsIndices } from "./core/definition.ts";
-export { LossInputError } from "./core/errors.ts";
+export { elementField, LossInputError } from "./core/errors.ts";
 export { findLoss, losses, lossNames } from "./core/registry.ts";
 export { createRandom, MAX_SEED } from "./core/random.ts";
 export { broadcastShapes } from "./ops/broadcast.ts";

@@ -75,24 +75,11 @@ export const REJECTED_FIELDS: Readonly<Record<string, string>> = {
   "TripletMarginLoss/01003": "inputs.negative",
 };
 
-/**
- * Where the library names another field than `REJECTED_FIELDS` has, what it names: the
- * replays accept it, so that the suite stays green until the library changes, and fail once it
- * names anything else, the right field included (then drop the entry).
- */
-export const LIBRARY_NAMES_INSTEAD: Readonly<Record<string, string>> = {
-  // A flat, row-major index into a 2-D target, which the API's spelling reads as row 1.
-  "MultiLabelMarginLoss/00906": "inputs.target[1]",
-  "MultiLabelMarginLoss/00907": "inputs.target[1]",
-  // The cosines of input1 and input2 ([5]) against the target, blamed on input1.
-  "CosineEmbeddingLoss/00942": "inputs.input1",
-};
-
 /** The field a rejected case must name; fails if `REJECTED_FIELDS` has no entry for it. */
 export function rejectedField(golden: GoldenCase): string {
   const field = REJECTED_FIELDS[golden.id];
   assert.ok(field, `${golden.id}: PyTorch rejects it, but REJECTED_FIELDS has no field for it`);
-  return LIBRARY_NAMES_INSTEAD[golden.id] ?? field;
+  return field;
 }
 
 /** Asserts that `source` (the library, the API) rejected a case naming the right field. */

@@ -10,6 +10,7 @@
  */
 import {
   type DType,
+  elementField,
   type FloatArray,
   indexNdArrayOf,
   LossInputError,
@@ -120,21 +121,11 @@ function checkIntegers(raw: RawTensor, field: string, flat: boolean): void {
   for (let i = 0; i < values.length; i++) {
     const value = values[i];
     if (!Number.isInteger(value) || Math.abs(value) > INT32_MAX) {
-      const at = flat ? `${field}.data[${i}]` : `${field}${nestedIndex(raw.shape, i)}`;
+      const at = flat ? `${field}.data[${i}]` : elementField(field, raw.shape, i);
       const why = Number.isInteger(value) ? "is out of the int32 range" : "is not an integer";
       throw new LossInputError(at, `${at} is ${value}, which ${why}; ${field} holds indices`);
     }
   }
-}
-
-/** `[1][2]`: the nested index of the `flat`-th element of `shape`, for messages. */
-function nestedIndex(shape: readonly number[], flat: number): string {
-  const parts: number[] = [];
-  for (let d = shape.length - 1; d >= 0; d--) {
-    parts.unshift(flat % shape[d]);
-    flat = Math.floor(flat / shape[d]);
-  }
-  return parts.map((i) => `[${i}]`).join("");
 }
 
 const FLAT_KEYS = ["shape", "data", "dtype"];

@@ -26,3 +26,24 @@ export class LossInputError extends Error {
     this.kind = kind;
   }
 }
+
+/**
+ * The field of one element of a tensor, by its row-major index: `inputs.target[1]` in a 1-D
+ * tensor, `inputs.target[0][1]` in a 2-D one, the tensor's own field for a scalar.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { elementField } from "./errors.ts";
+ * assert.equal(elementField("inputs.target", [2, 5], 6), "inputs.target[1][1]");
+ * assert.equal(elementField("inputs.target", [3], 2), "inputs.target[2]");
+ * ```
+ */
+export function elementField(field: string, shape: readonly number[], flat: number): string {
+  const parts: number[] = [];
+  for (let d = shape.length - 1; d >= 0; d--) {
+    parts.unshift(flat % shape[d]);
+    flat = Math.floor(flat / shape[d]);
+  }
+  return field + parts.map((i) => `[${i}]`).join("");
+}

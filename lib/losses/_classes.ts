@@ -6,8 +6,8 @@
  * @module
  */
 import type { IntegerOption, TensorOption } from "../core/definition.ts";
-import { LossInputError } from "../core/errors.ts";
-import type { FloatArray, FloatDense, NumericArray } from "../core/tensor.ts";
+import { elementField, LossInputError } from "../core/errors.ts";
+import type { Dense, FloatArray, FloatDense, NumericArray } from "../core/tensor.ts";
 import { formatShape, sameShape } from "../core/tensor.ts";
 
 /**
@@ -123,18 +123,19 @@ export function checkClassWeight(weight: FloatDense | null, classes: number): Fl
  * Checks that every target is a class index in [0, C), or equals `ignoreIndex` (which may lie
  * outside that range, as in PyTorch).
  *
- * @throws LossInputError naming the flat index: `inputs.target[3] is 4, but input has 4 classes`.
+ * @throws LossInputError naming the element: `inputs.target[3] is 4, but input has 4 classes`.
  */
 export function checkClassIndices(
-  target: NumericArray,
+  target: Dense,
   classes: number,
   ignoreIndex: number | null = null,
 ): void {
-  for (let i = 0; i < target.length; i++) {
-    const value = target[i];
+  const values = target.data;
+  for (let i = 0; i < values.length; i++) {
+    const value = values[i];
     if (value >= 0 && value < classes && Number.isInteger(value)) continue;
     if (value === ignoreIndex) continue;
-    const field = `inputs.target[${i}]`;
+    const field = elementField("inputs.target", target.shape, i);
     throw new LossInputError(
       field,
       Number.isInteger(value)

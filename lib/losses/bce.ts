@@ -12,7 +12,7 @@
  * @module
  */
 import { defineLoss } from "../core/definition.ts";
-import { LossInputError } from "../core/errors.ts";
+import { elementField, LossInputError } from "../core/errors.ts";
 import { torchSize } from "../ops/broadcast.ts";
 import { elementWeightOption, expandOntoInput } from "../ops/expand_onto_input.ts";
 import {
@@ -116,15 +116,17 @@ l_n = - w_n \left[ y_n \cdot \log x_n + (1 - y_n) \cdot \log (1 - x_n) \right]`,
     for (let i = 0; i < n; i++) {
       const p = x[i], t = y[i];
       if (!(p >= 0 && p <= 1)) {
+        const field = elementField("inputs.input", input.shape, i);
         throw new LossInputError(
-          `inputs.input[${i}]`,
-          `inputs.input[${i}] is ${p}, but all elements of input should be between 0 and 1`,
+          field,
+          `${field} is ${p}, but all elements of input should be between 0 and 1`,
         );
       }
       if (!(t >= 0 && t <= 1)) {
+        const field = elementField("inputs.target", input.shape, i);
         throw new LossInputError(
-          `inputs.target[${i}]`,
-          `inputs.target[${i}] is ${t}, but all elements of target should be between 0 and 1`,
+          field,
+          `${field} is ${t}, but all elements of target should be between 0 and 1`,
         );
       }
       let loss = (t - 1) * Math.max(Math.log1p(-p), -100) - t * Math.max(Math.log(p), -100);

@@ -11,7 +11,7 @@
  *
  * @module
  */
-import { broadcastShape, expandTo, sumTo } from "../ops/broadcast.ts";
+import { broadcastShape, broadcastShapes, expandTo, sumTo } from "../ops/broadcast.ts";
 import { defineLoss } from "../core/definition.ts";
 import { LossInputError } from "../core/errors.ts";
 import {
@@ -181,10 +181,14 @@ export const cosineEmbeddingLoss = defineLoss<CosineEmbeddingOptions, CosineEmbe
       for (let i = start; i < start + size; i++) product += x1[i] * x2[i];
       cosines[row] = product / Math.sqrt(squared1[row] * squared2[row]);
     }
-    const outputShape = broadcastShape(
-      { field: "inputs.target", tensor: target },
-      { field: "inputs.input1", tensor: { shape: cosineShape, data: cosines } },
-    );
+    const outputShape = broadcastShapes(target.shape, cosineShape);
+    if (!outputShape) {
+      throw new LossInputError(
+        "inputs.target",
+        `inputs.target has shape ${formatShape(target.shape)}, but input1 and input2 ` +
+          `(${formatShape(shape)}) hold ${formatShape(cosineShape)} pairs: one target per pair`,
+      );
+    }
     const n = numel(outputShape);
     const cos = expandTo({ shape: cosineShape, data: cosines }, outputShape).data;
     const y = expandTo(target, outputShape).data;

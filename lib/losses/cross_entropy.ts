@@ -157,7 +157,7 @@ export const crossEntropyLoss = defineLoss<
         `; a target of class probabilities has the input's shape ${formatShape(input.shape)}`,
       );
       weight = checkClassWeight(options.weight, layout.classes);
-      checkClassIndices(target.data, layout.classes, ignoreIndex);
+      checkClassIndices(target, layout.classes, ignoreIndex);
     }
     const x = input.data;
     const softmax = context.grad ? allocate(context.dtype, x.length) : null;

@@ -18,7 +18,7 @@
  */
 import { logSoftmaxRows } from "../ops/log_softmax.ts";
 import { defineLoss } from "../core/definition.ts";
-import { LossInputError } from "../core/errors.ts";
+import { elementField, LossInputError } from "../core/errors.ts";
 import { allocate, type Reduction, reductionOption } from "../ops/reduction.ts";
 import type { Dense, FloatArray, FloatDense, NumericArray } from "../core/tensor.ts";
 import { formatShape, scalar } from "../core/tensor.ts";
@@ -332,7 +332,7 @@ function readProblem(inputs: CTCInputs, blank: number): Problem {
       );
     }
   }
-  checkLabels(targets.data, targetOffsets, targetLengths, classes);
+  checkLabels(targets, targetOffsets, targetLengths, classes);
   return {
     frames,
     batch,
@@ -371,19 +371,19 @@ function readLengths(lengths: Dense, name: string, batch: number): number[] {
  * bounds there); padding past a sequence's target length is never read, so never checked.
  */
 function checkLabels(
-  targets: NumericArray,
+  targets: Dense,
   offsets: number[],
   lengths: number[],
   classes: number,
 ): void {
   for (let b = 0; b < offsets.length; b++) {
     for (let i = offsets[b], end = offsets[b] + lengths[b]; i < end; i++) {
-      const label = Number(targets[i]);
+      const label = Number(targets.data[i]);
       if (label < 0 || label >= classes) {
+        const field = elementField("inputs.targets", targets.shape, i);
         throw new LossInputError(
-          `inputs.targets[${i}]`,
-          `inputs.targets[${i}] is ${label}, but log_probs has ${classes} classes ` +
-            `(0 to ${classes - 1})`,
+          field,
+          `${field} is ${label}, but log_probs has ${classes} classes (0 to ${classes - 1})`,
         );
       }
     }

@@ -13,7 +13,7 @@
  */
 import { broadcastShape, expandTo, sumTo } from "../ops/broadcast.ts";
 import { defineLoss } from "../core/definition.ts";
-import { LossInputError } from "../core/errors.ts";
+import { elementField, LossInputError } from "../core/errors.ts";
 import { type FloatArray, formatShape, sameShape } from "../core/tensor.ts";
 import {
   allocate,
@@ -155,10 +155,10 @@ export const gaussianNLLLoss = defineLoss<GaussianNLLOptions, GaussianNLLSaved>(
     const vars = variance.data;
     for (let i = 0; i < vars.length; i++) {
       if (vars[i] < 0) {
+        const field = elementField("inputs.var", variance.shape, i);
         throw new LossInputError(
-          `inputs.var[${i}]`,
-          `inputs.var[${i}] is ${vars[i]}, but var has negative entry/entries: variances ` +
-            "must be >= 0",
+          field,
+          `${field} is ${vars[i]}, but var has negative entry/entries: variances must be >= 0`,
         );
       }
     }

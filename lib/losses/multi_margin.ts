@@ -124,7 +124,7 @@ export const multiMarginLoss = defineLoss<MultiMarginOptions, MultiMarginSaved, 
       );
     }
     const weight = checkClassWeight(options.weight, classes);
-    checkClassIndices(target.data, classes);
+    checkClassIndices(target, classes);
     const { p, reduction } = options;
     const margin = context.dtype === "float32" ? Math.fround(options.margin) : options.margin;
     const x = input.data;

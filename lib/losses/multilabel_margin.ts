@@ -17,7 +17,7 @@
  */
 import { defineLoss } from "../core/definition.ts";
 import type { PlainTensor } from "../core/tensor.ts";
-import { LossInputError } from "../core/errors.ts";
+import { elementField, LossInputError } from "../core/errors.ts";
 import type { Random } from "../core/random.ts";
 import {
   allocate,
@@ -158,9 +158,10 @@ export const multiLabelMarginLoss = defineLoss<
     const y = target.data;
     for (let i = 0; i < y.length; i++) {
       if (y[i] < -1 || y[i] >= classes) {
+        const field = elementField("inputs.target", target.shape, i);
         throw new LossInputError(
-          `inputs.target[${i}]`,
-          `inputs.target[${i}] is ${y[i]}, but input has ${classes} classes: targets must be ` +
+          field,
+          `${field} is ${y[i]}, but input has ${classes} classes: targets must be ` +
             `class indices in [0, ${classes}), or -1 after the last label (argument #2 'target' ` +
             "is out of range)",
         );

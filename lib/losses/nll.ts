@@ -107,7 +107,7 @@ export const nllLoss = defineLoss<NLLOptions, NLLSaved, NLLInputs>({
     checkIndexTargetShape(input.shape, target.shape);
     const weight = checkClassWeight(options.weight, layout.classes);
     const ignoreIndex = options.ignore_index;
-    checkClassIndices(target.data, layout.classes, ignoreIndex);
+    checkClassIndices(target, layout.classes, ignoreIndex);
     const { batch, classes, inner } = layout;
     const x = input.data;
     const y = target.data;
