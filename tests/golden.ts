@@ -1,6 +1,7 @@
 /**
  * The PyTorch reference cases (`tests/fixtures/torch-losses.json`, a copy of the project's
- * golden file) and the checks that compare a result with them.
+ * golden file, and `tests/fixtures/torch-edges.json`, its cases at the extremes) and the checks
+ * that compare a result with them.
  *
  * @module
  */
@@ -27,12 +28,22 @@ export interface GoldenCase {
   expected?: { output: WireTensor; grads?: Record<string, WireTensor> };
   error?: { type: string; message: string };
   warnings?: string[];
+  /** What an edge case probes (torch-edges.json). */
+  note?: string;
 }
 
-const path = new URL("./fixtures/torch-losses.json", import.meta.url);
+function readCases(file: string): GoldenCase[] {
+  return JSON.parse(Deno.readTextFileSync(new URL(`./fixtures/${file}`, import.meta.url))).cases;
+}
 
 /** All the reference cases. */
-export const goldenCases: GoldenCase[] = JSON.parse(Deno.readTextFileSync(path)).cases;
+export const goldenCases: GoldenCase[] = readCases("torch-losses.json");
+
+/**
+ * PyTorch's answers at the extremes (float32 overflow, NaN and infinity propagation, PyTorch's
+ * own formulas at huge values, GaussianNLLLoss's 2.11 var rule), in the same format.
+ */
+export const edgeCases: GoldenCase[] = readCases("torch-edges.json");
 
 /** A wire number (`"NaN"`, `"Infinity"`, `"-Infinity"` or a number) as a number. */
 export function wireNumber(value: number | string | boolean): number {

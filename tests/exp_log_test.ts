@@ -1,0 +1,139 @@
+/**
+ * The error bounds that lib/ops/exp_log.ts states, on dense grids: against `Math.fround` of the C
+ * library's value for the float32 exp (equal but where e^x lies within 2e-12 of a float32
+ * halfway point, and never more than one float32 step away), and in ulps of the C library's
+ * value for the float64 functions (whose own error is below 1 ulp, so that a bound of n ulps
+ * here is n + 1 from the exact value at worst); and the special values of each.
+ */
+import assert from "node:assert/strict";
+import { exp32, exp64, log1p64, log64 } from "../lib/ops/exp_log.ts";
+
+/** The spacing of doubles at `v` (the smallest subnormal at 0). */
+function ulp(v: number): number {
+  const a = Math.abs(v);
+  if (a < 2 ** -1021) return Number.MIN_VALUE;
+  return 2 ** (Math.floor(Math.log2(a)) - 52);
+}
+
+/** The spacing of float32 values at `v`. */
+function ulp32(v: number): number {
+  const a = Math.abs(v);
+  if (a < 2 ** -125) return 2 ** -149;
+  return 2 ** (Math.floor(Math.log2(a)) - 23);
+}
+
+/** Equal as numbers, NaN equal to NaN, and the sign of zero compared. */
+function same(a: number, b: number): boolean {
+  return Object.is(a, b) || a === b && a !== 0;
+}
+
+/** `count` points from `from` to `to`, each nudged off the regular grid by a few ulps. */
+function grid(from: number, to: number, count: number): number[] {
+  return Array.from({ length: count + 1 }, (_, i) => {
+    const x = from + ((to - from) * i) / count;
+    return x + (i % 7) * ulp(x);
+  });
+}
+
+Deno.test("exp32: Math.fround(Math.exp(x)) on every 2^-12 of float32 x in [-104, 89]", () => {
+  let different = 0, total = 0;
+  for (let i = -104 * 4096; i <= 89 * 4096; i++) {
+    const x = Math.fround(i / 4096 + (i % 5) * 1.2e-7);
+    const want = Math.fround(Math.exp(x));
+    const got = exp32(x);
+    total++;
+    if (got === want) continue;
+    different++;
+    assert.ok(Math.abs(got - want) <= ulp32(want), `exp32(${x}) = ${got}, want ${want}`);
+  }
+  assert.ok(different <= total * 1e-4, `${different} of ${total} differ by one float32 step`);
+});
+
+Deno.test("exp32: overflows and underflows where float32 does; NaN and infinities", () => {
+  // The largest float32 whose exp is finite, and the next one up.
+  const last = 88.72283172607422;
+  const next = 88.72283935546875;
+  assert.equal(exp32(last), Math.fround(Math.exp(last)));
+  assert.ok(Number.isFinite(exp32(last)));
+  assert.equal(exp32(next), Infinity);
+  assert.equal(exp32(1e10), Infinity);
+  assert.equal(exp32(Infinity), Infinity);
+  // Subnormal results, and the first argument whose exp rounds to 0.
+  for (const x of [-87.5, -95, -100, -103, -103.97, -103.98, -104, -110, -1e10]) {
+    assert.equal(exp32(Math.fround(x)), Math.fround(Math.exp(Math.fround(x))), `exp32(${x})`);
+  }
+  assert.ok(same(exp32(-Infinity), 0));
+  assert.ok(Number.isNaN(exp32(NaN)));
+  assert.equal(exp32(0), 1);
+  assert.equal(exp32(-0), 1);
+});
+
+Deno.test("exp64: within 1 ulp of Math.exp on a grid of 2^21 points over [-745, 709.78]", () => {
+  let worst = 0;
+  for (const x of grid(-745.1, 709.78, 2 ** 21)) {
+    const want = Math.exp(x);
+    const error = Math.abs(exp64(x) - want) / ulp(want);
+    assert.ok(error <= 1, `exp64(${x}) is ${error} ulp from Math.exp`);
+    worst = Math.max(worst, error);
+  }
+  assert.ok(worst > 0, "the grid reaches values that differ in their last bit");
+});
+
+Deno.test("exp64: +∞ above 709.78, 0 below −745.13, subnormals between, NaN", () => {
+  for (
+    const x of [709.78, 709.79, 710, 1e300, Infinity, -708, -720, -740, -745.1, -745.2, -1e300]
+  ) {
+    const want = Math.exp(x);
+    const got = exp64(x);
+    assert.ok(same(got, want) || Math.abs(got - want) <= ulp(want), `exp64(${x}) = ${got}`);
+  }
+  assert.ok(same(exp64(-Infinity), 0));
+  assert.ok(Number.isNaN(exp64(NaN)));
+  assert.equal(exp64(0), 1);
+});
+
+Deno.test("log64: within 2 ulp of Math.log over 2^-1022 … 2^1024, and near 1", () => {
+  let worst = 0;
+  const points = [...grid(0.5, 2, 2 ** 20)];
+  for (let e = -1022; e < 1024; e += 0.01) points.push(2 ** e);
+  for (const x of points) {
+    const want = Math.log(x);
+    const error = Math.abs(log64(x) - want) / ulp(want);
+    assert.ok(error <= 2, `log64(${x}) is ${error} ulp from Math.log`);
+    worst = Math.max(worst, error);
+  }
+  assert.ok(worst > 0);
+  // 1 ± a few ulps: the result is the tiny difference itself, to full relative precision.
+  for (let k = -8; k <= 8; k++) {
+    const x = 1 + k * Number.EPSILON / 2;
+    assert.ok(Math.abs(log64(x) - Math.log(x)) <= ulp(Math.log(x)), `log64(${x})`);
+  }
+});
+
+Deno.test("log64: 0, subnormals, negatives, infinities and NaN as Math.log", () => {
+  for (
+    const x of [0, -0, Number.MIN_VALUE, 1e-310, -1, -Infinity, Infinity, NaN, 1, Number.MAX_VALUE]
+  ) {
+    const want = Math.log(x);
+    const got = log64(x);
+    assert.ok(same(got, want) || Math.abs(got - want) <= 2 * ulp(want), `log64(${x}) = ${got}`);
+  }
+});
+
+Deno.test("log1p64: within 2 ulp of Math.log1p over (−1, 10] and for tiny arguments", () => {
+  const points = [...grid(-0.9999, 10, 2 ** 20)];
+  for (let e = -1074; e < 0; e += 0.05) points.push(2 ** e, -(2 ** e));
+  for (const x of points) {
+    const want = Math.log1p(x);
+    const error = Math.abs(log1p64(x) - want) / ulp(want);
+    assert.ok(error <= 2, `log1p64(${x}) is ${error} ulp from Math.log1p`);
+  }
+});
+
+Deno.test("log1p64: −1, below −1, ±0, infinities and NaN as Math.log1p", () => {
+  for (const x of [-1, -1.5, 0, -0, Infinity, -Infinity, NaN, 1e300]) {
+    const want = Math.log1p(x);
+    const got = log1p64(x);
+    assert.ok(same(got, want) || Math.abs(got - want) <= 2 * ulp(want), `log1p64(${x}) = ${got}`);
+  }
+});
