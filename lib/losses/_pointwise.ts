@@ -11,13 +11,13 @@
  */
 import { broadcastShape, expandTo, sumTo, warnIfTargetBroadcasts } from "../ops/broadcast.ts";
 import type { Context, Curve, InputSpec, LossDefinition } from "../core/definition.ts";
-import type { FloatArray, FloatDense } from "../core/tensor.ts";
+import type { DType, FloatArray, FloatDense } from "../core/tensor.ts";
 import {
   allocate,
   reducedOutput,
   type Reduction,
-  type UpstreamGrad,
-  upstreamGradOf,
+  type ScaledGrad,
+  scaledGradOf,
 } from "../ops/reduction.ts";
 
 /** An input and a target broadcast to one shape, with their original shapes. */
@@ -87,26 +87,39 @@ export const REGRESSION_CURVE: Curve = {
 /** What a loss of x − y saves for its backward: the broadcast pair and its options. */
 export type DifferenceSaved<Options> = BroadcastPair & Options;
 
-/** The two element loops of a loss of the difference d = x − y, over whole arrays. */
-export interface DifferenceKernels<Options> {
+/**
+ * The two element loops of a loss of the difference d = x − y, over whole arrays of one dtype
+ * (`A`: the float32 loops round each step as PyTorch's float32 kernel does).
+ */
+export interface DifferenceKernels<Options, A extends FloatArray = FloatArray> {
   /**
    * Computes the loss of each element of x against y, into `losses` when it is given (reduction
    * `none`), and returns their sum.
    */
-  losses(x: FloatArray, y: FloatArray, losses: FloatArray | null, options: Options): number;
+  losses(x: A, y: A, losses: A | null, options: Options): number;
   /**
    * Writes into `gradInput` the derivative of each element's loss with respect to x times the
-   * gradient reaching that element (`upstream`), and its negation into `gradTarget` (in the same
-   * pass, which is cheaper than a second one).
+   * gradient reaching that element (`upstream`: `grad_output` and the reduction's factor, as
+   * PyTorch's backward kernel takes them), and its negation into `gradTarget` (in the same pass,
+   * which is cheaper than a second one).
    */
   gradient(
-    x: FloatArray,
-    y: FloatArray,
-    upstream: UpstreamGrad,
-    gradInput: FloatArray,
-    gradTarget: FloatArray,
+    x: A,
+    y: A,
+    upstream: ScaledGrad,
+    gradInput: A,
+    gradTarget: A,
     options: Options,
   ): void;
+}
+
+/**
+ * The element loops of a loss of x − y in each dtype: two functions each, so that each one only
+ * ever sees arrays of its own type (V8 compiles a loop over both types at half the speed).
+ */
+export interface DifferenceKernelsByDtype<Options> {
+  float32: DifferenceKernels<Options, Float32Array>;
+  float64: DifferenceKernels<Options, Float64Array>;
 }
 
 /**
@@ -115,14 +128,15 @@ export interface DifferenceKernels<Options> {
  * the loss's own element loops.
  */
 export function differenceLoss<Options extends { reduction: Reduction }>(
-  kernels: DifferenceKernels<Options>,
+  kernels: DifferenceKernelsByDtype<Options>,
 ): Pick<LossDefinition<Options, DifferenceSaved<Options>>, "forward" | "backward"> {
+  const kernelsOf = (dtype: DType) => kernels[dtype] as DifferenceKernels<Options>;
   return {
     forward({ input, target }, options, context) {
       const pair = broadcastPair(input, target, context);
       const n = pair.x.length;
       const losses = options.reduction === "none" ? allocate(context.dtype, n) : null;
-      const total = kernels.losses(pair.x, pair.y, losses, options);
+      const total = kernelsOf(context.dtype).losses(pair.x, pair.y, losses, options);
       return {
         output: reducedOutput(options.reduction, context.dtype, pair.shape, total, losses, n),
         saved: { ...options, ...pair },
@@ -133,8 +147,8 @@ export function differenceLoss<Options extends { reduction: Reduction }>(
       const n = x.length;
       const gradInput = allocate(dtype, n);
       const gradTarget = allocate(dtype, n);
-      const upstream = upstreamGradOf(saved.reduction, gradOutput, n);
-      kernels.gradient(x, y, upstream, gradInput, gradTarget, saved);
+      const upstream = scaledGradOf(saved.reduction, gradOutput, n);
+      kernelsOf(dtype).gradient(x, y, upstream, gradInput, gradTarget, saved);
       return {
         input: sumTo({ shape, data: gradInput }, saved.inputShape),
         target: sumTo({ shape, data: gradTarget }, saved.targetShape),

@@ -9,7 +9,8 @@
  */
 import { defineLoss } from "../core/definition.ts";
 import { signOf } from "../ops/branchless.ts";
-import { type Reduction, reductionOption } from "../ops/reduction.ts";
+import type { FloatArray } from "../core/tensor.ts";
+import { inDtypeOf, type Reduction, reductionOption, type ScaledGrad } from "../ops/reduction.ts";
 import {
   differenceLoss,
   type DifferenceSaved,
@@ -51,21 +52,53 @@ export const l1Loss = defineLoss<L1Options, DifferenceSaved<L1Options>>({
   legacyReduction: true,
   sample: (random) => ({ input: random.randn([3, 5]), target: random.randn([3, 5]) }),
   ...differenceLoss<L1Options>({
-    losses(x, y, losses) {
-      let total = 0;
-      for (let i = 0; i < x.length; i++) {
-        const loss = Math.abs(x[i] - y[i]);
-        total += loss;
-        if (losses) losses[i] = loss;
-      }
-      return total;
+    float32: {
+      losses(x, y, losses) {
+        let total = 0;
+        for (let i = 0; i < x.length; i++) {
+          const loss = Math.abs(Math.fround(x[i] - y[i]));
+          total += loss;
+          if (losses) losses[i] = loss;
+        }
+        return total;
+      },
+      gradient(x, y, upstream, gradInput, gradTarget) {
+        const { perElement } = upstream;
+        const each = meanOf(upstream, gradInput);
+        for (let i = 0; i < x.length; i++) {
+          const grad = signOf(x[i] - y[i]) * (perElement ? perElement[i] : each);
+          gradInput[i] = grad;
+          gradTarget[i] = -grad;
+        }
+      },
     },
-    gradient(x, y, { perElement, each }, gradInput, gradTarget) {
-      for (let i = 0; i < x.length; i++) {
-        const grad = signOf(x[i] - y[i]) * (perElement ? perElement[i] : each);
-        gradInput[i] = grad;
-        gradTarget[i] = -grad;
-      }
+    float64: {
+      losses(x, y, losses) {
+        let total = 0;
+        for (let i = 0; i < x.length; i++) {
+          const loss = Math.abs(x[i] - y[i]);
+          total += loss;
+          if (losses) losses[i] = loss;
+        }
+        return total;
+      },
+      gradient(x, y, upstream, gradInput, gradTarget) {
+        const { perElement } = upstream;
+        const each = meanOf(upstream, gradInput);
+        for (let i = 0; i < x.length; i++) {
+          const grad = signOf(x[i] - y[i]) * (perElement ? perElement[i] : each);
+          gradInput[i] = grad;
+          gradTarget[i] = -grad;
+        }
+      },
     },
   }),
 });
+
+/**
+ * The gradient every element receives for `sum` and `mean`, as autograd's `mean` passes it to
+ * `abs`: grad_output / n, in the dtype.  The gradient is then sgn(x − y) times it (exact).
+ */
+function meanOf({ each, norm }: ScaledGrad, like: FloatArray): number {
+  return inDtypeOf(like, each * norm);
+}

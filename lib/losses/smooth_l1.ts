@@ -70,27 +70,65 @@ export const smoothL1Loss = defineLoss<SmoothL1Options, DifferenceSaved<SmoothL1
   legacyReduction: true,
   sample: (random) => ({ input: random.randn([3, 5]), target: random.randn([3, 5]) }),
   ...differenceLoss<SmoothL1Options>({
-    losses(x, y, losses, { beta }) {
-      const halfBeta = 0.5 * beta;
-      let total = 0;
-      for (let i = 0; i < x.length; i++) {
-        const a = Math.abs(x[i] - y[i]);
-        // With beta = 0, `a < beta` never holds: the L1 loss, as PyTorch computes it then.
-        const loss = select(a < beta, (0.5 * a * a) / beta, a - halfBeta);
-        total += loss;
-        if (losses) losses[i] = loss;
-      }
-      return total;
+    float32: {
+      losses(x, y, losses, options) {
+        const beta = Math.fround(options.beta);
+        const halfBeta = Math.fround(0.5 * beta);
+        let total = 0;
+        for (let i = 0; i < x.length; i++) {
+          const a = Math.abs(Math.fround(x[i] - y[i]));
+          // With beta = 0, `a < beta` never holds: the L1 loss, as PyTorch computes it then.
+          const small = Math.fround(Math.fround(Math.fround(0.5 * a) * a) / beta);
+          const loss = select(a < beta, small, Math.fround(a - halfBeta));
+          total += loss;
+          if (losses) losses[i] = loss;
+        }
+        return total;
+      },
+      gradient(x, y, { perElement, each, norm }, gradInput, gradTarget, options) {
+        const beta = Math.fround(options.beta);
+        const scale = Math.fround(norm);
+        const l1 = beta === 0;
+        for (let i = 0; i < x.length; i++) {
+          const d = Math.fround(x[i] - y[i]);
+          // PyTorch's L1 gradient for beta = 0: sgn(d), 0 where d is 0 or NaN.
+          const slope = l1
+            ? signOf(d)
+            : select(Math.abs(d) >= beta, select(d > 0, 1, -1), Math.fround(d / beta));
+          const grad = l1
+            ? Math.fround(slope * (perElement ? perElement[i] : each) * scale)
+            : Math.fround(Math.fround(scale * slope) * (perElement ? perElement[i] : each));
+          gradInput[i] = grad;
+          gradTarget[i] = -grad;
+        }
+      },
     },
-    gradient(x, y, { perElement, each }, gradInput, gradTarget, { beta }) {
-      for (let i = 0; i < x.length; i++) {
-        const d = x[i] - y[i];
-        // clamp(d / beta, −1, 1); with beta = 0, PyTorch's L1 loss, sign(d): 0 where x = y.
-        const slope = select(Math.abs(d) >= beta, signOf(d), d / beta);
-        const grad = slope * (perElement ? perElement[i] : each);
-        gradInput[i] = grad;
-        gradTarget[i] = -grad;
-      }
+    float64: {
+      losses(x, y, losses, { beta }) {
+        const halfBeta = 0.5 * beta;
+        let total = 0;
+        for (let i = 0; i < x.length; i++) {
+          const a = Math.abs(x[i] - y[i]);
+          const loss = select(a < beta, (0.5 * a * a) / beta, a - halfBeta);
+          total += loss;
+          if (losses) losses[i] = loss;
+        }
+        return total;
+      },
+      gradient(x, y, { perElement, each, norm }, gradInput, gradTarget, { beta }) {
+        const l1 = beta === 0;
+        for (let i = 0; i < x.length; i++) {
+          const d = x[i] - y[i];
+          const slope = l1
+            ? signOf(d)
+            : select(Math.abs(d) >= beta, select(d > 0, 1, -1), d / beta);
+          const grad = l1
+            ? slope * (perElement ? perElement[i] : each) * norm
+            : norm * slope * (perElement ? perElement[i] : each);
+          gradInput[i] = grad;
+          gradTarget[i] = -grad;
+        }
+      },
     },
   }),
 });
