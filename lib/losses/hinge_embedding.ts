@@ -6,7 +6,8 @@
  * target that is neither 1 nor −1 gets both terms.
  *
  * Gradient: ∂l/∂x = 1 where y ≠ −1, plus −1 where y ≠ 1 and margin − x ≥ 0 (at the kink too,
- * as PyTorch's `clamp_min` passes it).
+ * as PyTorch's `clamp_min` passes it).  float32 rounds the margin and each step to float32, as
+ * PyTorch's float32 kernels do.
  *
  * @module
  */
@@ -102,30 +103,34 @@ export const hingeEmbeddingLoss = defineLoss<HingeEmbeddingOptions, HingeEmbeddi
     const x = expandTo(input, shape).data;
     const y = expandTo(target, shape).data;
     const n = x.length;
+    const f32 = context.dtype === "float32";
+    const m = f32 ? Math.fround(margin) : margin;
     const losses = reduction === "none" ? allocate(context.dtype, n) : null;
     let total = 0;
     for (let i = 0; i < n; i++) {
-      let loss = 0;
+      let gap = 0;
       if (y[i] !== 1) {
-        const gap = margin - x[i];
-        loss += gap < 0 ? 0 : gap;
+        const unclamped = f32 ? Math.fround(m - x[i]) : m - x[i];
+        gap = unclamped < 0 ? 0 : unclamped; // NaN passes, as through clamp_min
       }
-      if (y[i] !== -1) loss += x[i];
+      const sum = gap + (y[i] !== -1 ? x[i] : 0);
+      const loss = f32 ? Math.fround(sum) : sum;
       total += loss;
       if (losses) losses[i] = loss;
     }
     return {
       output: reducedOutput(reduction, context.dtype, shape, total, losses, n),
-      saved: { shape, x, y, inputShape: input.shape, margin, reduction },
+      saved: { shape, x, y, inputShape: input.shape, margin: m, reduction },
     };
   },
   backward({ shape, x, y, inputShape, margin, reduction }, gradOutput, { dtype }) {
     const n = x.length;
     const g = upstreamGrad(reduction, gradOutput, n);
     const gradInput = allocate(dtype, n);
+    const f32 = dtype === "float32";
     for (let i = 0; i < n; i++) {
       let grad = 0;
-      if (y[i] !== 1 && margin - x[i] >= 0) grad -= g[i];
+      if (y[i] !== 1 && (f32 ? Math.fround(margin - x[i]) : margin - x[i]) >= 0) grad -= g[i];
       if (y[i] !== -1) grad += g[i];
       gradInput[i] = grad;
     }

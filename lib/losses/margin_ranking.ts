@@ -5,6 +5,7 @@
  *
  * Gradient, where −y·(x1 − x2) + margin ≥ 0 (0 elsewhere): ∂l/∂x1 = −y, ∂l/∂x2 = y.  At the
  * kink, where the loss is just 0, the gradient still flows, as PyTorch's `clamp_min` passes it.
+ * float32 rounds the margin and each step to float32, as PyTorch's float32 kernels do.
  *
  * @module
  */
@@ -134,10 +135,12 @@ export const marginRankingLoss = defineLoss<MarginRankingOptions, MarginRankingS
     const x2 = expandTo(input2, shape).data;
     const y = expandTo(target, shape).data;
     const n = x1.length;
+    const f32 = context.dtype === "float32";
+    const m = f32 ? Math.fround(margin) : margin;
     const losses = reduction === "none" ? allocate(context.dtype, n) : null;
     let total = 0;
     for (let i = 0; i < n; i++) {
-      const unclamped = -y[i] * (x1[i] - x2[i]) + margin;
+      const unclamped = f32 ? hinge32(x1[i], x2[i], y[i], m) : -y[i] * (x1[i] - x2[i]) + m;
       // NaN passes through, as PyTorch's clamp_min lets it.
       const loss = unclamped < 0 ? 0 : unclamped;
       total += loss;
@@ -152,7 +155,7 @@ export const marginRankingLoss = defineLoss<MarginRankingOptions, MarginRankingS
         y,
         input1Shape: input1.shape,
         input2Shape: input2.shape,
-        margin,
+        margin: m,
         reduction,
       },
     };
@@ -163,12 +166,16 @@ export const marginRankingLoss = defineLoss<MarginRankingOptions, MarginRankingS
     const g = upstreamGrad(saved.reduction, gradOutput, n);
     const grad1 = allocate(dtype, n);
     const grad2 = allocate(dtype, n);
+    const f32 = dtype === "float32";
     for (let i = 0; i < n; i++) {
-      // clamp_min passes the gradient where its argument is >= the bound.
-      if (-y[i] * (x1[i] - x2[i]) + margin >= 0) {
-        grad1[i] = -y[i] * g[i];
-        grad2[i] = y[i] * g[i];
-      }
+      const unclamped = f32
+        ? hinge32(x1[i], x2[i], y[i], margin)
+        : -y[i] * (x1[i] - x2[i]) + margin;
+      // clamp_min passes the gradient where its argument is >= the bound; the product with −y
+      // is taken either way, so that a target of ±∞ or NaN makes it NaN, as in PyTorch.
+      const grad = (unclamped >= 0 ? g[i] : 0) * -y[i];
+      grad1[i] = grad;
+      grad2[i] = -grad;
     }
     return {
       input1: sumTo({ shape, data: grad1 }, saved.input1Shape),
@@ -176,3 +183,8 @@ export const marginRankingLoss = defineLoss<MarginRankingOptions, MarginRankingS
     };
   },
 });
+
+/** −y·(x1 − x2) + margin, each step rounded to float32. */
+function hinge32(x1: number, x2: number, y: number, margin: number): number {
+  return Math.fround(Math.fround(-y * Math.fround(x1 - x2)) + margin);
+}

@@ -245,3 +245,31 @@ export function log1p64(x: number): number {
   // log(1 + x) = log u + (x − (u − 1)) / u: the second term puts back what rounding u lost.
   return log64(u) + (x - (u - 1)) / u;
 }
+
+/**
+ * log(1 + e^−a) for a ≥ 0 (the softplus of −a) in float64, within 2 ulp; NaN for NaN.  log64's
+ * table without reading the bits of 1 + e^−a, which lies in [1, 2].
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { softplusOfNegative64 } from "./exp_log.ts";
+ * assert.equal(softplusOfNegative64(0), Math.LN2);
+ * assert.equal(softplusOfNegative64(800), 0); // e^-800 is 0 in float64
+ * ```
+ */
+export function softplusOfNegative64(a: number): number {
+  const u = exp64(-a);
+  const m = 1 + u;
+  const big = +(m >= 1.5);
+  const w = m * HALVING[big];
+  const i = (w * 128 + 0.5) | 0;
+  const r = (w - i * 0.0078125) * INVERSES[i];
+  const r2 = r * r;
+  const r4 = r2 * r2;
+  const tail = r2 * ((-0.5 + r * 0.3333333333333333) + r2 * (-0.25 + r * 0.2) +
+    r4 * ((-0.16666666666666666 + r * 0.14285714285714285) - r2 * 0.125));
+  // What rounding 1 + u lost, divided by m (1/m to 1%, plenty for a term below 2^-53).
+  const lost = (u - (m - 1)) * INVERSES[i] * HALVING[big];
+  return (big * LN2_HIGH + LOG_HIGHS[i]) + ((big * LN2_LOW + LOG_LOWS[i]) + (r + tail) + lost);
+}
