@@ -2,12 +2,16 @@
  * `torch.nn.GaussianNLLLoss`: the negative log-likelihood of a target drawn from a Gaussian
  * whose mean is the input and whose variance is `var`.
  *
- * The constant of the registry's formula, ½·log(2π), is added only with `full`.  As in PyTorch,
- * a var with a negative entry is rejected.
+ * The constant of the registry's formula, ½·log(2π), is added only with `full`.  As in PyTorch
+ * 2.11, a var with a negative entry is rejected before its shape is checked, and var may have the
+ * input's shape, that shape without its last dimension, or a size of 1 in one of its dimensions,
+ * along which it broadcasts ({@link gaussianVarShape}).
  *
  * Gradient, with v = max(var, eps) and d = x − y: ∂l/∂x = d / v, ∂l/∂y = −d / v,
  * ∂l/∂var = ½·(1 / v − d² / v²), 0 where var = d².  PyTorch clamps var in place under
- * `no_grad`, so the gradient reaches var through the clamp as if it were the identity.
+ * `no_grad`, so the gradient reaches var through the clamp as if it were the identity.  Computed
+ * as autograd takes PyTorch's steps back (½ (log v + (x − y)² / v)), each in the dtype: in float32
+ * a square that overflows makes the loss +∞ and var's gradient −∞, as in PyTorch.
  *
  * @module
  */
@@ -15,12 +19,14 @@ import { broadcastShape, expandTo, sumTo } from "../ops/broadcast.ts";
 import { defineLoss } from "../core/definition.ts";
 import { elementField, LossInputError } from "../core/errors.ts";
 import { type FloatArray, formatShape, sameShape } from "../core/tensor.ts";
+import { log64 } from "../ops/exp_log.ts";
 import {
   allocate,
+  inDtypeOf,
   reducedOutput,
   type Reduction,
   reductionOption,
-  upstreamGrad,
+  upstreamGradOf,
 } from "../ops/reduction.ts";
 
 /** Options of {@link gaussianNLLLoss}. */
@@ -35,7 +41,9 @@ interface GaussianNLLSaved {
   x: FloatArray;
   y: FloatArray;
   /** The variances over `shape`, clamped to eps. */
-  v: Float64Array;
+  v: FloatArray;
+  /** The variances clamped to eps, in var's own (reshaped) shape. */
+  clamped: FloatArray;
   inputShape: number[];
   targetShape: number[];
   /** var's shape as broadcast (a homoscedastic var gains a last size of 1). */
@@ -46,8 +54,10 @@ interface GaussianNLLSaved {
 }
 
 /**
- * The shape var takes in the computation, by PyTorch's rules: the input's shape, or that shape
- * with a last size of 1 (kept), or without its last dimension (a size of 1 is appended).
+ * The shape var takes in the computation, by PyTorch 2.11's rules: the input's shape; that shape
+ * without its last dimension (a size of 1 is appended); or, with the input's number of
+ * dimensions, a shape that differs from the input's in exactly one dimension, where var's size is
+ * 1 (kept, and broadcast along it: the input's shape with a last size of 1 is one such).
  *
  * @throws LossInputError when var has none of these shapes ("var is of incorrect size").
  */
@@ -55,17 +65,15 @@ export function gaussianVarShape(inputShape: number[], varShape: number[]): numb
   if (sameShape(varShape, inputShape)) return varShape;
   const inputLead = inputShape.slice(0, -1);
   if (sameShape(inputLead, varShape)) return [...varShape, 1];
-  if (
-    varShape.length > 0 && sameShape(inputLead, varShape.slice(0, -1)) &&
-    varShape[varShape.length - 1] === 1
-  ) {
-    return varShape;
+  if (varShape.length === inputShape.length) {
+    const differing = varShape.flatMap((size, d) => size === inputShape[d] ? [] : [d]);
+    if (differing.length === 1 && varShape[differing[0]] === 1) return varShape;
   }
   throw new LossInputError(
     "inputs.var",
     `inputs.var has shape ${formatShape(varShape)}, but var is of incorrect size: for an ` +
       `input of shape ${formatShape(inputShape)} it must have the input's shape, that shape ` +
-      "with a last size of 1, or the input's shape without its last dimension",
+      "without its last dimension, or that shape with a size of 1 in exactly one dimension",
   );
 }
 
@@ -163,7 +171,12 @@ export const gaussianNLLLoss = defineLoss<GaussianNLLOptions, GaussianNLLSaved>(
       }
     }
     const varShape = gaussianVarShape(input.shape, variance.shape);
-    const reshapedVar = { shape: varShape, data: vars };
+    const f32 = context.dtype === "float32";
+    // var is clamped in its own shape and dtype, as PyTorch's clamp_ on a clone of it.
+    const floor = f32 ? Math.fround(eps) : eps;
+    const clamped = allocate(context.dtype, vars.length);
+    for (let i = 0; i < vars.length; i++) clamped[i] = vars[i] < floor ? floor : vars[i];
+    const reshapedVar = { shape: varShape, data: clamped };
     const shape = broadcastShape(
       { field: "inputs.input", tensor: input },
       { field: "inputs.target", tensor: target },
@@ -171,21 +184,13 @@ export const gaussianNLLLoss = defineLoss<GaussianNLLOptions, GaussianNLLSaved>(
     );
     const x = expandTo(input, shape).data;
     const y = expandTo(target, shape).data;
-    const expandedVar = expandTo(reshapedVar, shape).data;
+    const v = expandTo(reshapedVar, shape).data;
     const n = x.length;
-    // var is clamped in the dtype, as PyTorch's clamp_ writes into a tensor of that dtype.
-    const clamped = allocate(context.dtype, n);
-    for (let i = 0; i < n; i++) clamped[i] = expandedVar[i] < eps ? eps : expandedVar[i];
-    const v = Float64Array.from(clamped);
-    const constant = full ? 0.5 * Math.log(2 * Math.PI) : 0;
     const losses = reduction === "none" ? allocate(context.dtype, n) : null;
-    let total = 0;
-    for (let i = 0; i < n; i++) {
-      const d = x[i] - y[i];
-      const loss = 0.5 * (Math.log(v[i]) + d * d / v[i]) + constant;
-      total += loss;
-      if (losses) losses[i] = loss;
-    }
+    const constant = full ? 0.5 * Math.log(2 * Math.PI) : 0;
+    const total = f32
+      ? losses32(x as Float32Array, y as Float32Array, v as Float32Array, constant, losses)
+      : losses64(x as Float64Array, y as Float64Array, v as Float64Array, constant, losses);
     return {
       output: reducedOutput(reduction, context.dtype, shape, total, losses, n),
       saved: {
@@ -193,6 +198,7 @@ export const gaussianNLLLoss = defineLoss<GaussianNLLOptions, GaussianNLLSaved>(
         x,
         y,
         v,
+        clamped,
         inputShape: input.shape,
         targetShape: target.shape,
         varShape,
@@ -202,24 +208,141 @@ export const gaussianNLLLoss = defineLoss<GaussianNLLOptions, GaussianNLLSaved>(
     };
   },
   backward(saved, gradOutput, { dtype }) {
-    const { shape, x, y, v } = saved;
+    const { shape, x, y, v, clamped, varShape } = saved;
     const n = x.length;
-    const g = upstreamGrad(saved.reduction, gradOutput, n);
+    const { perElement, each } = upstreamGradOf(saved.reduction, gradOutput, n);
     const gradInput = allocate(dtype, n);
-    const gradTarget = allocate(dtype, n);
-    const gradVar = allocate(dtype, n);
-    for (let i = 0; i < n; i++) {
-      const d = x[i] - y[i];
-      const scaled = d / v[i];
-      gradInput[i] = scaled * g[i];
-      gradTarget[i] = -scaled * g[i];
-      gradVar[i] = 0.5 * (1 / v[i] - scaled * scaled) * g[i];
+    // The gradient of ½ (log var + (x − y)² / var) reaching log var, and the one reaching var
+    // through the quotient.
+    const gradLog = allocate(dtype, n);
+    const gradQuotient = allocate(dtype, n);
+    if (dtype === "float32") {
+      gradients32(
+        x as Float32Array,
+        y as Float32Array,
+        v as Float32Array,
+        perElement,
+        each,
+        gradInput as Float32Array,
+        gradLog as Float32Array,
+        gradQuotient as Float32Array,
+      );
+    } else {
+      gradients64(
+        x as Float64Array,
+        y as Float64Array,
+        v as Float64Array,
+        perElement,
+        each,
+        gradInput as Float64Array,
+        gradLog as Float64Array,
+        gradQuotient as Float64Array,
+      );
     }
-    const varGrad = sumTo({ shape, data: gradVar }, saved.varShape);
+    // log var has var's shape: its gradient is summed over the broadcast dimensions before it
+    // is divided by var, as autograd does (so that ∞ and −∞ from different rows meet in the sum,
+    // not after it).
+    const summedLog = sumTo({ shape, data: gradLog }, varShape).data;
+    const summedQuotient = sumTo({ shape, data: gradQuotient }, varShape).data;
+    const gradVar = allocate(dtype, clamped.length);
+    for (let i = 0; i < gradVar.length; i++) {
+      gradVar[i] = inDtypeOf(gradVar, summedLog[i] / clamped[i]) + summedQuotient[i];
+    }
+    const gradTarget = allocate(dtype, n);
+    for (let i = 0; i < n; i++) gradTarget[i] = -gradInput[i];
     return {
       input: sumTo({ shape, data: gradInput }, saved.inputShape),
       target: sumTo({ shape, data: gradTarget }, saved.targetShape),
-      var: { shape: [...saved.givenVarShape], data: varGrad.data },
+      var: { shape: [...saved.givenVarShape], data: gradVar },
     };
   },
 });
+
+/**
+ * ½ (log v + (x − y)² / v) (+ ½ log 2π with `full`), each operation rounded to float32 as
+ * PyTorch's `log`, `sub`, `pow`, `div`, `add` and `mul` give it.
+ */
+function losses32(
+  x: Float32Array,
+  y: Float32Array,
+  v: Float32Array,
+  constant: number,
+  losses: FloatArray | null,
+): number {
+  const shift = Math.fround(constant);
+  let total = 0;
+  for (let i = 0; i < x.length; i++) {
+    const d = Math.fround(x[i] - y[i]);
+    const quotient = Math.fround(Math.fround(d * d) / v[i]);
+    const half = Math.fround(0.5 * Math.fround(Math.fround(log64(v[i])) + quotient));
+    const loss = constant === 0 ? half : Math.fround(half + shift);
+    total += loss;
+    if (losses) losses[i] = loss;
+  }
+  return total;
+}
+
+function losses64(
+  x: Float64Array,
+  y: Float64Array,
+  v: Float64Array,
+  constant: number,
+  losses: FloatArray | null,
+): number {
+  let total = 0;
+  for (let i = 0; i < x.length; i++) {
+    const d = x[i] - y[i];
+    const loss = 0.5 * (log64(v[i]) + (d * d) / v[i]) + constant;
+    total += loss;
+    if (losses) losses[i] = loss;
+  }
+  return total;
+}
+
+/**
+ * Autograd's steps back through the loss, in float32: g/2 reaches log v and the quotient
+ * (x − y)²/v; the quotient passes g/2/v to (x − y)², which passes it times 2(x − y) to x and −y;
+ * and −g/2 · ((x − y)²/v)/v to v.  The gradient reaching log v is left undivided by v: the
+ * caller sums it onto var's shape first.
+ */
+function gradients32(
+  x: Float32Array,
+  y: Float32Array,
+  v: Float32Array,
+  perElement: FloatArray | null,
+  each: number,
+  gradInput: Float32Array,
+  gradLog: Float32Array,
+  gradQuotient: Float32Array,
+): void {
+  for (let i = 0; i < x.length; i++) {
+    const vi = v[i];
+    const d = Math.fround(x[i] - y[i]);
+    const half = Math.fround(0.5 * (perElement ? perElement[i] : each));
+    const gradSquare = Math.fround(half / vi);
+    gradInput[i] = gradSquare * Math.fround(2 * d);
+    gradLog[i] = half;
+    const quotient = Math.fround(Math.fround(d * d) / vi);
+    gradQuotient[i] = -half * Math.fround(quotient / vi);
+  }
+}
+
+function gradients64(
+  x: Float64Array,
+  y: Float64Array,
+  v: Float64Array,
+  perElement: FloatArray | null,
+  each: number,
+  gradInput: Float64Array,
+  gradLog: Float64Array,
+  gradQuotient: Float64Array,
+): void {
+  for (let i = 0; i < x.length; i++) {
+    const vi = v[i];
+    const d = x[i] - y[i];
+    const half = 0.5 * (perElement ? perElement[i] : each);
+    gradInput[i] = (half / vi) * (2 * d);
+    gradLog[i] = half;
+    gradQuotient[i] = -half * (((d * d) / vi) / vi);
+  }
+}
