@@ -171,3 +171,53 @@ export function ignoreIndexOption(note = ""): IntegerOption {
       "gradient; `mean` averages over the targets not ignored" + note,
   };
 }
+
+/**
+ * The two sums of nll_loss's reduction, Σ −x_{y_n}·w_{y_n} and Σ w_{y_n} over the targets not
+ * ignored, added as PyTorch's `nll_loss_out_frame` (and `nll_loss2d_forward_out_frame`) add them:
+ * in the dtype, through 8 levels of partial sums, the first level carried up whenever the low
+ * bits of the position's index are 0 (the first term goes straight to the top).  Which terms meet
+ * first decides what a huge term absorbs, so that the result is PyTorch's to the last bit.
+ */
+export class NllSums {
+  readonly #f32: boolean;
+  readonly #losses = new Float64Array(8);
+  readonly #weights = new Float64Array(8);
+
+  constructor(f32: boolean) {
+    this.#f32 = f32;
+  }
+
+  /** Adds −`term` and `weight` for the position `index` (in row-major order). */
+  add(index: number, term: number, weight: number): void {
+    const losses = this.#losses, weights = this.#weights;
+    losses[0] = this.#round(losses[0] - term);
+    weights[0] = this.#round(weights[0] + weight);
+    for (let j = 0; j < 7 && (index & (15 << (4 * j))) === 0; j++) {
+      losses[j + 1] = this.#round(losses[j + 1] + losses[j]);
+      weights[j + 1] = this.#round(weights[j + 1] + weights[j]);
+      losses[j] = 0;
+      weights[j] = 0;
+    }
+  }
+
+  /** Σ −term, the levels added from the lowest. */
+  get loss(): number {
+    return this.#total(this.#losses);
+  }
+
+  /** Σ weight, the levels added from the lowest. */
+  get weight(): number {
+    return this.#total(this.#weights);
+  }
+
+  #total(levels: Float64Array): number {
+    let total = 0;
+    for (const level of levels) total = this.#round(total + level);
+    return total;
+  }
+
+  #round(value: number): number {
+    return this.#f32 ? Math.fround(value) : value;
+  }
+}

@@ -18,10 +18,17 @@ import {
   classLayout,
   classWeightOption,
   ignoreIndexOption,
+  NllSums,
 } from "./_classes.ts";
 import { logSoftmaxRows } from "../ops/log_softmax.ts";
 import { defineLoss, type LossInputs } from "../core/definition.ts";
-import { allocate, reducedOutput, type Reduction, reductionOption } from "../ops/reduction.ts";
+import {
+  allocate,
+  inDtypeOf,
+  reducedOutput,
+  type Reduction,
+  reductionOption,
+} from "../ops/reduction.ts";
 import type { Dense, FloatArray, FloatDense, NumericArray } from "../core/tensor.ts";
 
 /** Options of {@link nllLoss}. */
@@ -112,20 +119,24 @@ export const nllLoss = defineLoss<NLLOptions, NLLSaved, NLLInputs>({
     const x = input.data;
     const y = target.data;
     const losses = options.reduction === "none" ? allocate(context.dtype, batch * inner) : null;
-    let total = 0;
-    let totalWeight = 0;
+    const f32 = context.dtype === "float32";
+    const sums = new NllSums(f32);
     for (let n = 0, position = 0; n < batch; n++) {
       const sample = n * classes * inner;
       for (let k = 0; k < inner; k++, position++) {
         const t = y[position];
         if (t === ignoreIndex) continue;
         const w = weight ? weight[t] : 1;
-        const loss = -x[sample + t * inner + k] * w;
-        total += loss;
-        totalWeight += w;
-        if (losses) losses[position] = loss;
+        const term = f32
+          ? Math.fround(x[sample + t * inner + k] * w)
+          : x[sample + t * inner + k] * w;
+        sums.add(position, term, w);
+        if (losses) losses[position] = -term;
       }
     }
+    const total = sums.loss;
+    // Without weights PyTorch counts the targets not ignored instead of summing 1s.
+    const totalWeight = weight ? sums.weight : countKept(y, ignoreIndex);
     return {
       output: reducedOutput(
         options.reduction,
@@ -151,16 +162,24 @@ export const nllLoss = defineLoss<NLLOptions, NLLSaved, NLLInputs>({
     const grad = allocate(dtype, batch * classes * inner);
     const perPosition = reduction === "none";
     const g = gradOutput.data;
-    const scale = reduction === "mean" ? g[0] / saved.totalWeight : g[0];
+    // −grad_output (divided by Σ w for `mean`), times w, as nll_loss_backward computes it.
+    const scale = -(reduction === "mean" ? inDtypeOf(grad, g[0] / saved.totalWeight) : g[0]);
     for (let n = 0, position = 0; n < batch; n++) {
       const sample = n * classes * inner;
       for (let k = 0; k < inner; k++, position++) {
         const t = target[position];
         if (t === ignoreIndex) continue;
         const w = weight ? weight[t] : 1;
-        grad[sample + t * inner + k] = -w * (perPosition ? g[position] : scale);
+        grad[sample + t * inner + k] = perPosition ? -w * g[position] : w * scale;
       }
     }
     return { input: { shape: saved.inputShape, data: grad } };
   },
 });
+
+/** The number of targets that are not `ignoreIndex`. */
+function countKept(target: NumericArray, ignoreIndex: number): number {
+  let count = 0;
+  for (let i = 0; i < target.length; i++) if (target[i] !== ignoreIndex) count++;
+  return count;
+}
