@@ -6,7 +6,7 @@
  * here is n + 1 from the exact value at worst); and the special values of each.
  */
 import assert from "node:assert/strict";
-import { exp32, exp64, log1p64, log64 } from "../lib/ops/exp_log.ts";
+import { exp32, exp64, log1p64, log64, softplusOfNegative64 } from "../lib/ops/exp_log.ts";
 
 /** The spacing of doubles at `v` (the smallest subnormal at 0). */
 function ulp(v: number): number {
@@ -136,4 +136,14 @@ Deno.test("log1p64: −1, below −1, ±0, infinities and NaN as Math.log1p", ()
     const got = log1p64(x);
     assert.ok(same(got, want) || Math.abs(got - want) <= 2 * ulp(want), `log1p64(${x}) = ${got}`);
   }
+});
+
+Deno.test("softplusOfNegative64: within 2 ulp of Math.log1p(Math.exp(−a)) over [0, 800]", () => {
+  for (const a of [...grid(0, 40, 2 ** 20), ...grid(40, 800, 2 ** 14)]) {
+    const want = Math.log1p(Math.exp(-a));
+    const error = Math.abs(softplusOfNegative64(a) - want) / ulp(want);
+    assert.ok(error <= 2, `softplusOfNegative64(${a}) is ${error} ulp from the C library`);
+  }
+  assert.equal(softplusOfNegative64(Infinity), 0);
+  assert.ok(Number.isNaN(softplusOfNegative64(NaN)));
 });

@@ -312,7 +312,7 @@ function smoothedForward(saved: CrossEntropySaved): FloatDense {
  * number of positions.
  */
 function probabilityForward(saved: CrossEntropySaved): FloatDense {
-  const { target, weight, reduction, dtype } = saved;
+  const { weight, reduction, dtype } = saved;
   const { batch, classes, inner, lossShape } = saved.layout;
   const f32 = dtype === "float32";
   const positions = batch * inner;
