@@ -356,9 +356,9 @@ function otherGradients(
       }
       scale = round(g / ties);
     } else if (p < 1) {
-      scale = round(norm ** (1 - p));
+      scale = tensorPow(norm, 1 - p, f32);
     } else {
-      scale = norm === 0 ? 0 : round(g / round(norm ** (p - 1)));
+      scale = norm === 0 ? 0 : round(g / tensorPow(norm, p - 1, f32));
     }
     for (let i = start; i < end; i++) {
       const d = difference(i);
@@ -367,16 +367,43 @@ function otherGradients(
       if (p === Infinity || p === -Infinity) {
         gradient = signOf(d) * (a === norm || Number.isNaN(a) ? scale : 0);
       } else if (p < 1) {
-        const scaled = signOf(d) * (d === 0 ? 0 : round(a ** (p - 1)));
+        const scaled = signOf(d) * (d === 0 ? 0 : tensorPow(a, p - 1, f32));
         gradient = round(round(scaled * g) * scale);
       } else if (p < 2) {
-        gradient = round(round(signOf(d) * round(a ** (p - 1))) * scale);
+        gradient = round(round(signOf(d) * tensorPow(a, p - 1, f32)) * scale);
       } else {
-        gradient = round(round(d * round(a ** (p - 2))) * scale);
+        gradient = round(round(d * tensorPow(a, p - 2, f32)) * scale);
       }
       into1[i] += gradient;
       into2[i] -= gradient;
     }
+  }
+}
+
+/**
+ * `tensor.pow(exponent)` as PyTorch's kernel computes it, in the dtype: the exponents it
+ * special-cases by their own operations (½ a square root, −½ one over it, 2 and 3 products, −1
+ * and −2 reciprocals), `pow` for the others.
+ */
+function tensorPow(base: number, exponent: number, f32: boolean): number {
+  const round = (v: number) => f32 ? Math.fround(v) : v;
+  switch (exponent) {
+    case 1:
+      return base;
+    case 0.5:
+      return round(Math.sqrt(base));
+    case -0.5:
+      return round(1 / round(Math.sqrt(base)));
+    case 2:
+      return round(base * base);
+    case 3:
+      return round(round(base * base) * base);
+    case -1:
+      return round(1 / base);
+    case -2:
+      return round(1 / round(base * base));
+    default:
+      return round(base ** exponent);
   }
 }
 
