@@ -8,7 +8,7 @@ import { losses } from "../lib/mod.ts";
 import { SWAGGER_UI_PATH } from "../functions/api/docs.ts";
 import { DEFAULT_LIMITS } from "../functions/api/limits.ts";
 import { packagedFile } from "../site/vendor.ts";
-import { replayGoldenSteps } from "./api_golden.ts";
+import { replayEdgeSteps, replayGoldenSteps } from "./api_golden.ts";
 import { assertProblem, postJson } from "./api_http.ts";
 import { startDenoServer, withServer } from "./api_servers.ts";
 import { sharedApiSteps } from "./api_shared_steps.ts";
@@ -350,4 +350,5 @@ Deno.test("HTTP API on Deno", (t) =>
     });
 
     await replayGoldenSteps(t, server.url);
+    await replayEdgeSteps(t, server.url);
   }));

@@ -1,6 +1,7 @@
 /**
- * The golden replay over HTTP: every PyTorch reference case sent to a running server in the
- * wire form, its answer compared with PyTorch's within the golden tolerances.
+ * The golden replay over HTTP: every PyTorch reference case (and every case at the extremes)
+ * sent to a running server in the wire form, its answer compared with PyTorch's within the golden
+ * tolerances.
  *
  * @module
  */
@@ -9,6 +10,7 @@ import { findLoss } from "../lib/mod.ts";
 import {
   assertMatchesCase,
   decodeResult,
+  edgeCases,
   type GoldenCase,
   goldenCases,
   wireNumber,
@@ -73,20 +75,37 @@ export async function replayGoldenSteps(
       name: `golden over HTTP: ${loss} (${cases.length} cases)`,
       async fn() {
         assert.ok(findLoss(loss), `${loss} has golden cases but is not registered`);
-        const failures: string[] = [];
-        const queue = [...cases];
-        const worker = async () => {
-          for (let golden = queue.shift(); golden; golden = queue.shift()) {
-            try {
-              await checkCaseOverHttp(baseUrl, golden);
-            } catch (error) {
-              failures.push(error instanceof Error ? error.message : String(error));
-            }
-          }
-        };
-        await Promise.all(Array.from({ length: 4 }, worker));
-        assert.deepEqual(failures, [], `${failures.length} of ${cases.length} cases fail`);
+        await replayOverHttp(baseUrl, cases);
       },
     });
   }
+}
+
+/**
+ * Registers one step that replays PyTorch's cases at the extremes (float32 overflow, NaN and
+ * infinities, `tests/fixtures/torch-edges.json`) against `baseUrl`: NaN and ±∞ travel as the
+ * strings of the wire form both ways.
+ */
+export async function replayEdgeSteps(t: Deno.TestContext, baseUrl: string): Promise<void> {
+  await t.step({
+    name: `edges over HTTP (${edgeCases.length} cases)`,
+    fn: () => replayOverHttp(baseUrl, edgeCases),
+  });
+}
+
+/** Posts `cases` to `baseUrl`, a few at a time, and fails with every mismatch. */
+async function replayOverHttp(baseUrl: string, cases: GoldenCase[]): Promise<void> {
+  const failures: string[] = [];
+  const queue = [...cases];
+  const worker = async () => {
+    for (let golden = queue.shift(); golden; golden = queue.shift()) {
+      try {
+        await checkCaseOverHttp(baseUrl, golden);
+      } catch (error) {
+        failures.push(error instanceof Error ? error.message : String(error));
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: 4 }, worker));
+  assert.deepEqual(failures, [], `${failures.length} of ${cases.length} cases fail`);
 }
