@@ -17,7 +17,7 @@ import { defineLoss } from "../core/definition.ts";
 import { elementField, LossInputError } from "../core/errors.ts";
 import { torchSize } from "../ops/broadcast.ts";
 import { elementWeightOption, expandOntoInput } from "../ops/expand_onto_input.ts";
-import { log1p64, log64 } from "../ops/exp_log.ts";
+import { log1p32, log32 } from "../ops/exp_log.ts";
 import {
   allocate,
   reducedOutput,
@@ -164,8 +164,8 @@ function losses32(
   let total = 0;
   for (let i = 0; i < x.length; i++) {
     const p = x[i], t = y[i];
-    const logP = Math.max(Math.fround(log64(p)), -100);
-    const logQ = Math.max(Math.fround(log1p64(-p)), -100);
+    const logP = Math.max(log32(p), -100);
+    const logQ = Math.max(log1p32(-p), -100);
     let loss = Math.fround(Math.fround(Math.fround(t - 1) * logQ) - Math.fround(t * logP));
     if (w) loss = Math.fround(loss * w[i]);
     total += loss;
@@ -183,7 +183,7 @@ function losses64(
   let total = 0;
   for (let i = 0; i < x.length; i++) {
     const p = x[i], t = y[i];
-    let loss = (t - 1) * Math.max(log1p64(-p), -100) - t * Math.max(log64(p), -100);
+    let loss = (t - 1) * Math.max(Math.log1p(-p), -100) - t * Math.max(Math.log(p), -100);
     if (w) loss *= w[i];
     total += loss;
     if (losses) losses[i] = loss;

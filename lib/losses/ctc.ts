@@ -19,7 +19,7 @@
 import { logSoftmaxRows } from "../ops/log_softmax.ts";
 import { defineLoss } from "../core/definition.ts";
 import { elementField, LossInputError } from "../core/errors.ts";
-import { exp32, exp64, log64 } from "../ops/exp_log.ts";
+import { exp32, exp64, log32 } from "../ops/exp_log.ts";
 import {
   allocate,
   inDtypeOf,
@@ -432,9 +432,9 @@ function logSumExp3(a: number, b: number, c: number, f32: boolean): number {
           (b === -Infinity ? 0 : exp32(Math.fround(b - max))),
       ) + (c === -Infinity ? 0 : exp32(Math.fround(c - max))),
     );
-    return Math.fround(Math.fround(log64(sum)) + max);
+    return Math.fround(log32(sum) + max);
   }
-  return log64(
+  return Math.log(
     (a === -Infinity ? 0 : exp64(a - max)) + (b === -Infinity ? 0 : exp64(b - max)) +
       (c === -Infinity ? 0 : exp64(c - max)),
   ) + max;
@@ -444,9 +444,9 @@ function logSumExp3(a: number, b: number, c: number, f32: boolean): number {
 function logSumExp2(a: number, b: number, max: number, f32: boolean): number {
   if (f32) {
     const sum = Math.fround(exp32(Math.fround(a - max)) + exp32(Math.fround(b - max)));
-    return Math.fround(Math.fround(log64(sum)) + max);
+    return Math.fround(log32(sum) + max);
   }
-  return log64(exp64(a - max) + exp64(b - max)) + max;
+  return Math.log(exp64(a - max) + exp64(b - max)) + max;
 }
 
 /**

@@ -19,7 +19,7 @@ import { broadcastShape, expandTo, sumTo } from "../ops/broadcast.ts";
 import { defineLoss } from "../core/definition.ts";
 import { elementField, LossInputError } from "../core/errors.ts";
 import { type FloatArray, formatShape, sameShape } from "../core/tensor.ts";
-import { log64 } from "../ops/exp_log.ts";
+import { log32 } from "../ops/exp_log.ts";
 import {
   allocate,
   inDtypeOf,
@@ -274,7 +274,7 @@ function losses32(
   for (let i = 0; i < x.length; i++) {
     const d = Math.fround(x[i] - y[i]);
     const quotient = Math.fround(Math.fround(d * d) / v[i]);
-    const half = Math.fround(0.5 * Math.fround(Math.fround(log64(v[i])) + quotient));
+    const half = Math.fround(0.5 * Math.fround(log32(v[i]) + quotient));
     const loss = constant === 0 ? half : Math.fround(half + shift);
     total += loss;
     if (losses) losses[i] = loss;
@@ -292,7 +292,7 @@ function losses64(
   let total = 0;
   for (let i = 0; i < x.length; i++) {
     const d = x[i] - y[i];
-    const loss = 0.5 * (log64(v[i]) + (d * d) / v[i]) + constant;
+    const loss = 0.5 * (Math.log(v[i]) + (d * d) / v[i]) + constant;
     total += loss;
     if (losses) losses[i] = loss;
   }

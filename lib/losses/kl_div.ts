@@ -20,7 +20,7 @@ import { broadcastShape, expandTo, sumTo } from "../ops/broadcast.ts";
 import { logSoftmaxRows } from "../ops/log_softmax.ts";
 import { defineLoss } from "../core/definition.ts";
 import type { FloatArray } from "../core/tensor.ts";
-import { exp32, exp64, log64 } from "../ops/exp_log.ts";
+import { exp32, exp64, log32 } from "../ops/exp_log.ts";
 import { allocate, reducedOutput, reductionOption, upstreamGradOf } from "../ops/reduction.ts";
 
 /** Options of {@link klDivLoss}. */
@@ -176,7 +176,7 @@ export const klDivLoss = defineLoss<KLDivOptions, KLDivSaved>({
         gradInput[i] = -g * t;
         // xlogy(y, y)'s gradient: log y (0 where y = 0) through its first argument, g·y / y
         // through its second (NaN where y = 0); then −g·x from −y·x.
-        const log = t === 0 ? 0 : f32 ? Math.fround(log64(t)) : log64(t);
+        const log = t === 0 ? 0 : f32 ? log32(t) : Math.log(t);
         const first = f32 ? Math.fround(g * log) : g * log;
         const second = f32 ? Math.fround(Math.fround(g * t) / t) : (g * t) / t;
         const sum = f32 ? Math.fround(first + second) : first + second;
@@ -210,7 +210,7 @@ function losses32(
     const t = y[i];
     const loss = logTarget
       ? Math.fround(exp32(t) * Math.fround(t - x[i]))
-      : Math.fround((t === 0 ? 0 : Math.fround(t * Math.fround(log64(t)))) - Math.fround(t * x[i]));
+      : Math.fround((t === 0 ? 0 : Math.fround(t * log32(t))) - Math.fround(t * x[i]));
     total += loss;
     if (losses) losses[i] = loss;
   }
@@ -226,7 +226,7 @@ function losses64(
   let total = 0;
   for (let i = 0; i < x.length; i++) {
     const t = y[i];
-    const loss = logTarget ? exp64(t) * (t - x[i]) : (t === 0 ? 0 : t * log64(t)) - t * x[i];
+    const loss = logTarget ? exp64(t) * (t - x[i]) : (t === 0 ? 0 : t * Math.log(t)) - t * x[i];
     total += loss;
     if (losses) losses[i] = loss;
   }

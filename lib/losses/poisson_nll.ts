@@ -17,7 +17,7 @@
 import { broadcastShape, expandTo, sumTo } from "../ops/broadcast.ts";
 import { defineLoss } from "../core/definition.ts";
 import type { FloatArray } from "../core/tensor.ts";
-import { exp32, exp64, log64 } from "../ops/exp_log.ts";
+import { exp32, exp64, log32 } from "../ops/exp_log.ts";
 import {
   allocate,
   reducedOutput,
@@ -215,12 +215,12 @@ function losses32(
     const v = x[i], t = y[i];
     let loss = logInput
       ? Math.fround(exp32(v) - Math.fround(t * v))
-      : Math.fround(v - Math.fround(t * Math.fround(log64(Math.fround(v + shift)))));
+      : Math.fround(v - Math.fround(t * log32(Math.fround(v + shift))));
     // PyTorch masks the term where target <= 1, so a NaN target keeps its NaN.
     if (full && !(t <= 1)) {
       const stirling = Math.fround(
-        Math.fround(Math.fround(t * Math.fround(log64(t))) - t) +
-          Math.fround(0.5 * Math.fround(log64(Math.fround(twoPi * t)))),
+        Math.fround(Math.fround(t * log32(t)) - t) +
+          Math.fround(0.5 * log32(Math.fround(twoPi * t))),
       );
       loss = Math.fround(loss + stirling);
     }
@@ -241,8 +241,8 @@ function losses64(
   let total = 0;
   for (let i = 0; i < x.length; i++) {
     const v = x[i], t = y[i];
-    let loss = logInput ? exp64(v) - t * v : v - t * log64(v + eps);
-    if (full && !(t <= 1)) loss += t * log64(t) - t + 0.5 * log64(2 * Math.PI * t);
+    let loss = logInput ? exp64(v) - t * v : v - t * Math.log(v + eps);
+    if (full && !(t <= 1)) loss += t * Math.log(t) - t + 0.5 * Math.log(2 * Math.PI * t);
     total += loss;
     if (losses) losses[i] = loss;
   }

@@ -6,12 +6,14 @@
  * - {@link exp32}: e^x rounded to float32, as PyTorch's float32 `exp` gives it, overflowing to
  *   +∞ above 88.72 and flushing to 0 below −103.97 exactly where float32 does (the unrounded value
  *   is within 2e-12 relative of e^x);
- * - {@link exp64}: e^x in float64, within 1 ulp (tests/exp_log_test.ts bounds both on dense
- *   grids);
- * - {@link log64} and {@link log1p64}: within 2 ulp in float64; float32 losses round them with
- *   `Math.fround`, which gives float32's correctly rounded value but at the rare halfway case.
+ * - {@link exp64}: e^x in float64, within 1 ulp;
+ * - {@link log32} and {@link log1p32}: log x and log(1 + x) of float32 values rounded to float32,
+ *   correctly rounded but within 1e-9 of a halfway point;
+ * - {@link softplusOfNegative64}: log(1 + e^−a) in float64.
  *
- * NaN gives NaN, and the infinities and the ends of each domain give what the C library gives.
+ * tests/exp_log_test.ts bounds each on dense grids.  NaN gives NaN, and the infinities and the
+ * ends of each domain give what the C library gives.  float64 logs stay with `Math.log`: a
+ * table log of full double precision costs as much here as the call.
  *
  * @module
  */
@@ -41,6 +43,24 @@ function ddMultiply(ah: number, al: number, bh: number, bl: number): [number, nu
   const low = e + (ah * bl + al * bh);
   const hi = p + low;
   return [hi, low - (hi - p)];
+}
+
+/** (ah + al) + (bh + bl) in double-double. */
+function ddAdd(ah: number, al: number, bh: number, bl: number): [number, number] {
+  const s = ah + bh;
+  const v = s - ah;
+  const e = (ah - (s - v)) + (bh - v) + al + bl;
+  const hi = s + e;
+  return [hi, e - (hi - s)];
+}
+
+/** (ah + al) / b in double-double, for a double b. */
+function ddDivide(ah: number, b: number, al = 0): [number, number] {
+  const q = ah / b;
+  const [p, e] = twoProduct(q, b);
+  const correction = (ah - p - e + al) / b;
+  const hi = q + correction;
+  return [hi, correction - (hi - q)];
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -141,60 +161,141 @@ export function exp64(x: number): number {
 }
 
 // ---------------------------------------------------------------------------------------------
-// log, float64: x = 2^e · m, m ∈ [0.75, 1.5), c = round(128 m) / 128, r = (m − c) / c:
-// log x = e ln 2 + log c + log(1 + r), |r| ≤ 1/192.
+// log, float32: x = c · (1 + r), c = x with the low 16 bits of its float32 mantissa cleared (the
+// top interval of each binade taken from the binade above, so that r < 0 there and log x just
+// below 1 keeps its relative precision): log x = log c + log(1 + r), |r| < 2^-7.
 
-const BITS = new Float64Array(1);
-const BITS_WORDS = new Int32Array(BITS.buffer);
+const FLOAT32 = new Float32Array(1);
+const FLOAT32_BITS = new Int32Array(FLOAT32.buffer);
+/** log c for each value of the float32's top 16 bits (sign, exponent, 7 mantissa bits). */
+const LOG32_BASE = new Float64Array(65536);
+/** The low 16 bits' offset from c and their weight relative to c, by the 7 mantissa bits. */
+const LOG32_OFFSET = new Float64Array(128);
+const LOG32_STEP = new Float64Array(128);
+for (let h = 0; h < 65536; h++) {
+  FLOAT32_BITS[0] = h << 16;
+  const start = FLOAT32[0];
+  const exponent = (h >> 7) & 255;
+  const top = (h & 127) === 127;
+  if (start === 0) LOG32_BASE[h] = -Infinity; // ±0 (subnormals are scaled up first)
+  else if (h >= 32768) LOG32_BASE[h] = NaN; // negative
+  else if (exponent === 255) LOG32_BASE[h] = (h & 127) === 0 ? Infinity : NaN;
+  else LOG32_BASE[h] = Math.log(top ? 2 ** (exponent - 126) : start);
+}
+for (let i = 0; i < 128; i++) {
+  LOG32_OFFSET[i] = i === 127 ? 65536 : 0;
+  LOG32_STEP[i] = i === 127 ? 2 ** -24 : 2 ** -23 / (1 + i / 128);
+}
+/** Subnormal float32 values are scaled by 2^64 first, and 64 ln 2 taken off their log. */
+const SUBNORMAL_SCALE = new Float64Array([1, 2 ** 64]);
+const SUBNORMAL_SHIFT = new Float64Array([0, 64 * Math.LN2]);
+
+/**
+ * log x of a float32 value x, in float64 to within 1e-9 relative (4e-14 absolute near x = 1):
+ * the table and the polynomial without rounding, for {@link log32} and {@link log1p32}.
+ */
+function logOfFloat32(x: number): number {
+  const small = +(x < 1.1754943508222875e-38);
+  FLOAT32[0] = x * SUBNORMAL_SCALE[small];
+  const bits = FLOAT32_BITS[0];
+  const h = bits >>> 16;
+  const i = h & 127;
+  const r = ((bits & 0xffff) - LOG32_OFFSET[i]) * LOG32_STEP[i];
+  return (LOG32_BASE[h] - SUBNORMAL_SHIFT[small]) +
+    r * (1 + r * (-0.5 + r * (0.3333333333333333 - r * 0.25)));
+}
+
+/**
+ * log x of a float32 value x, rounded to float32, as PyTorch's float32 `log`: correctly rounded
+ * but where log x lies within 1e-9 of a halfway point; −∞ at ±0, NaN below 0 and for NaN, +∞ at
+ * +∞.  Branch-free (each special value comes out of the table), unlike `Math.log`, a call into
+ * the C library.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { log32 } from "./exp_log.ts";
+ * assert.equal(log32(1), 0);
+ * assert.equal(log32(Math.fround(Math.E)), Math.fround(Math.log(Math.fround(Math.E))));
+ * assert.equal(log32(0), -Infinity);
+ * ```
+ */
+export function log32(x: number): number {
+  return Math.fround(logOfFloat32(x));
+}
+
+/**
+ * log(1 + u) of a finite float32 value u, rounded to float32, as PyTorch's float32 `log1p`: log
+ * of w = 1 + u rounded to float32, plus what that rounding lost over w.  −∞ at −1, NaN below −1
+ * and for NaN (+∞ is outside its domain).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { log1p32 } from "./exp_log.ts";
+ * assert.equal(log1p32(1e-30), Math.fround(1e-30));
+ * assert.equal(log1p32(-1), -Infinity);
+ * ```
+ */
+export function log1p32(u: number): number {
+  const rounded = Math.fround(1 + u);
+  // What rounding lost, u − (rounded − 1), exact (unlike (1 + u) − rounded for tiny u); + 1e-300
+  // keeps 0 / 0 out at u = −1 and changes no other quotient.
+  return Math.fround(logOfFloat32(rounded) + (u - (rounded - 1)) / (rounded + 1e-300));
+}
+
+// ---------------------------------------------------------------------------------------------
+// log, float64: x = 2^e · c · (1 + r), c = 1 + i/128 from the top 7 bits of the mantissa (c = 2,
+// r < 0, for the top interval, so that log x just below 1 keeps its relative precision).
+
+const FLOAT64 = new Float64Array(1);
+const FLOAT64_WORDS = new Int32Array(FLOAT64.buffer);
 /** Which word of a double holds its sign and exponent (1 on little-endian machines). */
-const HIGH_WORD = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1 ? 1 : 0;
-/** 2^-e for e = −1023…1024: m = x · 2^-e. */
-const INVERSE_POWERS = new Float64Array(2048);
-for (let e = -1023; e <= 1024; e++) INVERSE_POWERS[e + 1023] = 2 ** -e;
-/** 1 and ½: m ≥ 1.5 is halved (and e incremented) without a branch. */
-const HALVING = new Float64Array([1, 0.5]);
-/** For c = i / 128, i = 96…192: 1 / c, and log c as a double-double. */
-const INVERSES = new Float64Array(193);
-const LOG_HIGHS = new Float64Array(193);
-const LOG_LOWS = new Float64Array(193);
-for (let i = 96; i <= 192; i++) {
-  const c = i / 128;
-  INVERSES[i] = 1 / c;
-  // log c = 2 atanh(s), s = (c − 1) / (c + 1) = (i − 128) / (i + 128), summed in double-double.
-  const [sh, sl] = ddDivide(i - 128, i + 128);
+const HIGH = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1 ? 1 : 0;
+const LOW = 1 - HIGH;
+/** For each interval i: the mantissa's offset to subtract, 1/c, the exponent's step, log c. */
+const LOG64_OFFSET = new Float64Array(128);
+const LOG64_STEP = new Float64Array(128);
+const LOG64_EXPONENT = new Float64Array(128);
+const LOG64_HIGHS = new Float64Array(128);
+const LOG64_LOWS = new Float64Array(128);
+for (let i = 0; i < 128; i++) {
+  const top = i === 127;
+  LOG64_OFFSET[i] = top ? 2 ** -7 : 0;
+  LOG64_STEP[i] = top ? 0.5 : 128 / (128 + i);
+  LOG64_EXPONENT[i] = top ? 1 : 0;
+  if (top) continue;
+  // log c = 2 atanh(s), s = (c − 1) / (c + 1) = i / (256 + i), summed in double-double.
+  const [sh, sl] = ddDivide(i, 256 + i);
   const [s2h, s2l] = ddMultiply(sh, sl, sh, sl);
-  let [th, tl] = [sh, sl]; // s^(2n + 1)
+  let [th, tl] = [sh, sl];
   let [sumH, sumL] = [0, 0];
   for (let n = 0; n < 40 && th !== 0; n++) {
     const [qh, ql] = ddDivide(th, 2 * n + 1, tl);
     [sumH, sumL] = ddAdd(sumH, sumL, qh, ql);
     [th, tl] = ddMultiply(th, tl, s2h, s2l);
   }
-  LOG_HIGHS[i] = 2 * sumH;
-  LOG_LOWS[i] = 2 * sumL;
+  LOG64_HIGHS[i] = 2 * sumH;
+  LOG64_LOWS[i] = 2 * sumL;
 }
-
-/** (ah + al) + (bh + bl) in double-double. */
-function ddAdd(ah: number, al: number, bh: number, bl: number): [number, number] {
-  const s = ah + bh;
-  const v = s - ah;
-  const e = (ah - (s - v)) + (bh - v) + al + bl;
-  const hi = s + e;
-  return [hi, e - (hi - s)];
+/**
+ * What the sign-and-exponent field (the top 12 bits) adds, by kind: 0 for a positive normal
+ * number; −∞ for ±0; NaN for a negative number; and for +∞ and NaN, x itself (through
+ * {@link LOG64_PASS}), so that no branch sorts them out.
+ */
+const LOG64_KIND = new Uint8Array(4096);
+for (let k = 0; k < 4096; k++) {
+  LOG64_KIND[k] = k === 0 || k === 2048 ? 1 : k >= 2048 ? 2 : k === 2047 ? 3 : 0;
 }
-
-/** (ah + al) / b in double-double, for a double b. */
-function ddDivide(ah: number, b: number, al = 0): [number, number] {
-  const q = ah / b;
-  const [p, e] = twoProduct(q, b);
-  const correction = (ah - p - e + al) / b;
-  const hi = q + correction;
-  return [hi, correction - (hi - q)];
-}
+const LOG64_SPECIAL = new Float64Array([0, -Infinity, NaN, 0]);
+const LOG64_PASS = new Float64Array([0, 0, 0, 1]);
+const SUBNORMAL64_SCALE = new Float64Array([1, 2 ** 64]);
+const SUBNORMAL64_SHIFT = new Float64Array([0, 64]);
 
 /**
- * log x in float64, within 2 ulp; −∞ at 0, NaN below 0 and for NaN, +∞ at +∞ (those and
- * subnormal x go to `Math.log`).
+ * log x in float64, within 2 ulp; −∞ at ±0, NaN below 0 and for NaN, +∞ at +∞, subnormals
+ * scaled up first.  Branch-free, unlike `Math.log`, whose call into the C library also makes the
+ * loop around it save and restore every floating-point register.
  *
  * @example
  * ```ts
@@ -206,49 +307,26 @@ function ddDivide(ah: number, b: number, al = 0): [number, number] {
  * ```
  */
 export function log64(x: number): number {
-  BITS[0] = x;
-  const high = BITS_WORDS[HIGH_WORD];
-  if (high < 0x00100000 || high >= 0x7ff00000) return Math.log(x);
-  const e0 = (high >> 20) - 1023;
-  const m0 = x * INVERSE_POWERS[e0 + 1023]; // [1, 2)
-  const big = +(m0 >= 1.5);
-  const m = m0 * HALVING[big];
-  const e = e0 + big;
-  const i = (m * 128 + 0.5) | 0;
-  const r = (m - i * 0.0078125) * INVERSES[i];
-  // log(1 + r) to degree 8 (Estrin's scheme): the first term left out, r^9 / 9, is below 2^-70
-  // relative.
+  const small = +(x < 2.2250738585072014e-308);
+  FLOAT64[0] = x * SUBNORMAL64_SCALE[small];
+  const high = FLOAT64_WORDS[HIGH];
+  const kind = LOG64_KIND[high >>> 20];
+  const i = (high >>> 13) & 127;
+  const e = ((high >>> 20) & 2047) - 1023 - SUBNORMAL64_SHIFT[small] + LOG64_EXPONENT[i];
+  const rest = (high & 0x1fff) * 4294967296 + (FLOAT64_WORDS[LOW] >>> 0);
+  const r = (rest * 2.220446049250313e-16 - LOG64_OFFSET[i]) * LOG64_STEP[i];
+  // log(1 + r) to degree 8 (Estrin's scheme): the first term left out, r^9 / 9, is below
+  // 2^-64 relative.
   const r2 = r * r;
   const r4 = r2 * r2;
   const tail = r2 * ((-0.5 + r * 0.3333333333333333) + r2 * (-0.25 + r * 0.2) +
     r4 * ((-0.16666666666666666 + r * 0.14285714285714285) - r2 * 0.125));
-  return (e * LN2_HIGH + LOG_HIGHS[i]) + ((e * LN2_LOW + LOG_LOWS[i]) + (r + tail));
+  return (e * LN2_HIGH + LOG64_HIGHS[i]) +
+    ((e * LN2_LOW + LOG64_LOWS[i]) + (r + tail) + LOG64_SPECIAL[kind] + LOG64_PASS[kind] * x);
 }
 
 /**
- * log(1 + x) in float64, within 2 ulp, accurate for tiny x; −∞ at −1, NaN below −1 and for NaN
- * (those and +∞ go to `Math.log1p`).
- *
- * @example
- * ```ts
- * import assert from "node:assert/strict";
- * import { log1p64 } from "./exp_log.ts";
- * assert.equal(log1p64(1e-300), 1e-300);
- * assert.equal(log1p64(-1), -Infinity);
- * assert.ok(Math.abs(log1p64(1) - Math.LN2) <= 2 * Number.EPSILON * Math.LN2);
- * ```
- */
-export function log1p64(x: number): number {
-  if (!(x > -1 && x < Infinity)) return Math.log1p(x);
-  const u = 1 + x;
-  if (u === 1) return x;
-  // log(1 + x) = log u + (x − (u − 1)) / u: the second term puts back what rounding u lost.
-  return log64(u) + (x - (u - 1)) / u;
-}
-
-/**
- * log(1 + e^−a) for a ≥ 0 (the softplus of −a) in float64, within 2 ulp; NaN for NaN.  log64's
- * table without reading the bits of 1 + e^−a, which lies in [1, 2].
+ * log(1 + e^−a) for a ≥ 0 (the softplus of −a) in float64, within 2 ulp; NaN for NaN.
  *
  * @example
  * ```ts
@@ -261,15 +339,6 @@ export function log1p64(x: number): number {
 export function softplusOfNegative64(a: number): number {
   const u = exp64(-a);
   const m = 1 + u;
-  const big = +(m >= 1.5);
-  const w = m * HALVING[big];
-  const i = (w * 128 + 0.5) | 0;
-  const r = (w - i * 0.0078125) * INVERSES[i];
-  const r2 = r * r;
-  const r4 = r2 * r2;
-  const tail = r2 * ((-0.5 + r * 0.3333333333333333) + r2 * (-0.25 + r * 0.2) +
-    r4 * ((-0.16666666666666666 + r * 0.14285714285714285) - r2 * 0.125));
-  // What rounding 1 + u lost, divided by m (1/m to 1%, plenty for a term below 2^-53).
-  const lost = (u - (m - 1)) * INVERSES[i] * HALVING[big];
-  return (big * LN2_HIGH + LOG_HIGHS[i]) + ((big * LN2_LOW + LOG_LOWS[i]) + (r + tail) + lost);
+  // log(1 + u) as log m plus what rounding m lost over m.
+  return log64(m) + (u - (m - 1)) / m;
 }

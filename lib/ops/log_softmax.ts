@@ -5,7 +5,7 @@
  * @module
  */
 import type { DType, FloatArray } from "../core/tensor.ts";
-import { exp32, exp64, log64 } from "./exp_log.ts";
+import { exp32, exp64, log32 } from "./exp_log.ts";
 
 /**
  * A class dimension in a row-major tensor seen as `batch` × `classes` × `inner`: the score of
@@ -90,7 +90,7 @@ function statistics32(
       let sum = 0;
       for (let i = sample + k; i < end; i += inner) sum += exp32(Math.fround(x[i] - m));
       max[position] = m;
-      logSum[position] = Math.fround(log64(Math.fround(sum)));
+      logSum[position] = log32(Math.fround(sum));
     }
   }
 }
@@ -112,7 +112,7 @@ function statistics64(
       let sum = 0;
       for (let i = sample + k; i < end; i += inner) sum += exp64(x[i] - m);
       max[position] = m;
-      logSum[position] = log64(sum);
+      logSum[position] = Math.log(sum);
     }
   }
 }
