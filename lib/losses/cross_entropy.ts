@@ -25,6 +25,7 @@
  * @module
  */
 import {
+  carryNllLevels,
   checkClassIndices,
   checkClassWeight,
   checkIndexTargetShape,
@@ -33,7 +34,8 @@ import {
   classWeightOption,
   ignoreIndexOption,
   isFloatArray,
-  NllSums,
+  nllLevels,
+  totalNllLevels,
 } from "./_classes.ts";
 import { defineLoss, holdsIndices, type LossInputs } from "../core/definition.ts";
 import { LossInputError } from "../core/errors.ts";
@@ -240,8 +242,9 @@ function nllOfLogSoftmax(saved: CrossEntropySaved): FloatDense {
   const { batch, classes, inner, lossShape } = saved.layout;
   const f32 = dtype === "float32";
   const losses = reduction === "none" ? allocate(dtype, batch * inner) : null;
-  const sums = new NllSums(f32);
-  let kept = 0;
+  // nll_loss's first level of partial sums (the upper ones in `levels`, see carryNllLevels).
+  const levels = nllLevels();
+  let loss = 0, sum = 0, count = 0;
   for (let n = 0, position = 0; n < batch; n++) {
     const sample = n * classes * inner;
     for (let k = 0; k < inner; k++, position++) {
@@ -250,15 +253,21 @@ function nllOfLogSoftmax(saved: CrossEntropySaved): FloatDense {
       const w = weight ? weight[t] : 1;
       const logP = logProbability(saved, sample + t * inner + k, position);
       const term = weight ? inDtype(f32, logP * w) : logP;
-      sums.add(position, term, w);
-      kept++;
+      loss = inDtype(f32, loss - term);
+      sum = inDtype(f32, sum + w);
+      count++;
+      if ((position & 15) === 0) {
+        carryNllLevels(levels, position, loss, sum, f32);
+        loss = sum = 0;
+      }
       if (losses) losses[position] = -term;
     }
   }
+  totalNllLevels(levels, loss, sum, f32);
   // Without weights PyTorch counts the targets not ignored instead of summing 1s.
-  saved.totalWeight = weight ? sums.weight : kept;
+  saved.totalWeight = weight ? levels[15] : count;
   if (losses) return { shape: lossShape, data: losses };
-  const total = sums.loss;
+  const total = levels[14];
   return scalar(dtype, reduction === "mean" ? total / saved.totalWeight : total);
 }
 

@@ -11,6 +11,7 @@
  * @module
  */
 import {
+  carryNllLevels,
   checkClassIndices,
   checkClassWeight,
   checkIndexTargetShape,
@@ -18,7 +19,8 @@ import {
   classLayout,
   classWeightOption,
   ignoreIndexOption,
-  NllSums,
+  nllLevels,
+  totalNllLevels,
 } from "./_classes.ts";
 import { logSoftmaxRows } from "../ops/log_softmax.ts";
 import { defineLoss, type LossInputs } from "../core/definition.ts";
@@ -120,7 +122,9 @@ export const nllLoss = defineLoss<NLLOptions, NLLSaved, NLLInputs>({
     const y = target.data;
     const losses = options.reduction === "none" ? allocate(context.dtype, batch * inner) : null;
     const f32 = context.dtype === "float32";
-    const sums = new NllSums(f32);
+    // nll_loss's first level of partial sums (the upper ones in `levels`, see carryNllLevels).
+    const levels = nllLevels();
+    let loss = 0, sum = 0, count = 0;
     for (let n = 0, position = 0; n < batch; n++) {
       const sample = n * classes * inner;
       for (let k = 0; k < inner; k++, position++) {
@@ -130,13 +134,20 @@ export const nllLoss = defineLoss<NLLOptions, NLLSaved, NLLInputs>({
         const term = f32
           ? Math.fround(x[sample + t * inner + k] * w)
           : x[sample + t * inner + k] * w;
-        sums.add(position, term, w);
+        loss = f32 ? Math.fround(loss - term) : loss - term;
+        sum = f32 ? Math.fround(sum + w) : sum + w;
+        count++;
+        if ((position & 15) === 0) {
+          carryNllLevels(levels, position, loss, sum, f32);
+          loss = sum = 0;
+        }
         if (losses) losses[position] = -term;
       }
     }
-    const total = sums.loss;
+    totalNllLevels(levels, loss, sum, f32);
+    const total = levels[14];
     // Without weights PyTorch counts the targets not ignored instead of summing 1s.
-    const totalWeight = weight ? sums.weight : countKept(y, ignoreIndex);
+    const totalWeight = weight ? levels[15] : count;
     return {
       output: reducedOutput(
         options.reduction,
@@ -176,10 +187,3 @@ export const nllLoss = defineLoss<NLLOptions, NLLSaved, NLLInputs>({
     return { input: { shape: saved.inputShape, data: grad } };
   },
 });
-
-/** The number of targets that are not `ignoreIndex`. */
-function countKept(target: NumericArray, ignoreIndex: number): number {
-  let count = 0;
-  for (let i = 0; i < target.length; i++) if (target[i] !== ignoreIndex) count++;
-  return count;
-}
