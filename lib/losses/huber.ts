@@ -12,7 +12,7 @@
  * @module
  */
 import { defineLoss } from "../core/definition.ts";
-import { select } from "../ops/branchless.ts";
+import { select, signOf } from "../ops/branchless.ts";
 import { type Reduction, reductionOption } from "../ops/reduction.ts";
 import {
   differenceLoss,
@@ -76,7 +76,8 @@ delta \cdot (|x_n - y_n| - 0.5 \cdot delta), & \text{otherwise}
         let total = 0;
         for (let i = 0; i < x.length; i++) {
           const a = Math.abs(Math.fround(x[i] - y[i]));
-          const small = Math.fround(Math.fround(0.5 * a) * a);
+          // (½a)·a is exact in float64 (a has 24 bits), so it is rounded once, as PyTorch's is.
+          const small = Math.fround(0.5 * a * a);
           const loss = select(a < delta, small, Math.fround(delta * Math.fround(a - halfDelta)));
           total += loss;
           if (losses) losses[i] = loss;
@@ -112,7 +113,7 @@ delta \cdot (|x_n - y_n| - 0.5 \cdot delta), & \text{otherwise}
       gradient(x, y, { perElement, each, norm }, gradInput, gradTarget, { delta }) {
         for (let i = 0; i < x.length; i++) {
           const d = x[i] - y[i];
-          const clamped = select(Math.abs(d) >= delta, select(d > 0, delta, -delta), d);
+          const clamped = select(Math.abs(d) >= delta, signOf(d) * delta, d);
           const grad = norm * clamped * (perElement ? perElement[i] : each);
           gradInput[i] = grad;
           gradTarget[i] = -grad;

@@ -78,7 +78,8 @@ export const smoothL1Loss = defineLoss<SmoothL1Options, DifferenceSaved<SmoothL1
         for (let i = 0; i < x.length; i++) {
           const a = Math.abs(Math.fround(x[i] - y[i]));
           // With beta = 0, `a < beta` never holds: the L1 loss, as PyTorch computes it then.
-          const small = Math.fround(Math.fround(Math.fround(0.5 * a) * a) / beta);
+          // (½a)·a is exact in float64 (a has 24 bits), so it is rounded once, as PyTorch's is.
+          const small = Math.fround(Math.fround(0.5 * a * a) / beta);
           const loss = select(a < beta, small, Math.fround(a - halfBeta));
           total += loss;
           if (losses) losses[i] = loss;
@@ -88,16 +89,23 @@ export const smoothL1Loss = defineLoss<SmoothL1Options, DifferenceSaved<SmoothL1
       gradient(x, y, { perElement, each, norm }, gradInput, gradTarget, options) {
         const beta = Math.fround(options.beta);
         const scale = Math.fround(norm);
-        const l1 = beta === 0;
+        if (beta === 0) {
+          // PyTorch's L1 gradient for beta = 0: sgn(d) · grad · norm, 0 where d is 0 or NaN.
+          for (let i = 0; i < x.length; i++) {
+            const d = x[i] - y[i];
+            const grad = Math.fround(signOf(d) * (perElement ? perElement[i] : each) * scale);
+            gradInput[i] = grad;
+            gradTarget[i] = -grad;
+          }
+          return;
+        }
         for (let i = 0; i < x.length; i++) {
           const d = Math.fround(x[i] - y[i]);
-          // PyTorch's L1 gradient for beta = 0: sgn(d), 0 where d is 0 or NaN.
-          const slope = l1
-            ? signOf(d)
-            : select(Math.abs(d) >= beta, select(d > 0, 1, -1), Math.fround(d / beta));
-          const grad = l1
-            ? Math.fround(slope * (perElement ? perElement[i] : each) * scale)
-            : Math.fround(Math.fround(scale * slope) * (perElement ? perElement[i] : each));
+          // ±1 where |d| ≥ beta (d is not 0 there), d / beta elsewhere (and for NaN).
+          const slope = select(Math.abs(d) >= beta, signOf(d), Math.fround(d / beta));
+          const grad = Math.fround(
+            Math.fround(scale * slope) * (perElement ? perElement[i] : each),
+          );
           gradInput[i] = grad;
           gradTarget[i] = -grad;
         }
@@ -116,15 +124,18 @@ export const smoothL1Loss = defineLoss<SmoothL1Options, DifferenceSaved<SmoothL1
         return total;
       },
       gradient(x, y, { perElement, each, norm }, gradInput, gradTarget, { beta }) {
-        const l1 = beta === 0;
+        if (beta === 0) {
+          for (let i = 0; i < x.length; i++) {
+            const grad = signOf(x[i] - y[i]) * (perElement ? perElement[i] : each) * norm;
+            gradInput[i] = grad;
+            gradTarget[i] = -grad;
+          }
+          return;
+        }
         for (let i = 0; i < x.length; i++) {
           const d = x[i] - y[i];
-          const slope = l1
-            ? signOf(d)
-            : select(Math.abs(d) >= beta, select(d > 0, 1, -1), d / beta);
-          const grad = l1
-            ? slope * (perElement ? perElement[i] : each) * norm
-            : norm * slope * (perElement ? perElement[i] : each);
+          const slope = select(Math.abs(d) >= beta, signOf(d), d / beta);
+          const grad = norm * slope * (perElement ? perElement[i] : each);
           gradInput[i] = grad;
           gradTarget[i] = -grad;
         }
