@@ -12,6 +12,7 @@
 import { broadcastShape, expandTo, sumTo } from "../ops/broadcast.ts";
 import { defineLoss } from "../core/definition.ts";
 import { LossInputError } from "../core/errors.ts";
+import { clampMinZero, maskedGrad } from "../ops/branchless.ts";
 import { type FloatArray, formatShape } from "../core/tensor.ts";
 import {
   allocate,
@@ -138,14 +139,9 @@ export const marginRankingLoss = defineLoss<MarginRankingOptions, MarginRankingS
     const f32 = context.dtype === "float32";
     const m = f32 ? Math.fround(margin) : margin;
     const losses = reduction === "none" ? allocate(context.dtype, n) : null;
-    let total = 0;
-    for (let i = 0; i < n; i++) {
-      const unclamped = f32 ? hinge32(x1[i], x2[i], y[i], m) : -y[i] * (x1[i] - x2[i]) + m;
-      // NaN passes through, as PyTorch's clamp_min lets it.
-      const loss = unclamped < 0 ? 0 : unclamped;
-      total += loss;
-      if (losses) losses[i] = loss;
-    }
+    const total = f32
+      ? losses32(x1 as Float32Array, x2 as Float32Array, y as Float32Array, m, losses)
+      : losses64(x1 as Float64Array, x2 as Float64Array, y as Float64Array, m, losses);
     return {
       output: reducedOutput(reduction, context.dtype, shape, total, losses, n),
       saved: {
@@ -166,16 +162,26 @@ export const marginRankingLoss = defineLoss<MarginRankingOptions, MarginRankingS
     const g = upstreamGrad(saved.reduction, gradOutput, n);
     const grad1 = allocate(dtype, n);
     const grad2 = allocate(dtype, n);
-    const f32 = dtype === "float32";
-    for (let i = 0; i < n; i++) {
-      const unclamped = f32
-        ? hinge32(x1[i], x2[i], y[i], margin)
-        : -y[i] * (x1[i] - x2[i]) + margin;
-      // clamp_min passes the gradient where its argument is >= the bound; the product with −y
-      // is taken either way, so that a target of ±∞ or NaN makes it NaN, as in PyTorch.
-      const grad = (unclamped >= 0 ? g[i] : 0) * -y[i];
-      grad1[i] = grad;
-      grad2[i] = -grad;
+    if (dtype === "float32") {
+      gradient32(
+        x1 as Float32Array,
+        x2 as Float32Array,
+        y as Float32Array,
+        margin,
+        g,
+        grad1,
+        grad2,
+      );
+    } else {
+      gradient64(
+        x1 as Float64Array,
+        x2 as Float64Array,
+        y as Float64Array,
+        margin,
+        g,
+        grad1,
+        grad2,
+      );
     }
     return {
       input1: sumTo({ shape, data: grad1 }, saved.input1Shape),
@@ -187,4 +193,74 @@ export const marginRankingLoss = defineLoss<MarginRankingOptions, MarginRankingS
 /** −y·(x1 − x2) + margin, each step rounded to float32. */
 function hinge32(x1: number, x2: number, y: number, margin: number): number {
   return Math.fround(Math.fround(-y * Math.fround(x1 - x2)) + margin);
+}
+
+/** max(−y·(x1 − x2) + margin, 0) of each element (NaN passes), in float32. */
+function losses32(
+  x1: Float32Array,
+  x2: Float32Array,
+  y: Float32Array,
+  margin: number,
+  losses: FloatArray | null,
+): number {
+  let total = 0;
+  for (let i = 0; i < x1.length; i++) {
+    const loss = clampMinZero(hinge32(x1[i], x2[i], y[i], margin));
+    total += loss;
+    if (losses) losses[i] = loss;
+  }
+  return total;
+}
+
+function losses64(
+  x1: Float64Array,
+  x2: Float64Array,
+  y: Float64Array,
+  margin: number,
+  losses: FloatArray | null,
+): number {
+  let total = 0;
+  for (let i = 0; i < x1.length; i++) {
+    const loss = clampMinZero(-y[i] * (x1[i] - x2[i]) + margin);
+    total += loss;
+    if (losses) losses[i] = loss;
+  }
+  return total;
+}
+
+/**
+ * where(hinge ≥ 0, g, 0) · −y into input1's gradient and its opposite into input2's: clamp_min
+ * passes the gradient where its argument is >= the bound (at the kink too); the product with −y is
+ * taken either way, so that a target of ±∞ or NaN makes it NaN, as in PyTorch.
+ */
+function gradient32(
+  x1: Float32Array,
+  x2: Float32Array,
+  y: Float32Array,
+  margin: number,
+  g: ArrayLike<number>,
+  grad1: FloatArray,
+  grad2: FloatArray,
+): void {
+  for (let i = 0; i < x1.length; i++) {
+    const grad = maskedGrad(hinge32(x1[i], x2[i], y[i], margin) >= 0, g[i]) * -y[i];
+    grad1[i] = grad;
+    grad2[i] = -grad;
+  }
+}
+
+function gradient64(
+  x1: Float64Array,
+  x2: Float64Array,
+  y: Float64Array,
+  margin: number,
+  g: ArrayLike<number>,
+  grad1: FloatArray,
+  grad2: FloatArray,
+): void {
+  for (let i = 0; i < x1.length; i++) {
+    const grad = maskedGrad(-y[i] * (x1[i] - x2[i]) + margin >= 0, g[i]) * -y[i];
+    grad1[i] = grad;
+    grad2[i] = -grad;
+  }
 }
