@@ -19,6 +19,7 @@
  *
  * @module
  */
+import { clampMaxZero } from "../ops/branchless.ts";
 import { torchSize } from "../ops/broadcast.ts";
 import { defineLoss } from "../core/definition.ts";
 import { LossInputError } from "../core/errors.ts";
@@ -167,7 +168,7 @@ function losses32(
   for (let i = 0; i < x.length; i++) {
     const v = x[i], t = y[i];
     const a = Math.abs(v);
-    const logSigmoid = Math.fround(minZero(v, a) - Math.fround(softplusOfNegative(a)));
+    const logSigmoid = Math.fround(clampMaxZero(v) - Math.fround(softplusOfNegative(a)));
     const linear = Math.fround(Math.fround(1 - t) * v);
     let loss: number;
     if (pw) {
@@ -194,21 +195,13 @@ function losses64(
   for (let i = 0; i < x.length; i++) {
     const v = x[i], t = y[i];
     const a = Math.abs(v);
-    const logSigmoid = minZero(v, a) - softplusOfNegative64(a);
+    const logSigmoid = clampMaxZero(v) - softplusOfNegative64(a);
     let loss = pw ? (1 - t) * v - (1 + (pw[i] - 1) * t) * logSigmoid : (1 - t) * v - logSigmoid;
     if (w) loss *= w[i];
     total += loss;
     if (losses) losses[i] = loss;
   }
   return total;
-}
-
-/**
- * min(v, 0), given a = |v|: (v − a) / 2, without a branch on v's sign, for |v| below 8e307
- * (where v − a cannot overflow); a branch for larger |v| and ±∞, which are rare.
- */
-function minZero(v: number, a: number): number {
-  return a < 8e307 ? (v - a) * 0.5 : v < 0 ? v : 0;
 }
 
 /**

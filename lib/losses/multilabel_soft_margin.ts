@@ -13,6 +13,7 @@
  *
  * @module
  */
+import { clampMaxZero } from "../ops/branchless.ts";
 import { broadcastShape, expandTo, sumTo } from "../ops/broadcast.ts";
 import { defineLoss } from "../core/definition.ts";
 import { LossInputError } from "../core/errors.ts";
@@ -199,23 +200,15 @@ export const multiLabelSoftMarginLoss = defineLoss<
 function term32(v: number, t: number): number {
   const a = Math.abs(v);
   const softplus = Math.fround(softplusOfNegative(a));
-  const positive = Math.fround(minZero(v, a) - softplus);
-  const negative = Math.fround(minZero(-v, a) - softplus);
+  const positive = Math.fround(clampMaxZero(v) - softplus);
+  const negative = Math.fround(clampMaxZero(-v) - softplus);
   return -Math.fround(Math.fround(t * positive) + Math.fround(Math.fround(1 - t) * negative));
 }
 
 function term64(v: number, t: number): number {
   const a = Math.abs(v);
   const softplus = softplusOfNegative64(a);
-  return -(t * (minZero(v, a) - softplus) + (1 - t) * (minZero(-v, a) - softplus));
-}
-
-/**
- * min(v, 0), given a = |v|: (v − a) / 2, without a branch on v's sign, for |v| below 8e307;
- * a branch for larger |v| and ±∞, which are rare.
- */
-function minZero(v: number, a: number): number {
-  return a < 8e307 ? (v - a) * 0.5 : v < 0 ? v : 0;
+  return -(t * (clampMaxZero(v) - softplus) + (1 - t) * (clampMaxZero(-v) - softplus));
 }
 
 /**

@@ -11,6 +11,7 @@
  *
  * @module
  */
+import { clampMinZero, select } from "../ops/branchless.ts";
 import { defineLoss } from "../core/definition.ts";
 import { expandOntoInput } from "../ops/expand_onto_input.ts";
 import { exp32, exp64, softplusOfNegative64 } from "../ops/exp_log.ts";
@@ -130,12 +131,12 @@ function losses32(x: Float32Array, y: Float32Array, losses: Float32Array | null)
   for (let i = 0; i < x.length; i++) {
     const z = Math.fround(-x[i] * y[i]);
     const a = Math.abs(z);
-    // max(z, 0) as (z + |z|) / 2, without a branch on z's sign; exp(z) is 0 below −104.
-    const loss = z > EXP_FINITE_32
-      ? Infinity
-      : z < -104
-      ? 0
-      : Math.fround((z + a) * 0.5 + softplusOfNegative(a));
+    // Below −104, log1p(exp(−|z|)) rounds to float32's 0, as exp(z) does.
+    const loss = select(
+      z > EXP_FINITE_32,
+      Infinity,
+      Math.fround(clampMinZero(z) + softplusOfNegative(a)),
+    );
     total += loss;
     if (losses) losses[i] = loss;
   }
@@ -147,11 +148,7 @@ function losses64(x: Float64Array, y: Float64Array, losses: Float64Array | null)
   for (let i = 0; i < x.length; i++) {
     const z = -x[i] * y[i];
     const a = Math.abs(z);
-    const loss = z > EXP_FINITE_64
-      ? Infinity
-      : z < -746
-      ? 0
-      : (z + a) * 0.5 + softplusOfNegative64(a);
+    const loss = select(z > EXP_FINITE_64, Infinity, clampMinZero(z) + softplusOfNegative64(a));
     total += loss;
     if (losses) losses[i] = loss;
   }

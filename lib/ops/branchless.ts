@@ -52,3 +52,13 @@ export function clampMinZero(u: number): number {
 export function maskedGrad(condition: boolean, g: number): number {
   return select(condition, g, 0);
 }
+
+/**
+ * min(u, 0) with NaN passing through: {@link clampMinZero} mirrored, (w − |w|) / 2 for u clamped
+ * into [−MAX / 2, 1e300], plus the excess u − w.
+ */
+export function clampMaxZero(u: number): number {
+  const v = Math.min(u, 1e300);
+  const w = Math.max(v, -HALF_MAX);
+  return (w - Math.abs(w)) * 0.5 + (v - w);
+}
