@@ -1,4 +1,4 @@
-"""PyTorch's CPU times for the losses `bench/losses_bench.ts` compares the library with.
+"""PyTorch's CPU times for every loss, which `bench/pytorch_bench.ts` compares the library with.
 
 Run by hand on a machine where PyTorch is installed (Debian's `python3-torch` runs under
 Debian's own interpreter):

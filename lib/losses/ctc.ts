@@ -417,35 +417,39 @@ function checkLabels(
 /**
  * `log(e^a + e^b + e^c)` as aten writes it: shifted by the largest of the three (a NaN among b
  * and c is never the largest), by 0 when that is −∞ (so that a NaN term still makes it NaN);
- * each step rounded to float32 for `f32`, as aten's float kernel computes it.  A −∞ term adds
- * exactly 0, so its `exp` is skipped.
+ * each step rounded to float32, as aten's float kernel computes it.  A −∞ term adds exactly 0:
+ * its exp is 0, the shift being finite.  One function per dtype, each small enough for V8 to
+ * inline into the recursions' loops (a call returning a double allocates it).
  */
-function logSumExp3(a: number, b: number, c: number, f32: boolean): number {
+function logSumExp3f32(a: number, b: number, c: number): number {
   let max = a;
   if (b > max) max = b;
   if (c > max) max = c;
   if (max === -Infinity) max = 0;
-  if (f32) {
-    const sum = Math.fround(
-      Math.fround(
-        (a === -Infinity ? 0 : exp32(Math.fround(a - max))) +
-          (b === -Infinity ? 0 : exp32(Math.fround(b - max))),
-      ) + (c === -Infinity ? 0 : exp32(Math.fround(c - max))),
-    );
-    return Math.fround(log32(sum) + max);
-  }
-  return Math.log(
-    (a === -Infinity ? 0 : exp64(a - max)) + (b === -Infinity ? 0 : exp64(b - max)) +
-      (c === -Infinity ? 0 : exp64(c - max)),
-  ) + max;
+  const sum = Math.fround(
+    Math.fround(exp32(Math.fround(a - max)) + exp32(Math.fround(b - max))) +
+      exp32(Math.fround(c - max)),
+  );
+  return Math.fround(log32(sum) + max);
 }
 
-/** log(e^a + e^b) shifted by the larger (std::max's choice: a unless a < b), in the dtype. */
-function logSumExp2(a: number, b: number, max: number, f32: boolean): number {
-  if (f32) {
-    const sum = Math.fround(exp32(Math.fround(a - max)) + exp32(Math.fround(b - max)));
-    return Math.fround(log32(sum) + max);
-  }
+/** {@link logSumExp3f32} in float64. */
+function logSumExp3f64(a: number, b: number, c: number): number {
+  let max = a;
+  if (b > max) max = b;
+  if (c > max) max = c;
+  if (max === -Infinity) max = 0;
+  return Math.log(exp64(a - max) + exp64(b - max) + exp64(c - max)) + max;
+}
+
+/** log(e^a + e^b) shifted by the larger (std::max's choice: a unless a < b), in float32. */
+function logSumExp2f32(a: number, b: number, max: number): number {
+  const sum = Math.fround(exp32(Math.fround(a - max)) + exp32(Math.fround(b - max)));
+  return Math.fround(log32(sum) + max);
+}
+
+/** {@link logSumExp2f32} in float64. */
+function logSumExp2f64(a: number, b: number, max: number): number {
   return Math.log(exp64(a - max) + exp64(b - max)) + max;
 }
 
@@ -477,6 +481,31 @@ function forwardSequence(
   const base = b * classes;
   logAlpha[0] = logProbs[base + blank];
   if (targetLength > 0) logAlpha[1] = logProbs[base + extended[1]];
+  if (f32) {
+    alphaRows32(logProbs as Float32Array, logAlpha, extended, inputLength, frameStride, base);
+  } else alphaRows64(logProbs as Float64Array, logAlpha, extended, inputLength, frameStride, base);
+  const last = (inputLength - 1) * width;
+  if (targetLength === 0) return { state, nll: -logAlpha[last] };
+  const l1 = logAlpha[last + 2 * targetLength];
+  const l2 = logAlpha[last + 2 * targetLength - 1];
+  let max = l1 < l2 ? l2 : l1;
+  if (max === -Infinity) max = 0;
+  return { state, nll: -(f32 ? logSumExp2f32(l1, l2, max) : logSumExp2f64(l1, l2, max)) };
+}
+
+/**
+ * α's rows 1 to T_n − 1, in float32: α_t(s) = log(e^α_{t−1}(s) + e^α_{t−1}(s−1) [+
+ * e^α_{t−1}(s−2) where l′_s ≠ l′_{s−2}]) + lp_t(l′_s).
+ */
+function alphaRows32(
+  logProbs: Float32Array,
+  logAlpha: Float64Array,
+  extended: Int32Array,
+  inputLength: number,
+  frameStride: number,
+  base: number,
+): void {
+  const width = extended.length;
   for (let t = 1; t < inputLength; t++) {
     const row = t * width, previous = row - width;
     const frame = t * frameStride + base;
@@ -485,17 +514,31 @@ function forwardSequence(
       const stay = logAlpha[previous + s];
       const advance = s > 0 ? logAlpha[previous + s - 1] : -Infinity;
       const skip = s > 1 && extended[s - 2] !== label ? logAlpha[previous + s - 2] : -Infinity;
-      const sum = logSumExp3(stay, advance, skip, f32) + logProbs[frame + label];
-      logAlpha[row + s] = f32 ? Math.fround(sum) : sum;
+      logAlpha[row + s] = Math.fround(logSumExp3f32(stay, advance, skip) + logProbs[frame + label]);
     }
   }
-  const last = (inputLength - 1) * width;
-  if (targetLength === 0) return { state, nll: -logAlpha[last] };
-  const l1 = logAlpha[last + 2 * targetLength];
-  const l2 = logAlpha[last + 2 * targetLength - 1];
-  let max = l1 < l2 ? l2 : l1;
-  if (max === -Infinity) max = 0;
-  return { state, nll: -logSumExp2(l1, l2, max, f32) };
+}
+
+function alphaRows64(
+  logProbs: Float64Array,
+  logAlpha: Float64Array,
+  extended: Int32Array,
+  inputLength: number,
+  frameStride: number,
+  base: number,
+): void {
+  const width = extended.length;
+  for (let t = 1; t < inputLength; t++) {
+    const row = t * width, previous = row - width;
+    const frame = t * frameStride + base;
+    for (let s = 0; s < width; s++) {
+      const label = extended[s];
+      const stay = logAlpha[previous + s];
+      const advance = s > 0 ? logAlpha[previous + s - 1] : -Infinity;
+      const skip = s > 1 && extended[s - 2] !== label ? logAlpha[previous + s - 2] : -Infinity;
+      logAlpha[row + s] = logSumExp3f64(stay, advance, skip) + logProbs[frame + label];
+    }
+  }
 }
 
 /**
@@ -546,22 +589,92 @@ function backwardSequence(
     frame = t * frameStride + base;
     row = t * width;
     collected.fill(-Infinity);
-    for (let s = end; s >= 0; s--) {
-      const label = extended[s];
-      const stay = betaNext[s];
-      const advance = s < end ? betaNext[s + 1] : -Infinity;
-      const skip = s < end - 1 && extended[s + 2] !== label ? betaNext[s + 2] : -Infinity;
-      beta[s] = round(logSumExp3(stay, advance, skip, f32) + logProbs[frame + label]);
-      const logAlphaBeta = round(logAlpha[row + s] + beta[s]);
-      const current = collected[label];
-      if (current === -Infinity) {
-        collected[label] = logAlphaBeta;
-      } else {
-        const max = current < logAlphaBeta ? logAlphaBeta : current;
-        collected[label] = logSumExp2(current, logAlphaBeta, max, f32);
-      }
+    if (f32) {
+      betaRow32(
+        logProbs as Float32Array,
+        frame,
+        logAlpha,
+        row,
+        extended,
+        beta,
+        betaNext,
+        collected,
+      );
+    } else {
+      betaRow64(
+        logProbs as Float64Array,
+        frame,
+        logAlpha,
+        row,
+        extended,
+        beta,
+        betaNext,
+        collected,
+      );
     }
     writeRow(logProbs, grad, frame, classes, collected, nll, upstream);
+  }
+}
+
+/**
+ * β's row t from row t + 1 (`betaNext`), in float32, and each label's log Σ e^{α_t(s) + β_t(s)}
+ * log-added into `collected` in aten's order (s from 2S_n down to 0).
+ */
+function betaRow32(
+  logProbs: Float32Array,
+  frame: number,
+  logAlpha: Float64Array,
+  row: number,
+  extended: Int32Array,
+  beta: Float64Array,
+  betaNext: Float64Array,
+  collected: Float64Array,
+): void {
+  const end = extended.length - 1;
+  for (let s = end; s >= 0; s--) {
+    const label = extended[s];
+    const stay = betaNext[s];
+    const advance = s < end ? betaNext[s + 1] : -Infinity;
+    const skip = s < end - 1 && extended[s + 2] !== label ? betaNext[s + 2] : -Infinity;
+    const value = Math.fround(logSumExp3f32(stay, advance, skip) + logProbs[frame + label]);
+    beta[s] = value;
+    const logAlphaBeta = Math.fround(logAlpha[row + s] + value);
+    const current = collected[label];
+    if (current === -Infinity) {
+      collected[label] = logAlphaBeta;
+    } else {
+      const max = current < logAlphaBeta ? logAlphaBeta : current;
+      collected[label] = logSumExp2f32(current, logAlphaBeta, max);
+    }
+  }
+}
+
+function betaRow64(
+  logProbs: Float64Array,
+  frame: number,
+  logAlpha: Float64Array,
+  row: number,
+  extended: Int32Array,
+  beta: Float64Array,
+  betaNext: Float64Array,
+  collected: Float64Array,
+): void {
+  const end = extended.length - 1;
+  for (let s = end; s >= 0; s--) {
+    const label = extended[s];
+    const stay = betaNext[s];
+    const advance = s < end ? betaNext[s + 1] : -Infinity;
+    const skip = s < end - 1 && extended[s + 2] !== label ? betaNext[s + 2] : -Infinity;
+    const value = logSumExp3f64(stay, advance, skip) + logProbs[frame + label];
+    beta[s] = value;
+    const logAlphaBeta = logAlpha[row + s] + value;
+    const current = collected[label];
+    if (current === -Infinity) {
+      collected[label] = logAlphaBeta;
+    } else {
+      const max = current < logAlphaBeta ? logAlphaBeta : current;
+      collected[label] = logSumExp2f64(current, logAlphaBeta, max);
+    }
   }
 }
 
