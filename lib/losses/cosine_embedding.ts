@@ -24,7 +24,7 @@ import {
   reductionOption,
   upstreamGrad,
 } from "../ops/reduction.ts";
-import { type FloatArray, type FloatDense, formatShape, numel } from "../core/tensor.ts";
+import { type FloatArray, type FloatDense, formatShape, numel, sameShape } from "../core/tensor.ts";
 
 /**
  * PyTorch's `EPSILON`, added to both squared norms in `cosine_embedding_loss`: a float, so
@@ -72,16 +72,170 @@ function squaredNorms(tensor: FloatDense): FloatDense {
   const size = rank === 0 ? 1 : tensor.shape[rank - 1];
   const rowShape = tensor.shape.slice(0, -1);
   const data = tensor.data;
-  const f32 = data instanceof Float32Array;
-  const out = f32 ? new Float32Array(numel(rowShape)) : new Float64Array(numel(rowShape));
+  if (data instanceof Float32Array) {
+    const out = new Float32Array(numel(rowShape));
+    squaredNorms32(data, size, out);
+    return { shape: rowShape, data: out };
+  }
+  const out = new Float64Array(numel(rowShape));
+  squaredNorms64(data as Float64Array, size, out);
+  return { shape: rowShape, data: out };
+}
+
+function squaredNorms32(data: Float32Array, size: number, out: Float32Array): void {
   for (let row = 0, start = 0; row < out.length; row++, start += size) {
     let sum = 0;
-    for (let i = start; i < start + size; i++) {
-      sum += f32 ? Math.fround(data[i] * data[i]) : data[i] * data[i];
-    }
-    out[row] = f32 ? Math.fround(Math.fround(sum) + EPSILON) : sum + EPSILON;
+    for (let i = start; i < start + size; i++) sum += Math.fround(data[i] * data[i]);
+    out[row] = Math.fround(Math.fround(sum) + EPSILON);
   }
-  return { shape: rowShape, data: out };
+}
+
+function squaredNorms64(data: Float64Array, size: number, out: Float64Array): void {
+  for (let row = 0, start = 0; row < out.length; row++, start += size) {
+    let sum = 0;
+    for (let i = start; i < start + size; i++) sum += data[i] * data[i];
+    out[row] = sum + EPSILON;
+  }
+}
+
+/**
+ * Each row's cos = Σ x1·x2 / √(m1·m2) and its denominator, each step in the dtype, as PyTorch
+ * composes them (float32: each product, the sum and m1·m2 rounded).
+ */
+function cosines32(
+  x1: Float32Array,
+  x2: Float32Array,
+  size: number,
+  m1: FloatArray,
+  m2: FloatArray,
+  denominators: FloatArray,
+  cosines: FloatArray,
+): void {
+  for (let row = 0, start = 0; row < cosines.length; row++, start += size) {
+    let product = 0;
+    for (let i = start; i < start + size; i++) product += Math.fround(x1[i] * x2[i]);
+    const d = Math.sqrt(Math.fround(m1[row] * m2[row]));
+    denominators[row] = d;
+    cosines[row] = Math.fround(product) / d;
+  }
+}
+
+function cosines64(
+  x1: Float64Array,
+  x2: Float64Array,
+  size: number,
+  m1: FloatArray,
+  m2: FloatArray,
+  denominators: FloatArray,
+  cosines: FloatArray,
+): void {
+  for (let row = 0, start = 0; row < cosines.length; row++, start += size) {
+    let product = 0;
+    for (let i = start; i < start + size; i++) product += x1[i] * x2[i];
+    const d = Math.sqrt(m1[row] * m2[row]);
+    denominators[row] = d;
+    cosines[row] = product / d;
+  }
+}
+
+/** Per row: Σ x1² + ε, Σ x2² + ε, √(m1·m2) and the cosine. */
+interface CosineRows {
+  squared1: FloatArray;
+  squared2: FloatArray;
+  denominators: FloatArray;
+  cosines: FloatArray;
+}
+
+/** {@link squaredNorms} of both inputs and {@link cosines32} in one pass over the rows. */
+function fusedCosines32(
+  x1: Float32Array,
+  x2: Float32Array,
+  size: number,
+  { squared1, squared2, denominators, cosines }: CosineRows,
+): void {
+  for (let row = 0, start = 0; row < cosines.length; row++, start += size) {
+    let product = 0, sum1 = 0, sum2 = 0;
+    for (let i = start; i < start + size; i++) {
+      const a = x1[i], b = x2[i];
+      product += Math.fround(a * b);
+      sum1 += Math.fround(a * a);
+      sum2 += Math.fround(b * b);
+    }
+    const m1 = Math.fround(Math.fround(sum1) + EPSILON);
+    const m2 = Math.fround(Math.fround(sum2) + EPSILON);
+    squared1[row] = m1;
+    squared2[row] = m2;
+    const d = Math.sqrt(Math.fround(m1 * m2));
+    denominators[row] = d;
+    cosines[row] = Math.fround(product) / d;
+  }
+}
+
+function fusedCosines64(
+  x1: Float64Array,
+  x2: Float64Array,
+  size: number,
+  { squared1, squared2, denominators, cosines }: CosineRows,
+): void {
+  for (let row = 0, start = 0; row < cosines.length; row++, start += size) {
+    let product = 0, sum1 = 0, sum2 = 0;
+    for (let i = start; i < start + size; i++) {
+      const a = x1[i], b = x2[i];
+      product += a * b;
+      sum1 += a * a;
+      sum2 += b * b;
+    }
+    const m1 = sum1 + EPSILON, m2 = sum2 + EPSILON;
+    squared1[row] = m1;
+    squared2[row] = m2;
+    const d = Math.sqrt(m1 * m2);
+    denominators[row] = d;
+    cosines[row] = product / d;
+  }
+}
+
+/**
+ * Both inputs' gradients where neither broadcasts: x1 gets 2·(g_m1·x1) + x2·g_p, x2 gets
+ * 2·(g_m2·x2) + x1·g_p (g_p the gradient of the row's Σ x1·x2, g_m of its m), in float32.
+ */
+function inputGrads32(
+  x1: Float32Array,
+  x2: Float32Array,
+  size: number,
+  gradProduct: FloatArray,
+  gradSquared1: FloatArray,
+  gradSquared2: FloatArray,
+  grad1: FloatArray,
+  grad2: FloatArray,
+): void {
+  for (let row = 0, start = 0; row < gradProduct.length; row++, start += size) {
+    const g = gradProduct[row], g1 = gradSquared1[row], g2 = gradSquared2[row];
+    for (let i = start; i < start + size; i++) {
+      const a = x1[i], b = x2[i];
+      grad1[i] = 2 * Math.fround(g1 * a) + Math.fround(b * g);
+      grad2[i] = 2 * Math.fround(g2 * b) + Math.fround(a * g);
+    }
+  }
+}
+
+function inputGrads64(
+  x1: Float64Array,
+  x2: Float64Array,
+  size: number,
+  gradProduct: FloatArray,
+  gradSquared1: FloatArray,
+  gradSquared2: FloatArray,
+  grad1: FloatArray,
+  grad2: FloatArray,
+): void {
+  for (let row = 0, start = 0; row < gradProduct.length; row++, start += size) {
+    const g = gradProduct[row], g1 = gradSquared1[row], g2 = gradSquared2[row];
+    for (let i = start; i < start + size; i++) {
+      const a = x1[i], b = x2[i];
+      grad1[i] = 2 * (g1 * a) + b * g;
+      grad2[i] = 2 * (g2 * b) + a * g;
+    }
+  }
 }
 
 function checkRanks(input1: FloatDense, input2: FloatDense, target: FloatDense): void {
@@ -188,20 +342,26 @@ export const cosineEmbeddingLoss = defineLoss<CosineEmbeddingOptions, CosineEmbe
     const x1 = expandTo(input1, shape).data;
     const x2 = expandTo(input2, shape).data;
     const f32 = dtype === "float32";
-    const squared1 = squaredNorms(input1).data;
-    const squared2 = squaredNorms(input2).data;
-    const m1 = expandTo({ shape: input1.shape.slice(0, -1), data: squared1 }, cosineShape).data;
-    const m2 = expandTo({ shape: input2.shape.slice(0, -1), data: squared2 }, cosineShape).data;
     const denominators = allocate(dtype, rows);
     const cosines = allocate(dtype, rows);
-    for (let row = 0, start = 0; row < rows; row++, start += size) {
-      let product = 0;
-      for (let i = start; i < start + size; i++) {
-        product += f32 ? Math.fround(x1[i] * x2[i]) : x1[i] * x2[i];
+    let squared1: FloatArray, squared2: FloatArray;
+    if (sameShape(input1.shape, shape) && sameShape(input2.shape, shape)) {
+      // Neither broadcasts: the three sums of each row in one pass.
+      squared1 = allocate(dtype, rows);
+      squared2 = allocate(dtype, rows);
+      const row = { squared1, squared2, denominators, cosines };
+      if (f32) fusedCosines32(x1 as Float32Array, x2 as Float32Array, size, row);
+      else fusedCosines64(x1 as Float64Array, x2 as Float64Array, size, row);
+    } else {
+      squared1 = squaredNorms(input1).data;
+      squared2 = squaredNorms(input2).data;
+      const m1 = expandTo({ shape: input1.shape.slice(0, -1), data: squared1 }, cosineShape).data;
+      const m2 = expandTo({ shape: input2.shape.slice(0, -1), data: squared2 }, cosineShape).data;
+      if (f32) {
+        cosines32(x1 as Float32Array, x2 as Float32Array, size, m1, m2, denominators, cosines);
+      } else {
+        cosines64(x1 as Float64Array, x2 as Float64Array, size, m1, m2, denominators, cosines);
       }
-      // √(m1·m2) and Σ x1·x2 / √(m1·m2), each step in the dtype, as PyTorch composes them.
-      denominators[row] = Math.sqrt(f32 ? Math.fround(m1[row] * m2[row]) : m1[row] * m2[row]);
-      cosines[row] = (f32 ? Math.fround(product) : product) / denominators[row];
     }
     const outputShape = broadcastShapes(target.shape, cosineShape);
     if (!outputShape) {
@@ -292,6 +452,35 @@ export const cosineEmbeddingLoss = defineLoss<CosineEmbeddingOptions, CosineEmbe
     }
     const grad1 = allocate(dtype, x1.length);
     const grad2 = allocate(dtype, x2.length);
+    if (sameShape(saved.shape1, shape) && sameShape(saved.shape2, shape)) {
+      if (f32) {
+        inputGrads32(
+          x1 as Float32Array,
+          x2 as Float32Array,
+          size,
+          gradProduct,
+          gradSquared1,
+          gradSquared2,
+          grad1,
+          grad2,
+        );
+      } else {
+        inputGrads64(
+          x1 as Float64Array,
+          x2 as Float64Array,
+          size,
+          gradProduct,
+          gradSquared1,
+          gradSquared2,
+          grad1,
+          grad2,
+        );
+      }
+      return {
+        input1: { shape: [...shape], data: grad1 },
+        input2: { shape: [...shape], data: grad2 },
+      };
+    }
     for (let row = 0, start = 0; row < rows; row++, start += size) {
       const g = gradProduct[row];
       for (let i = start; i < start + size; i++) {
