@@ -161,21 +161,21 @@ export const gaussianNLLLoss = defineLoss<GaussianNLLOptions, GaussianNLLSaved>(
   }),
   forward({ input, target, var: variance }, { full, eps, reduction }, context) {
     const vars = variance.data;
-    for (let i = 0; i < vars.length; i++) {
-      if (vars[i] < 0) {
-        const field = elementField("inputs.var", variance.shape, i);
-        throw new LossInputError(
-          field,
-          `${field} is ${vars[i]}, but var has negative entry/entries: variances must be >= 0`,
-        );
-      }
-    }
-    const varShape = gaussianVarShape(input.shape, variance.shape);
     const f32 = context.dtype === "float32";
     // var is clamped in its own shape and dtype, as PyTorch's clamp_ on a clone of it.
     const floor = f32 ? Math.fround(eps) : eps;
     const clamped = allocate(context.dtype, vars.length);
-    for (let i = 0; i < vars.length; i++) clamped[i] = vars[i] < floor ? floor : vars[i];
+    const negative = f32
+      ? clampVariances32(vars as Float32Array, floor, clamped)
+      : clampVariances64(vars as Float64Array, floor, clamped);
+    if (negative >= 0) {
+      const field = elementField("inputs.var", variance.shape, negative);
+      throw new LossInputError(
+        field,
+        `${field} is ${vars[negative]}, but var has negative entry/entries: variances must be >= 0`,
+      );
+    }
+    const varShape = gaussianVarShape(input.shape, variance.shape);
     const reshapedVar = { shape: varShape, data: clamped };
     const shape = broadcastShape(
       { field: "inputs.input", tensor: input },
@@ -212,44 +212,33 @@ export const gaussianNLLLoss = defineLoss<GaussianNLLOptions, GaussianNLLSaved>(
     const n = x.length;
     const { perElement, each } = upstreamGradOf(saved.reduction, gradOutput, n);
     const gradInput = allocate(dtype, n);
-    // The gradient of ½ (log var + (x − y)² / var) reaching log var, and the one reaching var
-    // through the quotient.
-    const gradLog = allocate(dtype, n);
-    const gradQuotient = allocate(dtype, n);
-    if (dtype === "float32") {
-      gradients32(
-        x as Float32Array,
-        y as Float32Array,
-        v as Float32Array,
-        perElement,
-        each,
-        gradInput as Float32Array,
-        gradLog as Float32Array,
-        gradQuotient as Float32Array,
-      );
-    } else {
-      gradients64(
-        x as Float64Array,
-        y as Float64Array,
-        v as Float64Array,
-        perElement,
-        each,
-        gradInput as Float64Array,
-        gradLog as Float64Array,
-        gradQuotient as Float64Array,
-      );
-    }
-    // log var has var's shape: its gradient is summed over the broadcast dimensions before it
-    // is divided by var, as autograd does (so that ∞ and −∞ from different rows meet in the sum,
-    // not after it).
-    const summedLog = sumTo({ shape, data: gradLog }, varShape).data;
-    const summedQuotient = sumTo({ shape, data: gradQuotient }, varShape).data;
-    const gradVar = allocate(dtype, clamped.length);
-    for (let i = 0; i < gradVar.length; i++) {
-      gradVar[i] = inDtypeOf(gradVar, summedLog[i] / clamped[i]) + summedQuotient[i];
-    }
     const gradTarget = allocate(dtype, n);
-    for (let i = 0; i < n; i++) gradTarget[i] = -gradInput[i];
+    const gradVar = allocate(dtype, clamped.length);
+    // The gradient of ½ (log var + (x − y)² / var) reaching log var, and the one reaching var
+    // through the quotient; var's gradient straight from them where var does not broadcast.
+    const broadcast = clamped.length !== n;
+    const grads: VarianceGrads = {
+      input: gradInput,
+      target: gradTarget,
+      log: broadcast ? allocate(dtype, n) : null,
+      quotient: broadcast ? allocate(dtype, n) : null,
+      variance: broadcast ? null : gradVar,
+    };
+    if (dtype === "float32") {
+      gradients32(x as Float32Array, y as Float32Array, v as Float32Array, perElement, each, grads);
+    } else {
+      gradients64(x as Float64Array, y as Float64Array, v as Float64Array, perElement, each, grads);
+    }
+    if (grads.log && grads.quotient) {
+      // log var has var's shape: its gradient is summed over the broadcast dimensions before it
+      // is divided by var, as autograd does (so that ∞ and −∞ from different rows meet in the
+      // sum, not after it).
+      const summedLog = sumTo({ shape, data: grads.log }, varShape).data;
+      const summedQuotient = sumTo({ shape, data: grads.quotient }, varShape).data;
+      for (let i = 0; i < gradVar.length; i++) {
+        gradVar[i] = inDtypeOf(gradVar, summedLog[i] / clamped[i]) + summedQuotient[i];
+      }
+    }
     return {
       input: sumTo({ shape, data: gradInput }, saved.inputShape),
       target: sumTo({ shape, data: gradTarget }, saved.targetShape),
@@ -300,10 +289,46 @@ function losses64(
 }
 
 /**
+ * Clamps each variance to `floor` into `out` (NaN passes); returns the index of the first
+ * negative one, or −1.
+ */
+function clampVariances32(vars: Float32Array, floor: number, out: FloatArray): number {
+  let negative = -1;
+  for (let i = 0; i < vars.length; i++) {
+    const value = vars[i];
+    if (value < 0 && negative < 0) negative = i;
+    out[i] = value < floor ? floor : value;
+  }
+  return negative;
+}
+
+function clampVariances64(vars: Float64Array, floor: number, out: FloatArray): number {
+  let negative = -1;
+  for (let i = 0; i < vars.length; i++) {
+    const value = vars[i];
+    if (value < 0 && negative < 0) negative = i;
+    out[i] = value < floor ? floor : value;
+  }
+  return negative;
+}
+
+/**
+ * Where the gradients go: input's and target's always; var's either through `log` and
+ * `quotient` (per element, for the caller to sum onto a broadcast var's shape) or, where var
+ * does not broadcast, straight into `variance`.
+ */
+interface VarianceGrads {
+  input: FloatArray;
+  target: FloatArray;
+  log: FloatArray | null;
+  quotient: FloatArray | null;
+  variance: FloatArray | null;
+}
+
+/**
  * Autograd's steps back through the loss, in float32: g/2 reaches log v and the quotient
  * (x − y)²/v; the quotient passes g/2/v to (x − y)², which passes it times 2(x − y) to x and −y;
- * and −g/2 · ((x − y)²/v)/v to v.  The gradient reaching log v is left undivided by v: the
- * caller sums it onto var's shape first.
+ * and −g/2 · ((x − y)²/v)/v to v; log v passes g/2 / v to v.
  */
 function gradients32(
   x: Float32Array,
@@ -311,19 +336,23 @@ function gradients32(
   v: Float32Array,
   perElement: FloatArray | null,
   each: number,
-  gradInput: Float32Array,
-  gradLog: Float32Array,
-  gradQuotient: Float32Array,
+  { input, target, log, quotient, variance }: VarianceGrads,
 ): void {
   for (let i = 0; i < x.length; i++) {
     const vi = v[i];
     const d = Math.fround(x[i] - y[i]);
     const half = Math.fround(0.5 * (perElement ? perElement[i] : each));
     const gradSquare = Math.fround(half / vi);
-    gradInput[i] = gradSquare * Math.fround(2 * d);
-    gradLog[i] = half;
-    const quotient = Math.fround(Math.fround(d * d) / vi);
-    gradQuotient[i] = -half * Math.fround(quotient / vi);
+    const gradX = Math.fround(gradSquare * Math.fround(2 * d));
+    input[i] = gradX;
+    target[i] = -gradX;
+    const throughQuotient = -half * Math.fround(Math.fround(Math.fround(d * d) / vi) / vi);
+    if (variance) {
+      variance[i] = gradSquare + Math.fround(throughQuotient);
+    } else if (log && quotient) {
+      log[i] = half;
+      quotient[i] = throughQuotient;
+    }
   }
 }
 
@@ -333,16 +362,22 @@ function gradients64(
   v: Float64Array,
   perElement: FloatArray | null,
   each: number,
-  gradInput: Float64Array,
-  gradLog: Float64Array,
-  gradQuotient: Float64Array,
+  { input, target, log, quotient, variance }: VarianceGrads,
 ): void {
   for (let i = 0; i < x.length; i++) {
     const vi = v[i];
     const d = x[i] - y[i];
     const half = 0.5 * (perElement ? perElement[i] : each);
-    gradInput[i] = (half / vi) * (2 * d);
-    gradLog[i] = half;
-    gradQuotient[i] = -half * (((d * d) / vi) / vi);
+    const gradSquare = half / vi;
+    const gradX = gradSquare * (2 * d);
+    input[i] = gradX;
+    target[i] = -gradX;
+    const throughQuotient = -half * (((d * d) / vi) / vi);
+    if (variance) {
+      variance[i] = gradSquare + throughQuotient;
+    } else if (log && quotient) {
+      log[i] = half;
+      quotient[i] = throughQuotient;
+    }
   }
 }
