@@ -19,8 +19,9 @@
  * Gradient: with p = softmax(x) along the class dimension and q the target distribution
  * (the one-hot of y_n, smoothed, or the probabilities) weighted per class,
  * ∂l_n/∂x_{n,c} = p_c Σ_k w_k q_k − w_c q_c; no gradient with respect to the target.
- * log-softmax is computed stably (log-sum-exp); when a backward follows (`context.grad`), the
- * forward saves the softmax, from the same exponentials, so that the backward computes none.
+ * log-softmax is computed stably (log-sum-exp) in the dtype; the forward keeps each position's
+ * max and log-sum only, and the backward computes softmax from them, as PyTorch's
+ * log_softmax backward does from its output.
  *
  * @module
  */
