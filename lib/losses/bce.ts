@@ -113,29 +113,13 @@ l_n = - w_n \left[ y_n \cdot \log x_n + (1 - y_n) \cdot \log (1 - x_n) \right]`,
     }
     const x = input.data;
     const y = target.data;
-    for (let i = 0; i < x.length; i++) {
-      const p = x[i], t = y[i];
-      if (!(p >= 0 && p <= 1)) {
-        const field = elementField("inputs.input", input.shape, i);
-        throw new LossInputError(
-          field,
-          `${field} is ${p}, but all elements of input should be between 0 and 1`,
-        );
-      }
-      if (!(t >= 0 && t <= 1)) {
-        const field = elementField("inputs.target", input.shape, i);
-        throw new LossInputError(
-          field,
-          `${field} is ${t}, but all elements of target should be between 0 and 1`,
-        );
-      }
-    }
+    const shape = input.shape;
     const w = weight ? expandOntoInput(weight, "options.weight", input.shape) : null;
     const n = x.length;
     const losses = reduction === "none" ? allocate(context.dtype, n) : null;
     const total = context.dtype === "float32"
-      ? losses32(x as Float32Array, y as Float32Array, w, losses as Float32Array | null)
-      : losses64(x as Float64Array, y as Float64Array, w, losses as Float64Array | null);
+      ? losses32(x as Float32Array, y as Float32Array, w, losses as Float32Array | null, shape)
+      : losses64(x as Float64Array, y as Float64Array, w, losses as Float64Array | null, shape);
     return {
       output: reducedOutput(reduction, context.dtype, input.shape, total, losses, n),
       saved: { x, y, w, shape: input.shape, reduction },
@@ -154,16 +138,46 @@ l_n = - w_n \left[ y_n \cdot \log x_n + (1 - y_n) \cdot \log (1 - x_n) \right]`,
   },
 });
 
-/** (y − 1)·max(log1p(−x), −100) − y·max(log x, −100), times w, each step in float32. */
+/**
+ * Throws for the first element of x or y outside [0, 1] (NaN included), as PyTorch does, the
+ * input's before the target's.
+ */
+function checkProbabilities(x: FloatArray, y: FloatArray, shape: number[]): void {
+  for (let i = 0; i < x.length; i++) {
+    const p = x[i], t = y[i];
+    if (!(p >= 0 && p <= 1)) {
+      const field = elementField("inputs.input", shape, i);
+      throw new LossInputError(
+        field,
+        `${field} is ${p}, but all elements of input should be between 0 and 1`,
+      );
+    }
+    if (!(t >= 0 && t <= 1)) {
+      const field = elementField("inputs.target", shape, i);
+      throw new LossInputError(
+        field,
+        `${field} is ${t}, but all elements of target should be between 0 and 1`,
+      );
+    }
+  }
+}
+
+/**
+ * (y − 1)·max(log1p(−x), −100) − y·max(log x, −100), times w, each step in float32.  The range
+ * check rides along (p(1 − p) ≥ 0 holds exactly for p in [0, 1], and not for NaN): a loop of its
+ * own over both dtypes' arrays cost as much as the loss.
+ */
 function losses32(
   x: Float32Array,
   y: Float32Array,
   w: FloatArray | null,
   losses: Float32Array | null,
+  shape: number[],
 ): number {
   let total = 0;
   for (let i = 0; i < x.length; i++) {
     const p = x[i], t = y[i];
+    if (!(p * (1 - p) >= 0 && t * (1 - t) >= 0)) checkProbabilities(x, y, shape);
     const logP = Math.max(log32(p), -100);
     const logQ = Math.max(log1p32(-p), -100);
     let loss = Math.fround(Math.fround(Math.fround(t - 1) * logQ) - Math.fround(t * logP));
@@ -179,10 +193,12 @@ function losses64(
   y: Float64Array,
   w: FloatArray | null,
   losses: Float64Array | null,
+  shape: number[],
 ): number {
   let total = 0;
   for (let i = 0; i < x.length; i++) {
     const p = x[i], t = y[i];
+    if (!(p * (1 - p) >= 0 && t * (1 - t) >= 0)) checkProbabilities(x, y, shape);
     let loss = (t - 1) * Math.max(Math.log1p(-p), -100) - t * Math.max(Math.log(p), -100);
     if (w) loss *= w[i];
     total += loss;
