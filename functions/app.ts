@@ -12,7 +12,15 @@ import { Hono, type MiddlewareHandler } from "hono";
 import { etag } from "hono/etag";
 import { methodNotAllowed } from "hono/method-not-allowed";
 import { requestId, type RequestIdVariables } from "hono/request-id";
-import { type AnyLoss, computeLoss, findLoss, losses, lossNames, MAX_SEED } from "../lib/mod.ts";
+import {
+  type AnyLoss,
+  computeLoss,
+  explainLoss,
+  findLoss,
+  losses,
+  lossNames,
+  MAX_SEED,
+} from "../lib/mod.ts";
 import { buildCatalog, type Catalog, catalogEntry, sampleInputs } from "./api/catalog.ts";
 import { docsPage } from "./api/docs.ts";
 import { type JsonAnswer, jsonAnswer } from "./api/json.ts";
@@ -25,6 +33,7 @@ import {
   docsOperation,
   documented,
   documentedPerLoss,
+  explainOperation,
   healthOperation,
   openApiOperation,
   sampleOperation,
@@ -34,7 +43,11 @@ import {
   type ComputeRequest,
   type ComputeResponse,
   decodeComputeRequest,
+  decodeExplainRequest,
+  encodeExplanation,
   encodeResult,
+  type ExplainRequest,
+  type ExplainResponse,
 } from "./api/request.ts";
 import { accessLog } from "./middleware/access_log.ts";
 import { corsForAnyOrigin } from "./middleware/cors.ts";
@@ -169,6 +182,23 @@ export function createApp(config: AppConfig = {}) {
         );
         const result = computeLoss(loss.name, inputs, options, settings);
         return jsonAnswer<ComputeResponse>(c, encodeResult(result));
+      },
+    )
+    .post(
+      "/api/losses/:name/explain",
+      documentedPerLoss(explainOperation),
+      requireLoss,
+      jsonBody<ExplainRequest>(limits.maxBodyBytes),
+      (c): JsonAnswer<ExplainResponse> | ProblemAnswer<400 | 404 | 413 | 415> => {
+        const loss = c.var.loss;
+        const decoded = decodeExplainRequest(loss, c.req.valid("json"), limits);
+        const { element, points } = decoded;
+        const explained = explainLoss(loss.name, decoded.inputs, decoded.options, {
+          ...decoded.settings,
+          element,
+          points,
+        });
+        return jsonAnswer<ExplainResponse>(c, encodeExplanation(explained));
       },
     )
     .get("/api/losses/:name/sample", documentedPerLoss(sampleOperation), requireLoss, (c) => {

@@ -63,7 +63,7 @@ const COMPONENT_SCHEMAS: Record<string, Schema> = {
   },
   ComputeResponse: {
     type: "object",
-    required: ["loss", "dtype", "output", "grads", "warnings"],
+    required: ["loss", "dtype", "output", "grads", "warnings", "advice"],
     properties: {
       loss: { type: "string", description: "The loss's class name" },
       dtype: { type: "string", enum: [...DTYPES] },
@@ -73,7 +73,81 @@ const COMPONENT_SCHEMAS: Record<string, Schema> = {
         description: "The gradient of sum(output * grad_output) for each differentiable input",
         additionalProperties: ref("EncodedTensor"),
       },
-      warnings: { type: "array", items: { type: "string" }, description: "PyTorch's warnings" },
+      warnings: {
+        type: "array",
+        items: { type: "string" },
+        description: "PyTorch's warnings, word for word",
+      },
+      advice: {
+        type: "array",
+        items: ref("Advice"),
+        description: "Hints that the request looks like a classic misuse of the loss; they " +
+          "never change the numbers. Empty for an ordinary request.",
+      },
+    },
+  },
+  WorkedStep: {
+    type: "object",
+    required: ["label", "tex", "value"],
+    properties: {
+      label: { type: "string", description: "What the step does, in words" },
+      tex: { type: "string", description: "The step in TeX, with its numbers" },
+      value: ref("WireNumber"),
+    },
+  },
+  Explanation: {
+    allOf: [ref("ComputeResponse")],
+    type: "object",
+    required: ["formula", "terms", "count", "element", "worked", "reduction", "sweep"],
+    properties: {
+      formula: { type: "string", description: "The formula (TeX) for the options in force" },
+      terms: {
+        oneOf: [ref("EncodedTensor"), { type: "null" }],
+        description: "The per-element losses (reduction none)",
+      },
+      count: { type: "integer", description: "How many elements can be worked through" },
+      element: { type: "integer" },
+      worked: {
+        oneOf: [{
+          type: "object",
+          required: ["label", "steps"],
+          properties: {
+            label: { type: "string" },
+            steps: { type: "array", items: ref("WorkedStep") },
+          },
+        }, { type: "null" }],
+      },
+      reduction: { type: "array", items: ref("WorkedStep") },
+      sweep: {
+        oneOf: [{
+          type: "object",
+          required: ["field", "label", "x", "loss", "slope", "current"],
+          properties: {
+            field: { type: "string", description: "The input entry that varies" },
+            label: { type: "string" },
+            x: { type: "array", items: ref("WireNumber") },
+            loss: { type: "array", items: ref("WireNumber") },
+            slope: { type: "array", items: ref("WireNumber") },
+            current: {
+              type: "object",
+              properties: {
+                x: ref("WireNumber"),
+                loss: ref("WireNumber"),
+                slope: ref("WireNumber"),
+              },
+            },
+          },
+        }, { type: "null" }],
+      },
+    },
+  },
+  Advice: {
+    type: "object",
+    required: ["code", "field", "message"],
+    properties: {
+      code: { type: "string", description: "A stable code, e.g. probabilities-as-logits" },
+      field: { type: "string", description: "The request field it is about" },
+      message: { type: "string" },
     },
   },
   Problem: {
@@ -340,6 +414,51 @@ export const computeLossOperation = (loss: AnyLoss, { limits }: OpenApiContext):
           },
         },
       },
+    },
+    "400": problemRef("invalid-input"),
+    "404": problemRef("unknown-loss"),
+    "405": problemRef("method-not-allowed"),
+    "413": problemRef("too-large"),
+    "415": problemRef("unsupported-media-type"),
+  },
+});
+
+/** `POST /api/losses/{name}/explain`. */
+export const explainOperation = (loss: AnyLoss, { limits }: OpenApiContext): Operation => ({
+  operationId: `explain${loss.name}`,
+  tags: [loss.category],
+  summary: `Explain ${loss.name}`,
+  description: "The loss computed as `POST /api/losses/{name}` computes it, explained: the " +
+    "per-element losses, one element (`element`) worked through step by step with its " +
+    "numbers, the reduction naming its divisor, the formula for the options in force, and the " +
+    "loss and its derivative swept along one input value of that element (`points` values, " +
+    "computed in one batched forward). What the site's loss pages show. An explanation " +
+    `computes the loss about points + 2 times, so its work may be at most MAX_WORK / ` +
+    `(points + 2) (${limits.maxWork} in all).`,
+  requestBody: {
+    required: true,
+    content: {
+      "application/json": {
+        schema: {
+          allOf: [requestSchema(loss)],
+          properties: {
+            element: { type: "integer", minimum: 0, default: 0 },
+            points: { type: "integer", minimum: 2, maximum: 1001, default: 101 },
+          },
+        },
+        examples: {
+          sample: {
+            summary: "Random inputs (seeded), element 0",
+            value: { ...exampleRequest(loss), element: 0, points: 5 },
+          },
+        },
+      },
+    },
+  },
+  responses: {
+    "200": {
+      description: "The loss and its explanation",
+      content: { "application/json": { schema: ref("Explanation") } },
     },
     "400": problemRef("invalid-input"),
     "404": problemRef("unknown-loss"),

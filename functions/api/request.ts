@@ -5,23 +5,33 @@
  * @module
  */
 import {
+  type Advice,
   type AnyLoss,
   type ComputeSettings,
   type DType,
+  dtypeChoices,
+  DTYPES,
+  type Explanation,
+  type FloatDense,
+  isDType,
   LossInputError,
   type LossResult,
+  MAX_SWEEP_POINTS,
   type NdArray,
   type NumericArray,
   optionsOf,
+  toNdArray,
+  type WorkedStep,
 } from "../../lib/mod.ts";
 import { checkCost } from "./cost.ts";
-import { ElementBudget, type Limits } from "./limits.ts";
+import { ElementBudget, LIMIT_VARIABLES, type Limits } from "./limits.ts";
 import {
   decodeTensor,
   describe,
   type EncodedTensor,
   encodeTensor,
   OVERFLOWS,
+  type WireNumber,
   type WireTensor,
 } from "./wire.ts";
 
@@ -47,8 +57,10 @@ export interface ComputeResponse {
   output: EncodedTensor;
   /** The gradient of each differentiable input; empty unless `grad` was set. */
   grads: Record<string, EncodedTensor>;
-  /** PyTorch's warnings for these inputs. */
+  /** PyTorch's warnings for these inputs, word for word. */
   warnings: string[];
+  /** Our hints about likely misuse (probabilities given as logits...); never change numbers. */
+  advice: Advice[];
 }
 
 /** A request decoded into the arguments of `computeLoss`. */
@@ -83,12 +95,9 @@ export function decodeComputeRequest(
       );
     }
   }
-  const dtype = body.dtype ?? "float32";
-  if (dtype !== "float32" && dtype !== "float64") {
-    throw new LossInputError(
-      "dtype",
-      `dtype must be "float32" or "float64", got ${describe(dtype)}`,
-    );
+  const dtype = body.dtype ?? DTYPES[0];
+  if (!isDType(dtype)) {
+    throw new LossInputError("dtype", `dtype must be ${dtypeChoices()}, got ${describe(dtype)}`);
   }
   const grad = body.grad ?? false;
   if (typeof grad !== "boolean") {
@@ -202,5 +211,134 @@ export function encodeResult(result: LossResult): ComputeResponse {
     output: encode(result.output),
     grads,
     warnings: result.warnings,
+    advice: result.advice,
+  };
+}
+
+/** What `POST /api/losses/{name}/explain` takes: a compute request and what to explain. */
+export interface ExplainRequest extends ComputeRequest {
+  /** The element (or sample) to work through and sweep; 0 by default. */
+  element?: number;
+  /** The points of the sweep, 2 to 1001; 101 by default. */
+  points?: number;
+}
+
+/** A step of a worked computation, as the API answers it (non-finite values as strings). */
+export interface EncodedStep {
+  label: string;
+  tex: string;
+  value: WireNumber;
+}
+
+/** What `POST /api/losses/{name}/explain` answers. */
+export interface ExplainResponse extends ComputeResponse {
+  /** The formula (TeX) for the options in force. */
+  formula: string;
+  /** The per-element losses (`reduction: "none"`), or null for a loss without them. */
+  terms: EncodedTensor | null;
+  /** How many elements can be worked through, and the one that is. */
+  count: number;
+  element: number;
+  worked: { label: string; steps: EncodedStep[] } | null;
+  reduction: EncodedStep[];
+  sweep: {
+    field: string;
+    label: string;
+    x: WireNumber[];
+    loss: WireNumber[];
+    slope: WireNumber[];
+    current: { x: WireNumber; loss: WireNumber; slope: WireNumber };
+  } | null;
+}
+
+/** A decoded explain request: a compute request and what to explain. */
+export interface DecodedExplainRequest extends DecodedRequest {
+  element?: number;
+  points?: number;
+}
+
+/**
+ * Decodes the body of `POST /api/losses/{name}/explain`: a compute request whose estimated work,
+ * times the sweep's points and the extra passes, must stay within `MAX_WORK`.
+ */
+export function decodeExplainRequest(
+  loss: AnyLoss,
+  body: unknown,
+  limits: Limits,
+): DecodedExplainRequest {
+  if (!isObject(body)) {
+    throw new LossInputError("body", `The body must be a JSON object, got ${describe(body)}`);
+  }
+  const { element, points, ...request } = body;
+  for (const [key, value] of [["element", element], ["points", points]] as const) {
+    if (value !== undefined && (typeof value !== "number" || !Number.isSafeInteger(value))) {
+      throw new LossInputError(key, `${key} must be an integer, got ${describe(value)}`);
+    }
+  }
+  if (typeof points === "number" && (points < 2 || points > MAX_SWEEP_POINTS)) {
+    throw new LossInputError(
+      "points",
+      `points must be an integer from 2 to ${MAX_SWEEP_POINTS}, got ${points}`,
+    );
+  }
+  const passes = (typeof points === "number" ? points : 101) + 2;
+  const share = { ...limits, maxWork: Math.max(1, Math.floor(limits.maxWork / passes)) };
+  try {
+    const decoded = decodeComputeRequest(loss, request, share);
+    return {
+      ...decoded,
+      element: element as number | undefined,
+      points: points as number | undefined,
+    };
+  } catch (error) {
+    if (error instanceof LossInputError && error.kind === "too-large") {
+      throw new LossInputError(
+        error.field,
+        `${error.message}; an explanation computes the loss about ${passes} times (its sweep's ` +
+          `points and two more passes), so its share is ${LIMIT_VARIABLES.maxWork} / ${passes}`,
+        "too-large",
+      );
+    }
+    throw error;
+  }
+}
+
+const wireNumber = (value: number): WireNumber =>
+  Number.isFinite(value) ? value : (String(value) as WireNumber);
+
+/** Encodes an explanation as the answer of `POST /api/losses/{name}/explain`. */
+export function encodeExplanation(explained: Explanation): ExplainResponse {
+  const steps = (list: WorkedStep[]) =>
+    list.map((step) => ({ ...step, value: wireNumber(step.value) }));
+  const dense = (tensor: FloatDense) => encodeTensor(toNdArray(tensor));
+  const grads: Record<string, EncodedTensor> = {};
+  for (const [name, grad] of Object.entries(explained.grads)) grads[name] = dense(grad);
+  const { sweep } = explained;
+  return {
+    loss: explained.loss,
+    dtype: explained.dtype,
+    output: dense(explained.output),
+    grads,
+    warnings: explained.warnings,
+    advice: explained.advice,
+    formula: explained.formula,
+    terms: explained.terms && dense(explained.terms),
+    count: explained.count,
+    element: explained.element,
+    worked: explained.worked &&
+      { label: explained.worked.label, steps: steps(explained.worked.steps) },
+    reduction: steps(explained.reduction),
+    sweep: sweep && {
+      field: sweep.field,
+      label: sweep.label,
+      x: sweep.x.map(wireNumber),
+      loss: sweep.loss.map(wireNumber),
+      slope: sweep.slope.map(wireNumber),
+      current: {
+        x: wireNumber(sweep.current.x),
+        loss: wireNumber(sweep.current.loss),
+        slope: wireNumber(sweep.current.slope),
+      },
+    },
   };
 }

@@ -4,7 +4,7 @@
  *
  * @module
  */
-import type { AnyLoss, Context, OptionSpec, OptionValues } from "./definition.ts";
+import type { Advice, AnyLoss, Context, OptionSpec, OptionValues } from "./definition.ts";
 import { LossInputError } from "./errors.ts";
 import { legacyReduction } from "../ops/reduction.ts";
 import { findLoss, lossNames } from "./registry.ts";
@@ -36,6 +36,16 @@ export interface LossResult {
   grads: Record<string, NdArray<FloatArray>>;
   /** PyTorch's warnings for these inputs, as PyTorch words them. */
   warnings: string[];
+  /** Our hints about likely misuse of the loss with these inputs (see `advise`). */
+  advice: Advice[];
+}
+
+/** A loss's forward (and backward) on checked dense tensors: {@link evaluate}'s result. */
+export interface Evaluation {
+  output: FloatDense;
+  grads: Record<string, FloatDense>;
+  warnings: string[];
+  advice: Advice[];
 }
 
 /** The deprecated `size_average` and `reduce` options of many losses. */
@@ -93,20 +103,41 @@ export function computeLoss(
   if (!isDType(dtype)) {
     throw new LossInputError("dtype", `dtype must be ${dtypeChoices()}, got ${dtype}`);
   }
+  const tensors = checkInputs(loss, inputs, dtype);
+  const values = checkOptions(loss, options, dtype);
+  const gradOutput = settings.gradOutput &&
+    toFloat(fromNdArray(settings.gradOutput, "grad_output"), dtype);
+  const result = evaluate(loss, tensors, values, { dtype, grad: settings.grad, gradOutput });
+  const grads: Record<string, NdArray<FloatArray>> = {};
+  for (const [key, gradient] of Object.entries(result.grads)) grads[key] = toNdArray(gradient);
+  return { ...result, loss: loss.name, dtype, output: toNdArray(result.output), grads };
+}
+
+/**
+ * Computes `loss` on inputs and options that the library has checked ({@link checkInputs},
+ * {@link checkOptions}): its forward, its backward when `grad` is set (for `gradOutput`, ones by
+ * default), PyTorch's warnings, and the loss's advice on the inputs.
+ */
+export function evaluate(
+  loss: AnyLoss,
+  tensors: Record<string, Dense>,
+  values: OptionValues,
+  settings: { dtype: DType; grad?: boolean; gradOutput?: FloatDense },
+): Evaluation {
+  const { dtype } = settings;
   const warnings: string[] = [];
   const grad = Boolean(settings.grad);
   const context: Context = { dtype, grad, warn: (message) => warnings.push(message) };
-  const tensors = readInputs(loss, inputs, dtype);
-  const values = readOptions(loss, options, dtype);
   const { output, saved } = loss.forward(tensors, values, context);
-  const grads: Record<string, NdArray<FloatArray>> = {};
+  const advice = loss.advise?.(tensors, values) ?? [];
+  const grads: Record<string, FloatDense> = {};
   if (grad) {
     const gradOutput = readGradOutput(settings.gradOutput, output, dtype);
     for (const [key, gradient] of Object.entries(loss.backward(saved, gradOutput, context))) {
-      grads[key] = toNdArray(gradient);
+      grads[key] = gradient;
     }
   }
-  return { loss: loss.name, dtype, output: toNdArray(output), grads, warnings };
+  return { output, grads, warnings, advice };
 }
 
 /** The dtypes, quoted and joined for messages: `"float32" or "float64"`. */
@@ -114,7 +145,13 @@ export function dtypeChoices(): string {
   return DTYPES.map((dtype) => `"${dtype}"`).join(" or ");
 }
 
-function readInputs(
+/**
+ * The inputs of `loss` as it computes on them: each `ndarray` read as a dense tensor, float
+ * inputs in `dtype`, index inputs checked to hold integers.
+ *
+ * @throws LossInputError naming an unknown, missing or malformed input.
+ */
+export function checkInputs(
   loss: AnyLoss,
   inputs: Record<string, unknown>,
   dtype: DType,
@@ -168,7 +205,14 @@ function checkIndices(tensor: Dense, field: string): Dense {
   return tensor;
 }
 
-function readOptions(
+/**
+ * The options of `loss` as it computes with them: every option, its default where not given,
+ * each given value checked against its spec, tensors in `dtype`, and the deprecated
+ * `size_average`/`reduce` folded into `reduction`.
+ *
+ * @throws LossInputError naming an unknown option or a value out of its range.
+ */
+export function checkOptions(
   loss: AnyLoss,
   options: Record<string, unknown>,
   dtype: DType,
@@ -265,7 +309,7 @@ function describe(value: unknown): string {
 }
 
 function readGradOutput(
-  given: NdArray<NumericArray> | undefined,
+  given: FloatDense | undefined,
   output: FloatDense,
   dtype: DType,
 ): FloatDense {
@@ -277,7 +321,7 @@ function readGradOutput(
     ones.data.fill(1);
     return ones;
   }
-  const gradOutput = toFloat(fromNdArray(given, "grad_output"), dtype);
+  const gradOutput = given;
   if (!sameShape(gradOutput.shape, output.shape)) {
     throw new LossInputError(
       "grad_output",

@@ -95,7 +95,7 @@ export const tripletMarginWithDistanceLoss = defineLoss<
       default: "euclidean",
       description: "Keyword-only.  The distance: `euclidean` (pairwise_distance, PyTorch's " +
         "default), `cosine` (1 - cosine_similarity) or `manhattan` (pairwise_distance, p=1)",
-      pytorch: {
+      code: {
         euclidean: "nn.PairwiseDistance()",
         manhattan: "nn.PairwiseDistance(p=1)",
         cosine: "lambda a, b: 1 - F.cosine_similarity(a, b)",

@@ -84,6 +84,7 @@ export async function compute(
       output: fromWire(answer.output),
       grads,
       warnings: answer.warnings ?? [],
+      advice: answer.advice ?? [],
     },
   };
 }

@@ -114,7 +114,7 @@ export function pytorchSnippet(loss: SnippetLoss, request: ComputeRequest): stri
   }
   const args = Object.entries(request.options).map(([key, value]) => {
     const spec = loss.options.find((option) => option.name === key);
-    const code = spec?.type === "string" ? spec.pytorch?.[String(value)] : undefined;
+    const code = spec?.type === "string" ? spec.code?.[String(value)] : undefined;
     if (code) return `${key}=${code}`;
     if (typeof value === "object" && value !== null) {
       return `${key}=${torchTensor(value as WireTensor, request.dtype, false)}`;

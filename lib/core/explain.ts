@@ -1,0 +1,273 @@
+/**
+ * A loss's numbers explained: its output and gradients as {@link computeLoss} gives them, the
+ * per-element losses, one element worked through step by step, the reduction naming its
+ * divisor, the formula for the options in force, and the loss and its derivative swept along
+ * one input value, computed by one batched forward.  What the site's loss pages show; each loss
+ * declares its own `explain`, `sweep` and `advise` in its module.
+ *
+ * @module
+ */
+import {
+  type AnyLoss,
+  formulaFor,
+  type OptionValues,
+  type SweepPlan,
+  type WorkedElement,
+  type WorkedStep,
+} from "./definition.ts";
+import { checkInputs, checkOptions, type ComputeSettings, evaluate } from "./compute.ts";
+import { LossInputError } from "./errors.ts";
+import { findLoss, lossNames } from "./registry.ts";
+import {
+  type Dense,
+  type DType,
+  DTYPE_ARRAYS,
+  type FloatDense,
+  formatShape,
+  fromNdArray,
+  isDType,
+  numel,
+  toFloat,
+} from "./tensor.ts";
+
+/** The most points a sweep may have. */
+export const MAX_SWEEP_POINTS = 1001;
+
+/** What to explain, besides how to compute. */
+export interface ExplainSettings extends ComputeSettings {
+  /** The element (or sample) to work through and to sweep, as the loss numbers them; 0 by default. */
+  element?: number;
+  /** The number of points of the sweep, 2 to {@link MAX_SWEEP_POINTS}; 101 by default. */
+  points?: number;
+}
+
+/** The loss and its derivative along one input value. */
+export interface SweepResult {
+  /** The entry that varies (`inputs.input[2][1]`), and the x axis in words. */
+  field: string;
+  label: string;
+  /** The values swept, the loss at each, and its derivative with respect to the swept value. */
+  x: number[];
+  loss: number[];
+  slope: number[];
+  /** The inputs as they are: the swept entry's current value, the loss and slope there. */
+  current: { x: number; loss: number; slope: number };
+}
+
+/** What {@link explainLoss} returns. */
+export interface Explanation {
+  loss: string;
+  dtype: DType;
+  /** The output and gradients, as `computeLoss` gives them for these settings. */
+  output: FloatDense;
+  grads: Record<string, FloatDense>;
+  warnings: string[];
+  advice: import("./definition.ts").Advice[];
+  /** The formula (TeX) for the options in force. */
+  formula: string;
+  /** The per-element losses (`reduction: "none"`), or null for a loss without that reduction. */
+  terms: FloatDense | null;
+  /** How many elements can be worked through, and the one that is. */
+  count: number;
+  element: number;
+  /** That element's computation, or null when there is none to show (no elements). */
+  worked: WorkedElement | null;
+  /** How the per-element losses reduce to the output, naming the divisor. */
+  reduction: WorkedStep[];
+  /** The loss swept along one input value of that element, or null without elements. */
+  sweep: SweepResult | null;
+}
+
+/**
+ * A number in TeX, to 4 significant digits: `0.3133`, `1.2 \times 10^{-5}`, `\infty`,
+ * `\text{NaN}`; for the steps of a worked element.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { tex } from "./explain.ts";
+ * assert.equal(tex(0.31334), "0.3133");
+ * assert.equal(tex(-Infinity), "-\\infty");
+ * assert.equal(tex(0.0000123), "1.23 \\times 10^{-5}");
+ * ```
+ */
+export function tex(value: number): string {
+  if (Number.isNaN(value)) return String.raw`\text{NaN}`;
+  if (!Number.isFinite(value)) return value > 0 ? String.raw`\infty` : String.raw`-\infty`;
+  if (value === 0) return "0";
+  const magnitude = Math.abs(value);
+  if (magnitude >= 1e-3 && magnitude < 1e5) return String(Number(value.toPrecision(4)));
+  const [mantissa, exponent] = value.toExponential(3).split("e");
+  return `${Number(mantissa)} \\times 10^{${Number(exponent)}}`;
+}
+
+/** A number in TeX as a term of a sum or product: negative ones in parentheses. */
+export function texTerm(value: number): string {
+  const text = tex(value);
+  return value < 0 || text.startsWith("-") ? `(${text})` : text;
+}
+
+/** `n` values evenly spaced from `from` to `to`, both included. */
+export function linspace(from: number, to: number, n: number): number[] {
+  if (n === 1) return [from];
+  return Array.from({ length: n }, (_, i) => from + (to - from) * i / (n - 1));
+}
+
+/**
+ * The reduction of per-element `losses` to `output` that most losses do: their sum, or their
+ * sum over their number for `mean`, said in words when there are none or the sum is not
+ * finite.  Losses with another divisor declare their own (`explain.reduction`).
+ */
+export function plainReduction(
+  reduction: unknown,
+  losses: FloatDense,
+  output: number,
+): WorkedStep[] {
+  if (reduction === "none") return [];
+  const n = losses.data.length;
+  let sum = 0;
+  for (let i = 0; i < n; i++) sum += losses.data[i];
+  const sumStep: WorkedStep = {
+    label: n === 1 ? "the one loss" : `the sum of the ${n} losses`,
+    tex: String.raw`\sum_n l_n = ${tex(sum)}`,
+    value: reduction === "sum" ? output : sum,
+  };
+  if (reduction === "sum") return [sumStep];
+  if (n === 0) {
+    return [{
+      label: "the mean of no losses: 0 / 0, which is NaN, as in PyTorch",
+      tex: String.raw`\frac{0}{0} = \text{NaN}`,
+      value: output,
+    }];
+  }
+  return [sumStep, {
+    label: Number.isFinite(sum)
+      ? `divided by their number, ${n}`
+      : `divided by their number, ${n}: a sum that is not finite stays so`,
+    tex: String.raw`\frac{${tex(sum)}}{${n}} = ${tex(output)}`,
+    value: output,
+  }];
+}
+
+/**
+ * Explains `name`'s numbers for `inputs` and `options`: see {@link Explanation}.  The inputs are
+ * `ndarray`s (any strides) as `computeLoss` takes them.
+ *
+ * @throws LossInputError for anything `computeLoss` rejects, an element out of range, or a
+ *   number of points out of range.
+ *
+ * @example MSELoss's second element, worked through
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { explainLoss } from "./explain.ts";
+ * import { ndarrayOf } from "./tensor.ts";
+ * const inputs = { input: ndarrayOf([1, 3], [2]), target: ndarrayOf([0, 1], [2]) };
+ * const explained = explainLoss("MSELoss", inputs, {}, { element: 1, dtype: "float64" });
+ * assert.equal(explained.output.data[0], 2.5);
+ * assert.equal(explained.worked?.steps.at(-1)?.value, 4);
+ * assert.equal(explained.reduction.at(-1)?.value, 2.5);
+ * ```
+ */
+export function explainLoss(
+  name: string,
+  inputs: Record<string, unknown>,
+  options: Record<string, unknown> = {},
+  settings: ExplainSettings = {},
+): Explanation {
+  const loss = findLoss(name);
+  if (!loss) {
+    throw new LossInputError("loss", `${name} is not a loss; the losses are ${lossNames()}`);
+  }
+  const dtype = settings.dtype ?? "float32";
+  if (!isDType(dtype)) throw new LossInputError("dtype", `dtype must be a dtype, got ${dtype}`);
+  const tensors = checkInputs(loss, inputs, dtype);
+  const values = checkOptions(loss, options, dtype);
+  const gradOutput = settings.gradOutput &&
+    toFloat(fromNdArray(settings.gradOutput, "grad_output"), dtype);
+  const result = evaluate(loss, tensors, values, { dtype, grad: settings.grad, gradOutput });
+  return {
+    loss: loss.name,
+    dtype,
+    ...result,
+    ...explainEvaluated(loss, tensors, values, dtype, settings, result.output),
+  };
+}
+
+/** Whether `loss` has a per-element (`none`) reduction. */
+function hasNoneReduction(loss: AnyLoss): boolean {
+  return loss.options.some((option) =>
+    option.name === "reduction" && option.type === "string" && option.enum.includes("none")
+  );
+}
+
+function explainEvaluated(
+  loss: AnyLoss,
+  tensors: Record<string, Dense>,
+  values: OptionValues,
+  dtype: DType,
+  settings: ExplainSettings,
+  output: FloatDense,
+): Omit<Explanation, "loss" | "dtype" | "output" | "grads" | "warnings" | "advice"> {
+  const terms = hasNoneReduction(loss)
+    ? evaluate(loss, tensors, { ...values, reduction: "none" }, { dtype }).output
+    : null;
+  const count = loss.explain?.count?.(tensors, values) ?? (terms ? terms.data.length : 1);
+  const element = settings.element ?? 0;
+  if (!Number.isSafeInteger(element) || element < 0 || (count > 0 && element >= count)) {
+    throw new LossInputError(
+      "element",
+      `element must be an integer from 0 to ${count - 1} (the elements of the per-element ` +
+        `losses${terms ? `, of shape ${formatShape(terms.shape)}` : ""}), got ${element}`,
+    );
+  }
+  const points = settings.points ?? 101;
+  if (!Number.isSafeInteger(points) || points < 2 || points > MAX_SWEEP_POINTS) {
+    throw new LossInputError(
+      "points",
+      `points must be an integer from 2 to ${MAX_SWEEP_POINTS}, got ${points}`,
+    );
+  }
+  const scalarOutput = output.data.length === 1 ? output.data[0] : NaN;
+  const reduction = terms
+    ? (loss.explain?.reduction?.(tensors, values, terms, scalarOutput) ??
+      plainReduction(values.reduction, terms, scalarOutput))
+    : [];
+  const formula = formulaFor(loss, values);
+  if (count === 0) return { formula, terms, count, element, worked: null, reduction, sweep: null };
+  const worked = loss.explain?.element(tensors, values, element) ?? null;
+  const plan = loss.sweep?.(tensors, values, element);
+  const sweep = plan ? runSweep(loss, values, dtype, plan, points) : null;
+  return { formula, terms, count, element, worked, reduction, sweep };
+}
+
+/** Computes a sweep: one batched forward and backward over the values and the current one. */
+function runSweep(
+  loss: AnyLoss,
+  values: OptionValues,
+  dtype: DType,
+  plan: SweepPlan,
+  points: number,
+): SweepResult {
+  const x = linspace(plan.from, plan.to, points);
+  const batch = plan.batch([...x, plan.current]);
+  const batchOptions: OptionValues = { ...values, ...batch.options };
+  if (hasNoneReduction(loss)) batchOptions.reduction = "none";
+  const result = evaluate(loss, batch.inputs, batchOptions, { dtype, grad: true });
+  const { loss: losses, slope } = plan.read(result.output, result.grads);
+  return {
+    field: plan.field,
+    label: plan.label,
+    x,
+    loss: losses.slice(0, points),
+    slope: slope.slice(0, points),
+    current: { x: plan.current, loss: losses[points], slope: slope[points] },
+  };
+}
+
+/** A dense tensor of `dtype` holding `values` with `shape`. */
+export function denseOf(dtype: DType, values: ArrayLike<number>, shape: number[]): FloatDense {
+  if (values.length !== numel(shape)) {
+    throw new RangeError(`${values.length} values do not fill shape ${formatShape(shape)}`);
+  }
+  return { shape, data: DTYPE_ARRAYS[dtype].from(values as ArrayLike<number>) };
+}
