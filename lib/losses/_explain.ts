@@ -4,6 +4,7 @@
  *
  * @module
  */
+import type { Advice } from "../core/definition.ts";
 import { tex } from "../core/explain.ts";
 import type { FloatDense, NumericArray } from "../core/tensor.ts";
 
@@ -122,4 +123,23 @@ export function firstNotIn(
     if (!Number.isNaN(value) && !allowed.includes(value)) return value;
   }
   return undefined;
+}
+
+/** The first value of `data` outside [0, 1] (NaN is skipped), or undefined. */
+export function firstNotInUnitInterval(data: ArrayLike<number>): number | undefined {
+  for (let i = 0; i < data.length; i++) if (data[i] < 0 || data[i] > 1) return data[i];
+  return undefined;
+}
+
+/**
+ * The advice for a target that should hold ±1 but holds `value`: what `loss` does with it
+ * (`effect`), and the fix.
+ */
+export function notPlusMinusOne(loss: string, value: number, effect: string): Advice {
+  return {
+    code: "target-not-plus-minus-one",
+    field: "inputs.target",
+    message: `The target holds ${tex(value)}, but ${loss} expects 1 or −1: ${effect}. ` +
+      "Map 0/1 labels to −1/1 with 2y − 1.",
+  };
 }
