@@ -4,7 +4,7 @@
  *
  * @module
  */
-import type { Advice } from "../core/definition.ts";
+import type { Advice, WorkedStep } from "../core/definition.ts";
 import { tex } from "../core/explain.ts";
 import type { FloatDense, NumericArray } from "../core/tensor.ts";
 
@@ -142,4 +142,46 @@ export function notPlusMinusOne(loss: string, value: number, effect: string): Ad
     message: `The target holds ${tex(value)}, but ${loss} expects 1 or −1: ${effect}. ` +
       "Map 0/1 labels to −1/1 with 2y − 1.",
   };
+}
+
+/**
+ * The `mean` of the class losses with class weights and an ignored index (NLLLoss's): the sum
+ * of the per-target `losses` over the sum of the weights of the targets not ignored (their
+ * number without weights), said in words when that is 0.
+ */
+export function weightedMean(
+  target: { data: ArrayLike<number> },
+  weight: FloatDense | null,
+  ignoreIndex: number,
+  losses: FloatDense,
+  output: number,
+): WorkedStep[] {
+  let sum = 0;
+  let divisor = 0;
+  for (let i = 0; i < target.data.length; i++) {
+    const t = Number(target.data[i]);
+    if (t === ignoreIndex) continue;
+    sum += losses.data[i];
+    divisor += weight ? weight.data[t] : 1;
+  }
+  const kept = weight
+    ? "the sum of the weights of the targets not ignored"
+    : "the number of targets not ignored";
+  if (divisor === 0) {
+    return [{
+      label: target.data.length === 0
+        ? `the mean divides by ${kept}, and there are no targets: 0 / 0 is NaN, as in PyTorch`
+        : `the mean divides by ${kept}, which is 0 here: 0 / 0 is NaN, as in PyTorch`,
+      tex: String.raw`\frac{0}{0} = \text{NaN}`,
+      value: output,
+    }];
+  }
+  return [
+    { label: "the sum of the losses", tex: `\\sum_n l_n = ${tex(sum)}`, value: sum },
+    {
+      label: `divided by ${kept}, ${tex(divisor)}`,
+      tex: `\\frac{${tex(sum)}}{${tex(divisor)}} = ${tex(output)}`,
+      value: output,
+    },
+  ];
 }
