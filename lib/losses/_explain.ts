@@ -5,7 +5,7 @@
  * @module
  */
 import type { Advice, WorkedStep } from "../core/definition.ts";
-import { tex } from "../core/explain.ts";
+import { tex } from "../core/tex.ts";
 import type { FloatDense, NumericArray } from "../core/tensor.ts";
 
 /**

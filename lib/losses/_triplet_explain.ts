@@ -5,7 +5,7 @@
  * @module
  */
 import type { Explainer, SweepPlan, WorkedStep } from "../core/definition.ts";
-import { tex, texTerm } from "../core/explain.ts";
+import { tex, texTerm } from "../core/tex.ts";
 import { elementField } from "../core/errors.ts";
 import { broadcastIndex, broadcastShapes } from "../ops/broadcast.ts";
 import type { FloatDense } from "../core/tensor.ts";

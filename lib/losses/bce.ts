@@ -12,7 +12,7 @@
  * @module
  */
 import { defineLoss, type WorkedStep } from "../core/definition.ts";
-import { tex, texTerm } from "../core/explain.ts";
+import { tex, texTerm } from "../core/tex.ts";
 import { elementExplainer, elementSweep } from "../ops/element.ts";
 import { elementField, LossInputError } from "../core/errors.ts";
 import { torchSize } from "../ops/broadcast.ts";

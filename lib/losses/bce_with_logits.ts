@@ -18,7 +18,7 @@
  */
 import { torchSize } from "../ops/broadcast.ts";
 import { type Advice, defineLoss, type WorkedStep } from "../core/definition.ts";
-import { tex, texTerm } from "../core/explain.ts";
+import { tex, texTerm } from "../core/tex.ts";
 import { around, elementExplainer, elementSweep } from "../ops/element.ts";
 import { firstNotInUnitInterval } from "./_explain.ts";
 import { LossInputError } from "../core/errors.ts";

@@ -24,7 +24,7 @@ import {
   type SweepPlan,
   type WorkedStep,
 } from "../core/definition.ts";
-import { tex, texTerm } from "../core/explain.ts";
+import { tex, texTerm } from "../core/tex.ts";
 import { elementField, LossInputError } from "../core/errors.ts";
 import { filled } from "../ops/element.ts";
 import { firstNotIn, including, notPlusMinusOne, rowsLike, texList } from "./_explain.ts";

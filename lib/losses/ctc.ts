@@ -24,7 +24,7 @@ import {
   type WorkedElement,
   type WorkedStep,
 } from "../core/definition.ts";
-import { plainReduction, tex } from "../core/explain.ts";
+import { plainReduction, tex } from "../core/tex.ts";
 import { including, indexRowsLike, rowsSumToOne, texList } from "./_explain.ts";
 import { elementField, LossInputError } from "../core/errors.ts";
 import { allocate, type Reduction, reductionOption } from "../ops/reduction.ts";

@@ -12,7 +12,7 @@
  */
 import { broadcastShape, expandTo, sumTo } from "../ops/broadcast.ts";
 import { defineLoss, type WorkedStep } from "../core/definition.ts";
-import { tex, texTerm } from "../core/explain.ts";
+import { tex, texTerm } from "../core/tex.ts";
 import { elementExplainer, elementSweep } from "../ops/element.ts";
 import { firstNotIn, including, notPlusMinusOne } from "./_explain.ts";
 import type { FloatArray } from "../core/tensor.ts";

@@ -16,7 +16,7 @@
 import { broadcastShape, expandTo, sumTo } from "../ops/broadcast.ts";
 import { logSoftmaxRows } from "../ops/log_softmax.ts";
 import { type Advice, defineLoss, type WorkedStep } from "../core/definition.ts";
-import { plainReduction, tex, texTerm } from "../core/explain.ts";
+import { plainReduction, tex, texTerm } from "../core/tex.ts";
 import { elementExplainer, elementSweep } from "../ops/element.ts";
 import { firstAbove, including, rowsSumToOne } from "./_explain.ts";
 import type { FloatArray, FloatDense } from "../core/tensor.ts";

@@ -10,7 +10,7 @@
  */
 import { broadcastShape, expandTo, sumTo } from "../ops/broadcast.ts";
 import { defineLoss } from "../core/definition.ts";
-import { tex, texTerm } from "../core/explain.ts";
+import { tex, texTerm } from "../core/tex.ts";
 import { elementExplainer, elementSweep, valuesAt } from "../ops/element.ts";
 import { centeredOn, firstNotIn, notPlusMinusOne } from "./_explain.ts";
 import { LossInputError } from "../core/errors.ts";

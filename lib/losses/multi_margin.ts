@@ -18,7 +18,7 @@ import {
   type SweepPlan,
   type WorkedStep,
 } from "../core/definition.ts";
-import { tex, texTerm } from "../core/explain.ts";
+import { tex, texTerm } from "../core/tex.ts";
 import { elementField, LossInputError } from "../core/errors.ts";
 import { including, indexRowsLike, rowsLike, texList } from "./_explain.ts";
 import { allocate, reducedOutput, type Reduction, reductionOption } from "../ops/reduction.ts";

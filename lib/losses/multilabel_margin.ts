@@ -16,7 +16,7 @@
  * @module
  */
 import { defineLoss, type SweepPlan } from "../core/definition.ts";
-import { tex } from "../core/explain.ts";
+import { tex } from "../core/tex.ts";
 import { firstNotIn, including, indexRowsLike, rowsLike, texList } from "./_explain.ts";
 import type { PlainTensor } from "../core/tensor.ts";
 import { elementField, LossInputError } from "../core/errors.ts";

@@ -17,7 +17,7 @@ import {
   type SweepPlan,
   type WorkedStep,
 } from "../core/definition.ts";
-import { tex } from "../core/explain.ts";
+import { tex } from "../core/tex.ts";
 import { elementField, LossInputError } from "../core/errors.ts";
 import { firstNotInUnitInterval, including, rowsLike, texList } from "./_explain.ts";
 import {

@@ -27,7 +27,7 @@ import {
   type SweepPlan,
   type WorkedStep,
 } from "../core/definition.ts";
-import { plainReduction, tex, texTerm } from "../core/explain.ts";
+import { plainReduction, tex, texTerm } from "../core/tex.ts";
 import { elementField } from "../core/errors.ts";
 import {
   firstAbove,

@@ -13,7 +13,7 @@
  * @module
  */
 import { defineLoss } from "../core/definition.ts";
-import { tex, texTerm } from "../core/explain.ts";
+import { tex, texTerm } from "../core/tex.ts";
 import { select, signOf } from "../ops/branchless.ts";
 import { elementExplainer, elementSweep, valuesAt } from "../ops/element.ts";
 import { centeredOn } from "./_explain.ts";

@@ -10,7 +10,7 @@
  * @module
  */
 import { defineLoss } from "../core/definition.ts";
-import { tex, texTerm } from "../core/explain.ts";
+import { tex, texTerm } from "../core/tex.ts";
 import { around, elementExplainer, elementSweep } from "../ops/element.ts";
 import { firstNotIn, notPlusMinusOne } from "./_explain.ts";
 import { expandOntoInput } from "../ops/expand_onto_input.ts";

@@ -13,7 +13,7 @@
  * @module
  */
 import { defineLoss } from "../core/definition.ts";
-import { tex } from "../core/explain.ts";
+import { tex } from "../core/tex.ts";
 import { tripletExplainer, tripletSweep } from "./_triplet_explain.ts";
 import { pairwiseDistance } from "./_distance.ts";
 import { type Reduction, reductionOption } from "../ops/reduction.ts";
