@@ -13,7 +13,7 @@
  */
 import { broadcastShape, expandTo, sumTo } from "../ops/broadcast.ts";
 import { defineLoss, type FloatInputs, type WorkedStep } from "../core/definition.ts";
-import { tex, texTerm } from "../core/explain.ts";
+import { tex, texTerm } from "../core/tex.ts";
 import { elementSweep, valuesAt } from "../ops/element.ts";
 import { centeredOn } from "./_explain.ts";
 import { elementField, LossInputError } from "../core/errors.ts";
@@ -110,8 +110,7 @@ export const gaussianNLLLoss = defineLoss<GaussianNLLOptions, GaussianNLLSaved>(
     measures: "The negative log-likelihood of $y_n$ under a Gaussian of mean $x_n$ and " +
       "variance $\\text{var}_n$ (at least $\\varepsilon$): half the log-variance plus the " +
       "squared error over twice the variance. Predicting the variance lets a model say how " +
-      "sure it is: a large variance makes an error cheap, but costs $\\frac{1}{2} \\log$ of " +
-      "itself.",
+      "sure it is: a large variance makes an error cheap, but adds half its log.",
     choose: "For regression that predicts its own uncertainty, one variance per element or " +
       "one per sample. With a fixed variance it is `MSELoss` scaled and shifted. " +
       "`PoissonNLLLoss` for counts; `HuberLoss` for robustness without a variance.",
