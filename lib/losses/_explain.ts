@@ -42,6 +42,15 @@ export function including(
 }
 
 /**
+ * The sweep range of a log-probability: from `floor` (or below the current value) up to 0, or
+ * up to the current value when it is above 0 (where it is no log-probability).
+ */
+export function logProbabilityRange(floor: number, current: number): [number, number] {
+  if (!Number.isFinite(current)) return [floor, 0];
+  return [Math.min(floor, current - 1), Math.max(0, current)];
+}
+
+/**
  * A sweep range of `half` on each side of `center` (0 when it is not finite) that takes in the
  * current value: the regression losses' range, centred on the target, where their kinks are.
  */

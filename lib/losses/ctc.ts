@@ -25,7 +25,7 @@ import {
   type WorkedStep,
 } from "../core/definition.ts";
 import { plainReduction, tex } from "../core/tex.ts";
-import { including, indexRowsLike, rowsSumToOne, texList } from "./_explain.ts";
+import { indexRowsLike, logProbabilityRange, rowsSumToOne, texList } from "./_explain.ts";
 import { elementField, LossInputError } from "../core/errors.ts";
 import { allocate, type Reduction, reductionOption } from "../ops/reduction.ts";
 import type { Dense, FloatArray, FloatDense, NumericArray } from "../core/tensor.ts";
@@ -769,7 +769,7 @@ function ctcSweep(inputs: CTCInputs, _options: CTCOptions, b: number): SweepPlan
   const { frames, classes, targetLength: S } = view;
   const c = S > 0 ? view.labels[0] : _options.blank;
   const current = view.logProb(0, c);
-  const [from, to] = including(-8, 0, current, 1);
+  const [from, to] = logProbabilityRange(-8, current);
   const { log_probs, targets, input_lengths, target_lengths } = inputs;
   return {
     field: elementField("inputs.log_probs", log_probs.shape, view.batched ? b * classes + c : c),

@@ -18,7 +18,7 @@ import { logSoftmaxRows } from "../ops/log_softmax.ts";
 import { type Advice, defineLoss, type WorkedStep } from "../core/definition.ts";
 import { plainReduction, tex, texTerm } from "../core/tex.ts";
 import { elementExplainer, elementSweep } from "../ops/element.ts";
-import { firstAbove, including, rowsSumToOne } from "./_explain.ts";
+import { firstAbove, logProbabilityRange, rowsSumToOne } from "./_explain.ts";
 import type { FloatArray, FloatDense } from "../core/tensor.ts";
 import { allocate, reducedOutput, reductionOption, upstreamGrad } from "../ops/reduction.ts";
 
@@ -228,7 +228,7 @@ export const klDivLoss = defineLoss<KLDivOptions, KLDivSaved>({
       ];
     },
   },
-  sweep: elementSweep({ input: "input", range: (current) => including(-6, 0, current, 0.5) }),
+  sweep: elementSweep({ input: "input", range: (current) => logProbabilityRange(-6, current) }),
   advise({ input, target }, { log_target: logTarget }) {
     const advice: Advice[] = [];
     const positive = firstAbove(input.data, 1e-4);

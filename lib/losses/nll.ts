@@ -31,8 +31,8 @@ import { plainReduction, tex, texTerm } from "../core/tex.ts";
 import { elementField } from "../core/errors.ts";
 import {
   firstAbove,
-  including,
   indexRowsLike,
+  logProbabilityRange,
   rowsLike,
   texList,
   weightedMean,
@@ -217,7 +217,7 @@ export const nllLoss = defineLoss<NLLOptions, NLLSaved, NLLInputs>({
     const n = Math.floor(position / layout.inner);
     const flat = (n * classes + t) * layout.inner + (position % layout.inner);
     const current = row[t];
-    const [from, to] = including(-6, 0, current, 1);
+    const [from, to] = logProbabilityRange(-6, current);
     return {
       field: elementField("inputs.input", input.shape, flat),
       label: `the log-probability of class ${t}` +

@@ -13,7 +13,6 @@
  * @module
  */
 import { defineLoss } from "../core/definition.ts";
-import { tex } from "../core/tex.ts";
 import { tripletExplainer, tripletSweep } from "./_triplet_explain.ts";
 import { pairwiseDistance } from "./_distance.ts";
 import { type Reduction, reductionOption } from "../ops/reduction.ts";
@@ -149,7 +148,7 @@ d(u, v) = \lVert u - v + \varepsilon \rVert_p
   }),
   explain: tripletExplainer<TripletMarginOptions>(({ p, eps, margin, swap }) => ({
     distance: pairwiseDistance(p, eps, "inputs.anchor"),
-    name: `the ${p}-norm of the difference plus ε = ${tex(eps)}`,
+    name: `the ${p}-norm of the difference plus ε = ${eps}`,
     margin,
     swap,
   })),
