@@ -10,7 +10,6 @@
 import type { MiddlewareHandler } from "hono";
 import {
   type AnyLoss,
-  computeLoss,
   DTYPES,
   losses,
   MAX_RANK,
@@ -21,7 +20,8 @@ import {
 import { exampleRequest } from "./catalog.ts";
 import { DEFAULT_LIMITS, LIMIT_VARIABLES, type Limits } from "./limits.ts";
 import { PROBLEMS, problemType } from "./problem.ts";
-import { decodeComputeRequest, encodeResult } from "./request.ts";
+import { decodeJson } from "./codecs/json.ts";
+import { computeRequest, encodeResult } from "./request.ts";
 
 type Schema = Record<string, unknown>;
 
@@ -324,8 +324,8 @@ function requestSchema(loss: AnyLoss): Schema {
 }
 
 function exampleResponse(loss: AnyLoss, limits: Limits): unknown {
-  const { inputs, options, settings } = decodeComputeRequest(loss, exampleRequest(loss), limits);
-  return encodeResult(computeLoss(loss.name, inputs, options, settings));
+  const body = new TextEncoder().encode(JSON.stringify(exampleRequest(loss)));
+  return encodeResult(computeRequest(loss, decodeJson(body, loss, limits)));
 }
 
 /** An OpenAPI operation object. */
