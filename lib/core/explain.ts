@@ -23,7 +23,6 @@ import {
   DTYPE_ARRAYS,
   type FloatDense,
   formatShape,
-  fromNdArray,
   numel,
   readDense,
 } from "./tensor.ts";
