@@ -109,15 +109,6 @@ export class ElementBudget {
    */
   takeBinary(field: string, shape: readonly number[]): void {
     const variable = LIMIT_VARIABLES.maxBinaryElements;
-    shape.forEach((size, i) => {
-      if (size > this.binaryLimit) {
-        throw new LossInputError(
-          `${field}.shape[${i}]`,
-          `${field}.shape[${i}] is ${size}, more than the limit of ${this.binaryLimit} (${variable})`,
-          "too-large",
-        );
-      }
-    });
     const size = shape.reduce((a, b) => a * b, 1);
     if (size > this.binaryLimit) {
       throw new LossInputError(
@@ -127,6 +118,15 @@ export class ElementBudget {
         "too-large",
       );
     }
+    shape.forEach((size, i) => {
+      if (size > this.binaryLimit) {
+        throw new LossInputError(
+          `${field}.shape[${i}]`,
+          `${field}.shape[${i}] is ${size}, more than the limit of ${this.binaryLimit} (${variable})`,
+          "too-large",
+        );
+      }
+    });
     this.binary = true;
   }
 
