@@ -53,10 +53,17 @@ export function answerResult(
   result: DenseResult,
 ): JsonAnswer<ComputeResponse> {
   if (acceptsNpz(c.req.header("Accept"))) {
-    const npz = encodeNpz(result);
-    return c.body(npz, 200, {
+    const { chunks, length } = encodeNpz(result);
+    const stream = new ReadableStream<Uint8Array>({
+      pull(controller) {
+        const chunk = chunks.shift();
+        if (chunk) controller.enqueue(chunk);
+        else controller.close();
+      },
+    });
+    return c.body(stream, 200, {
       "Content-Type": NPZ_MEDIA_TYPE,
-      "Content-Length": String(npz.byteLength),
+      "Content-Length": String(length),
       "Content-Disposition": `attachment; filename="${result.loss}.npz"`,
     }) as unknown as JsonAnswer<ComputeResponse>;
   }

@@ -47,20 +47,18 @@ export interface ZipMember {
 
 /**
  * A zip archive of `members`, stored (no compression), no ZIP64 (each member and the whole under
- * 4 GiB), dated 1980-01-01 so that the same result gives the same bytes.
+ * 4 GiB), dated 1980-01-01 so that the same result gives the same bytes: as the chunks to send
+ * in order (the members' own bytes among them, not copied) and their total length.
  */
-export function zipStored(members: readonly ZipMember[]): Uint8Array<ArrayBuffer> {
+export function zipStored(members: readonly ZipMember[]): { chunks: Uint8Array[]; length: number } {
   const entries = members.map((member) => {
     const name = encoder.encode(member.name);
     const size = member.chunks.reduce((sum, chunk) => sum + chunk.length, 0);
     return { name, size, crc: crc32(member.chunks), chunks: member.chunks, offset: 0 };
   });
-  const local = entries.reduce((sum, e) => sum + 30 + e.name.length + e.size, 0);
-  const central = entries.reduce((sum, e) => sum + 46 + e.name.length, 0);
-  const out = new Uint8Array(local + central + 22);
-  const view = new DataView(out.buffer);
+  const chunks: Uint8Array[] = [];
   let at = 0;
-  const common = (e: (typeof entries)[number], offset: number) => {
+  const common = (view: DataView, e: (typeof entries)[number], offset: number) => {
     view.setUint16(offset, 20, true); // version needed: 2.0
     view.setUint16(offset + 2, 0x0800, true); // names in UTF-8
     view.setUint16(offset + 4, 0, true); // stored
@@ -74,38 +72,54 @@ export function zipStored(members: readonly ZipMember[]): Uint8Array<ArrayBuffer
   };
   for (const e of entries) {
     e.offset = at;
-    view.setUint32(at, 0x04034b50, true);
-    common(e, at + 4);
-    out.set(e.name, at + 30);
-    at += 30 + e.name.length;
-    for (const chunk of e.chunks) {
-      out.set(chunk, at);
-      at += chunk.length;
-    }
+    const local = new Uint8Array(30 + e.name.length);
+    const view = new DataView(local.buffer);
+    view.setUint32(0, 0x04034b50, true);
+    common(view, e, 4);
+    local.set(e.name, 30);
+    chunks.push(local, ...e.chunks);
+    at += local.length + e.size;
   }
-  const directory = at;
+  const directorySize = entries.reduce((sum, e) => sum + 46 + e.name.length, 0);
+  const tail = new Uint8Array(directorySize + 22);
+  const view = new DataView(tail.buffer);
+  let t = 0;
   for (const e of entries) {
-    view.setUint32(at, 0x02014b50, true);
-    view.setUint16(at + 4, 20, true); // made by: 2.0
-    common(e, at + 6);
-    view.setUint16(at + 32, 0, true); // comment
-    view.setUint16(at + 34, 0, true); // disk
-    view.setUint16(at + 36, 0, true); // internal attributes
-    view.setUint32(at + 38, 0, true); // external attributes
-    view.setUint32(at + 42, e.offset, true);
-    out.set(e.name, at + 46);
-    at += 46 + e.name.length;
+    view.setUint32(t, 0x02014b50, true);
+    view.setUint16(t + 4, 20, true); // made by: 2.0
+    common(view, e, t + 6);
+    view.setUint16(t + 32, 0, true); // comment
+    view.setUint16(t + 34, 0, true); // disk
+    view.setUint16(t + 36, 0, true); // internal attributes
+    view.setUint32(t + 38, 0, true); // external attributes
+    view.setUint32(t + 42, e.offset, true);
+    tail.set(e.name, t + 46);
+    t += 46 + e.name.length;
   }
-  view.setUint32(at, 0x06054b50, true);
-  view.setUint16(at + 8, entries.length, true);
-  view.setUint16(at + 10, entries.length, true);
-  view.setUint32(at + 12, at - directory, true);
-  view.setUint32(at + 16, directory, true);
+  view.setUint32(t, 0x06054b50, true);
+  view.setUint16(t + 8, entries.length, true);
+  view.setUint16(t + 10, entries.length, true);
+  view.setUint32(t + 12, directorySize, true);
+  view.setUint32(t + 16, at, true);
+  chunks.push(tail);
+  return { chunks, length: at + tail.length };
+}
+
+/** Chunks as one array (for tests and small answers). */
+export function concat(chunks: readonly Uint8Array[]): Uint8Array<ArrayBuffer> {
+  const out = new Uint8Array(chunks.reduce((sum, chunk) => sum + chunk.length, 0));
+  let at = 0;
+  for (const chunk of chunks) {
+    out.set(chunk, at);
+    at += chunk.length;
+  }
   return out;
 }
 
 /**
- * A result as an .npz archive: `output`, `grad_<name>` for each gradient, and `meta.json`.
+ * A result as an .npz archive: `output`, `grad_<name>` for each gradient, and `meta.json`; as
+ * chunks that hold the result's own bytes (on a little-endian host), so that megabytes of
+ * gradients are sent without being copied into the archive.
  *
  * @example
  * ```ts
@@ -113,10 +127,10 @@ export function zipStored(members: readonly ZipMember[]): Uint8Array<ArrayBuffer
  * import { encodeNpz } from "./npz.ts";
  * const output = { shape: [], data: new Float32Array([2.5]) };
  * const npz = encodeNpz({ loss: "MSELoss", dtype: "float32", output, grads: {}, warnings: [], advice: [] });
- * assert.deepEqual([...npz.subarray(0, 4)], [0x50, 0x4b, 3, 4]); // "PK\3\4"
+ * assert.deepEqual([...npz.chunks[0].subarray(0, 4)], [0x50, 0x4b, 3, 4]); // "PK\3\4"
  * ```
  */
-export function encodeNpz(result: DenseResult): Uint8Array<ArrayBuffer> {
+export function encodeNpz(result: DenseResult): { chunks: Uint8Array[]; length: number } {
   const tensors = [
     ["output", result.output] as const,
     ...Object.entries(result.grads).map(([name, grad]) => [`grad_${name}`, grad] as const),
