@@ -179,6 +179,12 @@ export function decodeMultipart(
         );
       }
       request = parseJsonText(part.bytes, "request");
+      if (typeof request !== "object" || request === null || Array.isArray(request)) {
+        throw new LossInputError(
+          "request",
+          "request must be a JSON object of the request's fields",
+        );
+      }
     } else if (PLACE.test(name)) {
       const spec = name.startsWith("inputs.")
         ? loss.inputs.find((input) => `inputs.${input.name}` === name)

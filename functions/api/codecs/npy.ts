@@ -341,7 +341,6 @@ function swapBytes(buffer: ArrayBuffer, itemSize: number): void {
  */
 export function decodeNpyData(bytes: Uint8Array, header: NpyHeader): Dense["data"] {
   const size = header.shape.reduce((a, b) => a * b, 1);
-  if (size === 0) return header.code === "f8" ? new Float64Array(0) : new Float32Array(0);
   // Copied where the bytes change (swapped, or made 0/1), so that the request's bytes stay.
   const swap = header.littleEndian !== LITTLE_ENDIAN_HOST && header.itemSize > 1;
   const { buffer, offset } = dataBytes(bytes, header, size, swap || header.code === "b1");
