@@ -287,33 +287,22 @@ function worstBinaryRequests(): {
       parts: { request: none, "inputs.input": f32([n]), "inputs.target": f32([n]) },
     },
     {
-      name: `binary MSELoss, ${n} float64 and ${n} float32, dtype float64, reduction none, grad, ` +
-        ".npz (MAX_BINARY_BODY_BYTES)",
-      loss: "mse",
-      parts: {
-        request: JSON.stringify({ grad: true, dtype: "float64", options: { reduction: "none" } }),
-        "inputs.input": f64([n]),
-        "inputs.target": f32([n]),
-      },
-    },
-    {
-      name: `binary GaussianNLLLoss, 3 x ${n} float32, reduction none, grad, .npz ` +
-        "(MAX_BINARY_BODY_BYTES)",
+      name: `binary GaussianNLLLoss, 2 x ${n} float32 and a var of 1, reduction none, grad, .npz`,
       loss: "gaussian-nll",
       parts: {
         request: none,
         "inputs.input": f32([n]),
         "inputs.target": f32([n]),
-        "inputs.var": encodeNpy({ shape: [n], data: new Float32Array(n).fill(0.5) }),
+        "inputs.var": encodeNpy({ shape: [1], data: new Float32Array([0.5]) }),
       },
     },
     {
-      name:
-        `binary CrossEntropyLoss, [${rows}, ${classes}] float32 logits, int64 targets, grad, .npz`,
+      name: `binary CrossEntropyLoss, [${rows}, ${classes}] float64 logits, int64 targets, ` +
+        "dtype float64, grad, .npz (MAX_BINARY_BODY_BYTES)",
       loss: "cross-entropy",
       parts: {
-        request: JSON.stringify({ grad: true }),
-        "inputs.input": f32([rows, classes]),
+        request: JSON.stringify({ grad: true, dtype: "float64" }),
+        "inputs.input": f64([rows, classes]),
         "inputs.target": encodeIndices(rows, classes),
       },
     },

@@ -18,8 +18,8 @@
  * - `MAX_BINARY_ELEMENTS`: the most elements of one .npy tensor, the largest size of any of its
  *   dimensions, and the most elements the tensors of a request holding one may broadcast to
  *   (default 1,048,576); .npy tensors do not count against `MAX_ELEMENTS`;
- * - `MAX_BINARY_BODY_BYTES`: the largest multipart body, in bytes (default 12 MiB and 64 KiB:
- *   three float32 tensors of 2^20 elements, or a float64 and a float32 one, with their headers); a JSON body
+ * - `MAX_BINARY_BODY_BYTES`: the largest multipart body, in bytes (default 8 MiB and 64 KiB:
+ *   two float32 tensors of 2^20 elements, or a float64 one, with small ones and their headers); a JSON body
  *   keeps `MAX_BODY_BYTES`, whatever it holds.
  *
  * The defaults keep the largest accepted request well inside a Cloudflare Worker's 128 MB of
@@ -50,7 +50,7 @@ export const DEFAULT_LIMITS: Readonly<Limits> = {
   maxElements: 262_144,
   maxWork: 2_097_152,
   maxBinaryElements: 1_048_576,
-  maxBinaryBodyBytes: 12 * 1024 * 1024 + 65_536,
+  maxBinaryBodyBytes: 8 * 1024 * 1024 + 65_536,
 };
 
 /** The environment variable of each limit. */
