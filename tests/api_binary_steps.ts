@@ -69,6 +69,27 @@ export async function binaryApiSteps(t: Deno.TestContext, api: string): Promise<
     },
   );
 
+  await t.step(
+    "every NumPy fixture (dtype, byte order, C/Fortran, version) over HTTP",
+    async () => {
+      const manifest = JSON.parse(
+        Deno.readTextFileSync(new URL("manifest.json", FIXTURES)),
+      ) as { files: { file: string; dtype: string }[]; values: number[][]; bool: boolean[][] };
+      for (const { file, dtype } of manifest.files) {
+        const values = (dtype === "bool" ? manifest.bool : manifest.values).map((row) =>
+          row.map(Number)
+        );
+        const [binary, numbers] = await Promise.all([
+          postForm(mse, { "inputs.input": fixture(file), "inputs.target": target }),
+          postJson(mse, { inputs: { input: values, target: [[0, 0, 0], [0, 0, 0]] } }),
+        ]);
+        const got = await binary.json();
+        assert.equal(binary.status, 200, `${file}: ${JSON.stringify(got)}`);
+        assert.deepEqual(got, await numbers.json(), file);
+      }
+    },
+  );
+
   await t.step('{"npy": base64} in JSON, and "encoding": "npy" answers bit for bit', async () => {
     const response = await postJson(mse, {
       inputs: { input: { npy: toBase64(input), shape: [2, 3] }, target: [[0, 0, 0], [0, 0, 0]] },
