@@ -4,7 +4,6 @@
  * also proves that ndarray generates no code while serving (workerd forbids it).
  */
 import assert from "node:assert/strict";
-import { losses } from "../lib/mod.ts";
 import { SWAGGER_UI_PATH } from "../functions/api/docs.ts";
 import { DEFAULT_LIMITS } from "../functions/api/limits.ts";
 import { buildOpenApi } from "../functions/api/openapi.ts";
