@@ -1,14 +1,13 @@
 /**
  * `deno task worker`: runs the Worker (`wrangler.toml`) under wrangler's local workerd on
- * `PORT` (default 8787), with the wrangler version pinned in `deno.json`.  The tests start
- * it through {@link wranglerDev} too.
+ * `PORT` (default 8787), with the wrangler of `tools/wrangler.ts`.  The tests start it through
+ * {@link wranglerDev} too.
  *
  * @module
  */
-import config from "../deno.json" with { type: "json" };
+import { PROJECT_ROOT, wrangler } from "./wrangler.ts";
 
-/** The project's root folder, where `wrangler.toml` is. */
-export const PROJECT_ROOT = new URL("..", import.meta.url);
+export { PROJECT_ROOT };
 
 /**
  * Starts `wrangler dev` on `127.0.0.1:port` in its own process group, with `vars` overriding
@@ -23,26 +22,15 @@ export function wranglerDev(
     "--var",
     `${key}:${value}`,
   ]);
-  return new Deno.Command(Deno.execPath(), {
-    args: [
-      "run",
-      "-A",
-      config.imports.wrangler,
-      "dev",
-      "--ip",
-      "127.0.0.1",
-      "--port",
-      String(port),
-      "--show-interactive-dev-session=false",
-      ...vars,
-    ],
-    cwd: PROJECT_ROOT,
-    env: { WRANGLER_SEND_METRICS: "false" },
-    stdin: "null",
-    stdout: options.stdout ?? "inherit",
-    stderr: options.stdout ?? "inherit",
-    detached: true,
-  }).spawn();
+  return wrangler([
+    "dev",
+    "--ip",
+    "127.0.0.1",
+    "--port",
+    String(port),
+    "--show-interactive-dev-session=false",
+    ...vars,
+  ], { stdout: options.stdout });
 }
 
 if (import.meta.main) {
