@@ -36,6 +36,7 @@ import {
   decodeComputeRequest,
   encodeResult,
 } from "./api/request.ts";
+import { VERSION } from "./api/version.ts";
 import { accessLog } from "./middleware/access_log.ts";
 import { corsForAnyOrigin } from "./middleware/cors.ts";
 import { jsonBody } from "./middleware/json_body.ts";
@@ -140,7 +141,7 @@ export function createApp(config: AppConfig = {}) {
     .get(
       "/api/health",
       documented(healthOperation),
-      (c) => jsonAnswer(c, { status: "ok" as const, losses: losses.length }),
+      (c) => jsonAnswer(c, { status: "ok" as const, version: VERSION, losses: losses.length }),
     )
     .get(
       "/api/losses",

@@ -5,6 +5,7 @@
  * @module
  */
 import assert from "node:assert/strict";
+import config from "../deno.json" with { type: "json" };
 import { losses } from "../lib/mod.ts";
 import { notebookCrossEntropy, postJson } from "./api_http.ts";
 
@@ -12,7 +13,11 @@ import { notebookCrossEntropy, postJson } from "./api_http.ts";
 export async function sharedApiSteps(t: Deno.TestContext, api: string): Promise<void> {
   await t.step("GET /api/health", async () => {
     const response = await fetch(`${api}/health`);
-    assert.deepEqual(await response.json(), { status: "ok", losses: losses.length });
+    assert.deepEqual(await response.json(), {
+      status: "ok",
+      version: config.version,
+      losses: losses.length,
+    });
   });
 
   await t.step("GET /api/losses lists the registry, with ETag, Cache-Control, CORS", async () => {

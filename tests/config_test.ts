@@ -8,6 +8,8 @@ import assert from "node:assert/strict";
 import app from "../deno.json" with { type: "json" };
 import dev from "../deno.dev.json" with { type: "json" };
 import lib from "../lib/deno.json" with { type: "json" };
+import { buildOpenApi } from "../functions/api/openapi.ts";
+import { createApp } from "../functions/app.ts";
 import { WRANGLER, wranglerArgs } from "../tools/wrangler.ts";
 
 const ROOT = new URL("../", import.meta.url);
@@ -76,4 +78,14 @@ Deno.test("a deno.json that drifts from deno.lock fails instead of rewriting the
   } finally {
     await Deno.remove(folder, { recursive: true });
   }
+});
+
+Deno.test("one version: deno.json's, in the OpenAPI document, the health check, the changelog", async () => {
+  assert.match(app.version, /^\d+\.\d+\.\d+$/);
+  const api = createApp({ log: () => {} });
+  assert.equal((buildOpenApi(api.routes).info as { version: string }).version, app.version);
+  const health = await (await api.request("/api/health")).json();
+  assert.equal(health.version, app.version);
+  const changelog = await Deno.readTextFile(new URL("CHANGELOG.md", ROOT));
+  assert.equal(changelog.match(/^## (\S+)/m)?.[1], app.version, "the changelog's latest entry");
 });

@@ -22,6 +22,7 @@ import { exampleRequest } from "./catalog.ts";
 import { DEFAULT_LIMITS, LIMIT_VARIABLES, type Limits } from "./limits.ts";
 import { PROBLEMS, problemType } from "./problem.ts";
 import { decodeComputeRequest, encodeResult } from "./request.ts";
+import { VERSION } from "./version.ts";
 
 type Schema = Record<string, unknown>;
 
@@ -165,8 +166,12 @@ const COMPONENT_SCHEMAS: Record<string, Schema> = {
   },
   Health: {
     type: "object",
-    required: ["status", "losses"],
-    properties: { status: { type: "string", const: "ok" }, losses: { type: "integer" } },
+    required: ["status", "version", "losses"],
+    properties: {
+      status: { type: "string", const: "ok" },
+      version: { type: "string", description: "The release's version (semver)" },
+      losses: { type: "integer", description: "How many losses the API serves" },
+    },
   },
 };
 
@@ -470,7 +475,7 @@ export function buildOpenApi(routes: readonly RouteEntry[], limits: Limits = DEF
     openapi: "3.1.0",
     info: {
       title: "PyTorch losses",
-      version: "1.0.0",
+      version: VERSION,
       summary: "PyTorch's torch.nn losses and their gradients, as an HTTP API",
       description: [
         "Every `torch.nn` loss, computed as PyTorch 2.11 computes it, with its gradients.",
