@@ -4,7 +4,8 @@
  *
  * The app's routes are the one route table: each carries its OpenAPI operation (`documented`),
  * the document is built from `app.routes`, and the `Allow` header of a 405, the answer to a plain
- * `OPTIONS` and the methods of a CORS preflight are read from the same routes.
+ * `OPTIONS` and the methods of a CORS preflight are read from the same routes.  The API's routes
+ * are mounted twice, at `/api/v1` (documented, stable) and at `/api` (an alias).
  *
  * @module
  */
@@ -17,6 +18,7 @@ import { buildCatalog, type Catalog, catalogEntry, sampleInputs } from "./api/ca
 import { docsPage } from "./api/docs.ts";
 import { type JsonAnswer, jsonAnswer } from "./api/json.ts";
 import { DEFAULT_LIMITS, type Limits } from "./api/limits.ts";
+import { API_ALIAS, API_V1 } from "./api/paths.ts";
 import {
   buildOpenApi,
   catalogOperation,
@@ -88,16 +90,82 @@ function routeMethods(app: { routes: readonly { method: string }[] }): string[] 
 }
 
 /**
- * Creates the API: `/api/health`, `/api/losses`, `/api/losses/{name}` (GET and POST),
- * `/api/losses/{name}/sample`, `/api/openapi.json` and `/api/docs`, with CORS for any origin,
- * problem details for every error, security headers, a request id and a log line for each
- * request.
+ * The API's routes, relative to where they are mounted: `/health`, `/losses`,
+ * `/losses/{name}` (GET and POST), `/losses/{name}/sample`, `/openapi.json` and `/docs`.
+ * `openApi` answers the document of the whole app, read from its routes.
+ */
+function apiRoutes(limits: Limits, openApi: () => ReturnType<typeof buildOpenApi>) {
+  let catalog: Catalog | undefined;
+  return new Hono<{ Variables: Variables }>()
+    .get(
+      "/health",
+      documented(healthOperation),
+      (c) => jsonAnswer(c, { status: "ok" as const, version: VERSION, losses: losses.length }),
+    )
+    .get(
+      "/losses",
+      documented(catalogOperation),
+      cacheable(),
+      (c) => jsonAnswer(c, catalog ??= buildCatalog()),
+    )
+    .get(
+      "/losses/:name",
+      documentedPerLoss(describeLoss),
+      requireLoss,
+      cacheable(),
+      (c) => jsonAnswer(c, catalogEntry(c.var.loss)),
+    )
+    .post(
+      "/losses/:name",
+      documentedPerLoss(computeLossOperation),
+      requireLoss,
+      jsonBody<ComputeRequest>(limits.maxBodyBytes),
+      (c): JsonAnswer<ComputeResponse> | ProblemAnswer<400 | 404 | 413 | 415> => {
+        const loss = c.var.loss;
+        const { inputs, options, settings } = decodeComputeRequest(
+          loss,
+          c.req.valid("json"),
+          limits,
+        );
+        const result = computeLoss(loss.name, inputs, options, settings);
+        return jsonAnswer<ComputeResponse>(c, encodeResult(result));
+      },
+    )
+    .get("/losses/:name/sample", documentedPerLoss(sampleOperation), requireLoss, (c) => {
+      const given = c.req.query("seed") ?? "1";
+      const seed = Number(given);
+      if (!/^\d+$/.test(given) || seed > MAX_SEED) {
+        throw new ProblemError(
+          "invalid-input",
+          `seed must be an integer from 0 to ${MAX_SEED}, got ${JSON.stringify(given)}`,
+          "seed",
+        );
+      }
+      return jsonAnswer(c, { loss: c.var.loss.name, seed, inputs: sampleInputs(c.var.loss, seed) });
+    })
+    .get(
+      "/openapi.json",
+      documented(openApiOperation),
+      cacheable(),
+      (c) => jsonAnswer(c, openApi()),
+    )
+    .get(
+      "/docs",
+      documented(docsOperation),
+      (c) => c.html(docsPage(undefined, c.get("secureHeadersNonce"))),
+    );
+}
+
+/**
+ * Creates the app: the API under `/api/v1` (see {@link apiRoutes}) and the same routes under
+ * `/api` as an alias, with CORS for any origin, problem details for every error, security
+ * headers, a request id and a log line for each request.
  *
  * @example
  * ```ts
  * import assert from "node:assert/strict";
  * import { createApp } from "./app.ts";
- * const response = await createApp().request("/api/losses/mse", {
+ * const response = await createApp().request("/api/v1/losses/mse", {
  *   method: "POST",
  *   headers: { "Content-Type": "application/json" },
  *   body: JSON.stringify({ inputs: { input: [1, 2], target: [1, 0] } }),
@@ -107,16 +175,18 @@ function routeMethods(app: { routes: readonly { method: string }[] }): string[] 
  */
 export function createApp(config: AppConfig = {}) {
   const limits = config.limits ?? DEFAULT_LIMITS;
-  let catalog: Catalog | undefined;
   let openapi: ReturnType<typeof buildOpenApi> | undefined;
+  const docs = [`${API_V1}/docs`, `${API_ALIAS}/docs`];
 
   const base = new Hono<{ Variables: Variables }>();
+  const api = apiRoutes(limits, () => openapi ??= buildOpenApi(base.routes, limits));
   const app = base
     .use(requestId(), accessLog(config.log))
-    .use("/api/*", exceptUnder("/api/docs", apiSecureHeaders()))
-    .use("/api/docs", docsSecureHeaders())
+    .use(`${API_ALIAS}/*`, exceptUnder(docs, apiSecureHeaders()))
+    .use(docs[0], docsSecureHeaders())
+    .use(docs[1], docsSecureHeaders())
     .use(
-      "/api/*",
+      `${API_ALIAS}/*`,
       corsForAnyOrigin({
         allowMethods: () => routeMethods(base),
         allowHeaders: ["Content-Type", "If-None-Match", "X-Request-Id"],
@@ -138,66 +208,11 @@ export function createApp(config: AppConfig = {}) {
         },
       }),
     )
-    .get(
-      "/api/health",
-      documented(healthOperation),
-      (c) => jsonAnswer(c, { status: "ok" as const, version: VERSION, losses: losses.length }),
-    )
-    .get(
-      "/api/losses",
-      documented(catalogOperation),
-      cacheable(),
-      (c) => jsonAnswer(c, catalog ??= buildCatalog()),
-    )
-    .get(
-      "/api/losses/:name",
-      documentedPerLoss(describeLoss),
-      requireLoss,
-      cacheable(),
-      (c) => jsonAnswer(c, catalogEntry(c.var.loss)),
-    )
-    .post(
-      "/api/losses/:name",
-      documentedPerLoss(computeLossOperation),
-      requireLoss,
-      jsonBody<ComputeRequest>(limits.maxBodyBytes),
-      (c): JsonAnswer<ComputeResponse> | ProblemAnswer<400 | 404 | 413 | 415> => {
-        const loss = c.var.loss;
-        const { inputs, options, settings } = decodeComputeRequest(
-          loss,
-          c.req.valid("json"),
-          limits,
-        );
-        const result = computeLoss(loss.name, inputs, options, settings);
-        return jsonAnswer<ComputeResponse>(c, encodeResult(result));
-      },
-    )
-    .get("/api/losses/:name/sample", documentedPerLoss(sampleOperation), requireLoss, (c) => {
-      const given = c.req.query("seed") ?? "1";
-      const seed = Number(given);
-      if (!/^\d+$/.test(given) || seed > MAX_SEED) {
-        throw new ProblemError(
-          "invalid-input",
-          `seed must be an integer from 0 to ${MAX_SEED}, got ${JSON.stringify(given)}`,
-          "seed",
-        );
-      }
-      return jsonAnswer(c, { loss: c.var.loss.name, seed, inputs: sampleInputs(c.var.loss, seed) });
-    })
-    .get(
-      "/api/openapi.json",
-      documented(openApiOperation),
-      cacheable(),
-      (c) => jsonAnswer(c, openapi ??= buildOpenApi(base.routes, limits)),
-    )
-    .get(
-      "/api/docs",
-      documented(docsOperation),
-      (c) => c.html(docsPage(undefined, c.get("secureHeadersNonce"))),
-    );
+    .route(API_V1, api)
+    .route(API_ALIAS, api);
 
   app.notFound((c) =>
-    problemFor(c, "not-found", `path: nothing at ${c.req.path}; see /api/docs`, "path")
+    problemFor(c, "not-found", `path: nothing at ${c.req.path}; see ${API_V1}/docs`, "path")
   );
   app.onError((error, c) => {
     const problem = problemOfError(error);

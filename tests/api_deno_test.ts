@@ -20,10 +20,10 @@ function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
 
 Deno.test("HTTP API on Deno", (t) =>
   withServer(startDenoServer(), async (server) => {
-    const api = `${server.url}/api`;
+    const api = `${server.url}/api/v1`;
     await sharedApiSteps(t, api);
 
-    await t.step("GET /api/losses/{name} by class name, functional name and slug", async () => {
+    await t.step("GET /api/v1/losses/{name} by class name, functional name and slug", async () => {
       for (const loss of losses) {
         const entries = await Promise.all(
           [loss.name, loss.functional, loss.slug].map(async (name) => {
@@ -56,7 +56,7 @@ Deno.test("HTTP API on Deno", (t) =>
       }
     });
 
-    await t.step("GET /api/losses/{name}/sample draws valid, seeded inputs", async () => {
+    await t.step("GET /api/v1/losses/{name}/sample draws valid, seeded inputs", async () => {
       for (const loss of losses) {
         const draw = (seed: number) =>
           fetch(`${api}/losses/${loss.slug}/sample?seed=${seed}`).then((r) => r.json());
@@ -126,7 +126,7 @@ Deno.test("HTTP API on Deno", (t) =>
     });
 
     await t.step(
-      "GET /api/openapi.json is valid OpenAPI 3.1, with an example per loss",
+      "GET /api/v1/openapi.json is valid OpenAPI 3.1, with an example per loss",
       async () => {
         const response = await fetch(`${api}/openapi.json`);
         assert.ok(response.headers.get("ETag"));
@@ -137,7 +137,7 @@ Deno.test("HTTP API on Deno", (t) =>
         assert.ok(result.valid, JSON.stringify(result.errors, null, 2));
         assert.equal(validator.version, "3.1");
         for (const loss of losses) {
-          const post = document.paths[`/api/losses/${loss.name}`].post;
+          const post = document.paths[`/api/v1/losses/${loss.name}`].post;
           const json = post.requestBody.content["application/json"];
           assert.deepEqual(
             json.schema.properties.inputs.required,
@@ -152,11 +152,11 @@ Deno.test("HTTP API on Deno", (t) =>
       },
     );
 
-    await t.step("GET /api/docs is a self-hosted reference page", async () => {
+    await t.step("GET /api/v1/docs is a self-hosted reference page", async () => {
       const response = await fetch(`${api}/docs`);
       const html = await response.text();
       assert.match(response.headers.get("Content-Type") ?? "", /text\/html/);
-      assert.match(html, /\/api\/openapi\.json/);
+      assert.match(html, /\/api\/v1\/openapi\.json/);
       assert.doesNotMatch(html, /https?:\/\//, "no CDN");
       for (const file of ["swagger-ui-bundle.js", "swagger-ui.css"]) {
         assert.ok(html.includes(`${SWAGGER_UI_PATH}/${file}`));

@@ -38,7 +38,7 @@ const decoded = (tensor: WireTensorResult) => ({
 
 /** Posts a case to `baseUrl` and checks the answer against PyTorch's; throws on a mismatch. */
 export async function checkCaseOverHttp(baseUrl: string, golden: GoldenCase): Promise<void> {
-  const response = await fetch(`${baseUrl}/api/losses/${golden.loss}`, {
+  const response = await fetch(`${baseUrl}/api/v1/losses/${golden.loss}`, {
     method: "POST",
     headers: { "Content-Type": "application/json" },
     body: JSON.stringify(goldenRequest(golden)),

@@ -82,7 +82,7 @@ async function serve(
   const deadline = Date.now() + startupSeconds * 1000;
   while (Date.now() < deadline && !exited) {
     try {
-      const response = await fetch(`${url}/api/health`);
+      const response = await fetch(`${url}/api/v1/health`);
       await response.body?.cancel();
       if (response.ok) return { url, pid: child.pid, stdout: () => stdout.text, stop };
     } catch {
@@ -92,7 +92,7 @@ async function serve(
   }
   await stop();
   throw new Error(
-    `The server at ${url} did not answer /api/health within ${startupSeconds} s.\n` +
+    `The server at ${url} did not answer /api/v1/health within ${startupSeconds} s.\n` +
       `stdout:\n${stdout.text}\nstderr:\n${stderr.text}`,
   );
 }

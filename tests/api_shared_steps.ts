@@ -9,9 +9,9 @@ import config from "../deno.json" with { type: "json" };
 import { losses } from "../lib/mod.ts";
 import { notebookCrossEntropy, postJson } from "./api_http.ts";
 
-/** Registers the steps on `api` (a server's `/api`): health, the catalog, one computation. */
+/** Registers the steps on `api` (a server's `/api/v1`): health, the catalog, one computation. */
 export async function sharedApiSteps(t: Deno.TestContext, api: string): Promise<void> {
-  await t.step("GET /api/health", async () => {
+  await t.step("GET /api/v1/health", async () => {
     const response = await fetch(`${api}/health`);
     assert.deepEqual(await response.json(), {
       status: "ok",
@@ -20,34 +20,37 @@ export async function sharedApiSteps(t: Deno.TestContext, api: string): Promise<
     });
   });
 
-  await t.step("GET /api/losses lists the registry, with ETag, Cache-Control, CORS", async () => {
-    const response = await fetch(`${api}/losses`, { headers: { Origin: "https://example.org" } });
-    assert.equal(response.status, 200);
-    assert.equal(response.headers.get("Access-Control-Allow-Origin"), "*");
-    assert.match(response.headers.get("Cache-Control") ?? "", /max-age=\d+/);
-    const tag = response.headers.get("ETag");
-    assert.ok(tag);
-    const catalog = await response.json();
-    assert.equal(catalog.count, losses.length);
-    assert.deepEqual(
-      catalog.losses.map((entry: { name: string }) => entry.name),
-      losses.map((loss) => loss.name),
-    );
-    for (const entry of catalog.losses) {
-      assert.ok(entry.summary && entry.formula, entry.name);
-      assert.ok(
-        entry.inputs.every((input: { shape: string; differentiable: boolean }) =>
-          input.shape && typeof input.differentiable === "boolean"
-        ),
+  await t.step(
+    "GET /api/v1/losses lists the registry, with ETag, Cache-Control, CORS",
+    async () => {
+      const response = await fetch(`${api}/losses`, { headers: { Origin: "https://example.org" } });
+      assert.equal(response.status, 200);
+      assert.equal(response.headers.get("Access-Control-Allow-Origin"), "*");
+      assert.match(response.headers.get("Cache-Control") ?? "", /max-age=\d+/);
+      const tag = response.headers.get("ETag");
+      assert.ok(tag);
+      const catalog = await response.json();
+      assert.equal(catalog.count, losses.length);
+      assert.deepEqual(
+        catalog.losses.map((entry: { name: string }) => entry.name),
+        losses.map((loss) => loss.name),
       );
-      assert.ok(
-        entry.options.every((option: { type: string }) => option.type && "default" in option),
-      );
-    }
-    const again = await fetch(`${api}/losses`, { headers: { "If-None-Match": tag } });
-    await again.body?.cancel();
-    assert.equal(again.status, 304);
-  });
+      for (const entry of catalog.losses) {
+        assert.ok(entry.summary && entry.formula, entry.name);
+        assert.ok(
+          entry.inputs.every((input: { shape: string; differentiable: boolean }) =>
+            input.shape && typeof input.differentiable === "boolean"
+          ),
+        );
+        assert.ok(
+          entry.options.every((option: { type: string }) => option.type && "default" in option),
+        );
+      }
+      const again = await fetch(`${api}/losses`, { headers: { "If-None-Match": tag } });
+      await again.body?.cancel();
+      assert.equal(again.status, 304);
+    },
+  );
 
   await t.step("the notebook's cross-entropy example answers 1.6360", async () => {
     const response = await postJson(`${api}/losses/cross-entropy`, {
@@ -57,5 +60,22 @@ export async function sharedApiSteps(t: Deno.TestContext, api: string): Promise<
     assert.equal(body.loss, "CrossEntropyLoss");
     assert.equal(body.dtype, "float32");
     assert.equal(body.output.data[0].toFixed(4), "1.6360");
+  });
+
+  await t.step("the alias /api answers as /api/v1", async () => {
+    const alias = api.replace(/\/api\/v1$/, "/api");
+    const body = { inputs: notebookCrossEntropy(), grad: true };
+    for (const path of ["/health", "/losses/l1"]) {
+      const [stable, aliased] = await Promise.all([
+        fetch(`${api}${path}`).then((r) => r.json()),
+        fetch(`${alias}${path}`).then((r) => r.json()),
+      ]);
+      assert.deepEqual(aliased, stable, path);
+    }
+    const [stable, aliased] = await Promise.all([
+      postJson(`${api}/losses/cross-entropy`, body).then((r) => r.json()),
+      postJson(`${alias}/losses/cross-entropy`, body).then((r) => r.json()),
+    ]);
+    assert.deepEqual(aliased, stable);
   });
 }

@@ -15,19 +15,22 @@ import { sharedApiSteps } from "./api_shared_steps.ts";
 
 Deno.test("HTTP API on Cloudflare Workers (local workerd)", (t) =>
   withServer(startWorker(), async (server) => {
-    const api = `${server.url}/api`;
+    const api = `${server.url}/api/v1`;
     await sharedApiSteps(t, api);
 
-    await t.step("GET /api/openapi.json and /api/docs, its assets from the site", async () => {
-      const document = await (await fetch(`${api}/openapi.json`)).json();
-      assert.equal(document.openapi, "3.1.0");
-      assert.deepEqual(document.paths, buildOpenApi(createApp().routes).paths);
-      const html = await (await fetch(`${api}/docs`)).text();
-      assert.ok(html.includes(`${SWAGGER_UI_PATH}/swagger-ui-bundle.js`));
-      const asset = await fetch(`${server.url}${SWAGGER_UI_PATH}/swagger-ui-bundle.js`);
-      await asset.body?.cancel();
-      assert.equal(asset.status, 200);
-    });
+    await t.step(
+      "GET /api/v1/openapi.json and /api/v1/docs, its assets from the site",
+      async () => {
+        const document = await (await fetch(`${api}/openapi.json`)).json();
+        assert.equal(document.openapi, "3.1.0");
+        assert.deepEqual(document.paths, buildOpenApi(createApp().routes).paths);
+        const html = await (await fetch(`${api}/docs`)).text();
+        assert.ok(html.includes(`${SWAGGER_UI_PATH}/swagger-ui-bundle.js`));
+        const asset = await fetch(`${server.url}${SWAGGER_UI_PATH}/swagger-ui-bundle.js`);
+        await asset.body?.cancel();
+        assert.equal(asset.status, 200);
+      },
+    );
 
     await t.step("the site's home page is a static asset", async () => {
       const response = await fetch(`${server.url}/`);

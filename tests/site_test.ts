@@ -121,7 +121,7 @@ Deno.test({
             `${base}/losses/${loss.slug}`,
             (page) =>
               page.waitForResponse((response) =>
-                response.url().endsWith(`/api/losses/${loss.slug}`) &&
+                response.url().endsWith(`/api/v1/losses/${loss.slug}`) &&
                 response.request().method() === "POST" &&
                 JSON.parse(response.request().postData() ?? "{}").grad === true
               ),
@@ -131,7 +131,7 @@ Deno.test({
           const request = JSON.parse(response.request().postData()!);
           await waitForNumbers(page, "#output");
           // The same request from outside the browser gets the same answer.
-          const direct = await fetch(`${base}/api/losses/${loss.slug}`, {
+          const direct = await fetch(`${base}/api/v1/losses/${loss.slug}`, {
             method: "POST",
             headers: { "content-type": "application/json" },
             body: JSON.stringify(request),
@@ -151,7 +151,7 @@ Deno.test({
           const curl = await page.textContent("#snippet-curl") ?? "";
           const body = /-d '(.*)'$/s.exec(curl)?.[1].replace(/'\\''/g, "'");
           assert.ok(body, curl);
-          const fromSnippet = await fetch(`${base}/api/losses/${loss.slug}`, {
+          const fromSnippet = await fetch(`${base}/api/v1/losses/${loss.slug}`, {
             method: "POST",
             headers: { "content-type": "application/json" },
             body,

@@ -1,6 +1,6 @@
 /**
- * The catalog of losses, derived from the library's registry: what `GET /api/losses` and
- * `GET /api/losses/{name}` answer, and the example request of each loss.
+ * The catalog of losses, derived from the library's registry: what `GET /api/v1/losses` and
+ * `GET /api/v1/losses/{name}` answer, and the example request of each loss.
  *
  * @module
  */
@@ -13,6 +13,7 @@ import {
   type OptionSpec,
   type PlainTensor,
 } from "../../lib/mod.ts";
+import { API_V1 } from "./paths.ts";
 import type { ComputeRequest } from "./request.ts";
 
 /** The seed of every example: the same examples on every start and every runtime. */
@@ -77,7 +78,7 @@ export function catalogEntry(loss: AnyLoss): CatalogEntry {
     inputs: loss.inputs.map((input) => ({ ...input })),
     options: optionsOf(loss).map((option) => ({ ...option })),
     example: exampleRequest(loss),
-    url: `/api/losses/${loss.name}`,
+    url: `${API_V1}/losses/${loss.name}`,
   };
 }
 

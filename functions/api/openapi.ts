@@ -20,6 +20,7 @@ import {
 } from "../../lib/mod.ts";
 import { exampleRequest } from "./catalog.ts";
 import { DEFAULT_LIMITS, LIMIT_VARIABLES, type Limits } from "./limits.ts";
+import { API_V1 } from "./paths.ts";
 import { PROBLEMS, problemType } from "./problem.ts";
 import { decodeComputeRequest, encodeResult } from "./request.ts";
 import { VERSION } from "./version.ts";
@@ -269,7 +270,7 @@ export interface OpenApiContext {
 
 /**
  * The operations of one route, by OpenAPI path: `path` is the route's path in OpenAPI's form
- * (`/api/losses/{name}`), which a route over losses expands into one path per loss.
+ * (`/api/v1/losses/{name}`), which a route over losses expands into one path per loss.
  */
 type Operations = (path: string, context: OpenApiContext) => Record<string, Operation>;
 
@@ -304,7 +305,7 @@ export function documentedPerLoss(
 
 const lossNames = (loss: AnyLoss) => `\`${loss.name}\`, \`${loss.functional}\` or \`${loss.slug}\``;
 
-/** `GET /api/losses/{name}`. */
+/** `GET /api/v1/losses/{name}`. */
 export const describeLoss = (loss: AnyLoss): Operation => ({
   operationId: `describe${loss.name}`,
   tags: [loss.category],
@@ -316,7 +317,7 @@ export const describeLoss = (loss: AnyLoss): Operation => ({
   },
 });
 
-/** `POST /api/losses/{name}`. */
+/** `POST /api/v1/losses/{name}`. */
 export const computeLossOperation = (loss: AnyLoss, { limits }: OpenApiContext): Operation => ({
   operationId: `compute${loss.name}`,
   tags: [loss.category],
@@ -354,7 +355,7 @@ export const computeLossOperation = (loss: AnyLoss, { limits }: OpenApiContext):
   },
 });
 
-/** `GET /api/losses/{name}/sample`. */
+/** `GET /api/v1/losses/{name}/sample`. */
 export const sampleOperation = (loss: AnyLoss): Operation => ({
   operationId: `sample${loss.name}`,
   tags: [loss.category],
@@ -377,7 +378,7 @@ export const sampleOperation = (loss: AnyLoss): Operation => ({
   },
 });
 
-/** `GET /api/health`. */
+/** `GET /api/v1/health`. */
 export const healthOperation: Operation = {
   operationId: "health",
   summary: "Health check",
@@ -389,7 +390,7 @@ export const healthOperation: Operation = {
   },
 };
 
-/** `GET /api/losses`. */
+/** `GET /api/v1/losses`. */
 export const catalogOperation: Operation = {
   operationId: "listLosses",
   summary: "The catalog of losses",
@@ -398,7 +399,7 @@ export const catalogOperation: Operation = {
   },
 };
 
-/** `GET /api/openapi.json`. */
+/** `GET /api/v1/openapi.json`. */
 export const openApiOperation: Operation = {
   operationId: "openapi",
   summary: "This document",
@@ -410,7 +411,7 @@ export const openApiOperation: Operation = {
   },
 };
 
-/** `GET /api/docs`. */
+/** `GET /api/v1/docs`. */
 export const docsOperation: Operation = {
   operationId: "docs",
   summary: "The API reference page",
@@ -437,13 +438,14 @@ export interface RouteEntry {
   handler: unknown;
 }
 
-/** `/api/losses/:name` → `/api/losses/{name}`. */
+/** `/api/v1/losses/:name` → `/api/v1/losses/{name}`. */
 export function openApiPath(path: string): string {
   return path.replace(/:([A-Za-z_]\w*)/g, "{$1}");
 }
 
 /**
- * The OpenAPI 3.1 document of the documented `routes` (an app's `app.routes`), for `limits`.
+ * The OpenAPI 3.1 document of the documented `routes` (an app's `app.routes`) under `/api/v1`,
+ * for `limits`: the alias `/api` answers the same routes and is not documented.
  *
  * @example
  * ```ts
@@ -452,7 +454,7 @@ export function openApiPath(path: string): string {
  * import { buildOpenApi } from "./openapi.ts";
  * const document = buildOpenApi(createApp().routes);
  * assert.equal(document.openapi, "3.1.0");
- * assert.ok(document.paths["/api/losses/MSELoss"].post);
+ * assert.ok(document.paths["/api/v1/losses/MSELoss"].post);
  * ```
  */
 export function buildOpenApi(routes: readonly RouteEntry[], limits: Limits = DEFAULT_LIMITS): {
@@ -463,7 +465,7 @@ export function buildOpenApi(routes: readonly RouteEntry[], limits: Limits = DEF
   const paths: Record<string, Record<string, Operation>> = {};
   for (const route of routes) {
     const operations = documentation.get(route.handler as MiddlewareHandler);
-    if (!operations) continue;
+    if (!operations || !route.path.startsWith(`${API_V1}/`)) continue;
     const method = route.method.toLowerCase();
     for (
       const [path, operation] of Object.entries(operations(openApiPath(route.path), { limits }))
