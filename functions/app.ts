@@ -13,7 +13,14 @@ import { Hono, type MiddlewareHandler } from "hono";
 import { etag } from "hono/etag";
 import { methodNotAllowed } from "hono/method-not-allowed";
 import { requestId, type RequestIdVariables } from "hono/request-id";
-import { type AnyLoss, computeLoss, findLoss, losses, lossNames, MAX_SEED } from "../lib/mod.ts";
+import {
+  type AnyLoss,
+  computeLoss,
+  findLoss,
+  losses,
+  MAX_SEED,
+  unknownLossMessage,
+} from "../lib/mod.ts";
 import { buildCatalog, type Catalog, catalogEntry, sampleInputs } from "./api/catalog.ts";
 import { docsPage } from "./api/docs.ts";
 import { type JsonAnswer, jsonAnswer } from "./api/json.ts";
@@ -73,11 +80,7 @@ const requireLoss: MiddlewareHandler<{ Variables: Variables }> = async (c, next)
   const name = c.req.param("name") ?? "";
   const loss = findLoss(name);
   if (!loss) {
-    throw new ProblemError(
-      "unknown-loss",
-      `name: ${JSON.stringify(name)} is not a loss; the losses are ${lossNames()}`,
-      "name",
-    );
+    throw new ProblemError("unknown-loss", `name: ${unknownLossMessage(name)}`, "name");
   }
   c.set("loss", loss);
   await next();

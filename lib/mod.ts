@@ -19,7 +19,14 @@ export type { ComputeSettings, LossResult } from "./core/compute.ts";
 export type * from "./core/definition.ts";
 export { CATEGORIES, defineLoss, holdsIndices } from "./core/definition.ts";
 export { elementField, LossInputError } from "./core/errors.ts";
-export { findLoss, losses, lossNames } from "./core/registry.ts";
+export {
+  closestLosses,
+  findLoss,
+  losses,
+  lossNames,
+  namesOf,
+  unknownLossMessage,
+} from "./core/registry.ts";
 export { createRandom, MAX_SEED } from "./core/random.ts";
 export { broadcastShapes } from "./ops/broadcast.ts";
 export type { Random } from "./core/random.ts";

@@ -4,7 +4,7 @@
  */
 import assert from "node:assert/strict";
 import { Validator } from "@seriousme/openapi-schema-validator";
-import { losses } from "../lib/mod.ts";
+import { losses, namesOf } from "../lib/mod.ts";
 import { SWAGGER_UI_PATH } from "../functions/api/docs.ts";
 import { DEFAULT_LIMITS } from "../functions/api/limits.ts";
 import { packagedFile } from "../site/vendor.ts";
@@ -23,19 +23,19 @@ Deno.test("HTTP API on Deno", (t) =>
     const api = `${server.url}/api/v1`;
     await sharedApiSteps(t, api);
 
-    await t.step("GET /api/v1/losses/{name} by class name, functional name and slug", async () => {
+    await t.step("GET /api/v1/losses/{name} by every name of the loss", async () => {
       for (const loss of losses) {
+        const names = namesOf(loss);
         const entries = await Promise.all(
-          [loss.name, loss.functional, loss.slug].map(async (name) => {
+          [...names, loss.name.toUpperCase()].map(async (name) => {
             const response = await fetch(`${api}/losses/${name}`);
             assert.equal(response.status, 200, name);
             assert.ok(response.headers.get("ETag"));
             return await response.json();
           }),
         );
+        for (const entry of entries) assert.deepEqual(entry, entries[0]);
         assert.equal(entries[0].name, loss.name);
-        assert.deepEqual(entries[1], entries[0]);
-        assert.deepEqual(entries[2], entries[0]);
       }
     });
 
@@ -250,6 +250,39 @@ Deno.test("HTTP API on Deno", (t) =>
       await assertProblem(await fetch(`${api}/losses/no-such-loss`), 404, "name");
       await assertProblem(await fetch(`${api}/nothing-here`), 404, "path");
     });
+
+    await t.step(
+      "PyTorch's functional names, with or without _loss; a 404 suggests names",
+      async () => {
+        for (
+          const name of [
+            "gaussian_nll",
+            "gaussian_nll_loss",
+            "triplet_margin",
+            "mse_loss",
+            "kl_div",
+          ]
+        ) {
+          const response = await fetch(`${api}/losses/${name}`);
+          assert.equal(response.status, 200, name);
+          await response.body?.cancel();
+        }
+        const suggestions = {
+          crossentropy: ["CrossEntropyLoss (cross_entropy)"],
+          tripplet_margin: ["TripletMarginLoss (triplet_margin_loss)"],
+          bce_logits: ["BCEWithLogitsLoss (binary_cross_entropy_with_logits)"],
+          huberr: ["HuberLoss (huber_loss)"],
+        };
+        for (const [name, expected] of Object.entries(suggestions)) {
+          const problem = await assertProblem(await fetch(`${api}/losses/${name}`), 404, "name");
+          const hint = `did you mean ${expected.join(" or ")}?`;
+          assert.ok(String(problem.detail).includes(hint), `${name}: ${problem.detail}`);
+        }
+        const none = await assertProblem(await postJson(`${api}/losses/zzz`, valid), 404, "name");
+        assert.doesNotMatch(String(none.detail), /did you mean/);
+        assert.match(String(none.detail), /; the losses are .*L1Loss/);
+      },
+    );
 
     await t.step("405: wrong method", async () => {
       const response = await fetch(`${api}/losses/mse`, { method: "DELETE" });

@@ -9,6 +9,7 @@ import {
   createRandom,
   type InputSpec,
   losses,
+  namesOf,
   optionsOf,
   type OptionSpec,
   type PlainTensor,
@@ -28,11 +29,14 @@ export interface CatalogEntry extends
     AnyLoss,
     "name" | "functional" | "slug" | "category" | "summary" | "formula" | "outputShape"
   > {
-  /** The other names the routes accept: the functional name and the slug. */
+  /**
+   * The other names the routes accept: the functional name, with and without `_loss`, and the
+   * slug.
+   */
   aliases: string[];
   inputs: InputSpec[];
   options: OptionSpec[];
-  /** A valid request body for `POST /api/losses/{name}`. */
+  /** A valid request body for `POST /api/v1/losses/{name}`. */
   example: ComputeRequest;
   /** This entry's URL. */
   url: string;
@@ -68,7 +72,7 @@ export function exampleRequest(loss: AnyLoss): ComputeRequest {
 export function catalogEntry(loss: AnyLoss): CatalogEntry {
   return {
     name: loss.name,
-    aliases: [loss.functional, loss.slug],
+    aliases: namesOf(loss).slice(1),
     functional: loss.functional,
     slug: loss.slug,
     category: loss.category,

@@ -15,6 +15,7 @@ import {
   losses,
   MAX_RANK,
   MAX_SEED,
+  namesOf,
   optionsOf,
   type OptionSpec,
 } from "../../lib/mod.ts";
@@ -303,7 +304,10 @@ export function documentedPerLoss(
   return carrier;
 }
 
-const lossNames = (loss: AnyLoss) => `\`${loss.name}\`, \`${loss.functional}\` or \`${loss.slug}\``;
+const lossNames = (loss: AnyLoss) => {
+  const names = namesOf(loss).map((name) => `\`${name}\``);
+  return `${names.slice(0, -1).join(", ")} or ${names.at(-1)} (in any letter case)`;
+};
 
 /** `GET /api/v1/losses/{name}`. */
 export const describeLoss = (loss: AnyLoss): Operation => ({

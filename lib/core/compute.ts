@@ -7,7 +7,7 @@
 import type { AnyLoss, Context, OptionSpec, OptionValues } from "./definition.ts";
 import { LossInputError } from "./errors.ts";
 import { legacyReduction } from "../ops/reduction.ts";
-import { findLoss, lossNames } from "./registry.ts";
+import { findLoss, unknownLossMessage } from "./registry.ts";
 import type { Dense, DType, FloatArray, FloatDense, NdArray, NumericArray } from "./tensor.ts";
 import { DTYPES, formatShape, fromNdArray, isDType, sameShape, toFloat } from "./tensor.ts";
 import { toNdArray } from "./tensor.ts";
@@ -87,7 +87,7 @@ export function computeLoss(
 ): LossResult {
   const loss = findLoss(name);
   if (!loss) {
-    throw new LossInputError("loss", `${name} is not a loss; the losses are ${lossNames()}`);
+    throw new LossInputError("loss", unknownLossMessage(name));
   }
   const dtype = settings.dtype ?? "float32";
   if (!isDType(dtype)) {
