@@ -11,7 +11,7 @@ import { packagedFile } from "../site/vendor.ts";
 import { replayGoldenSteps } from "./api_golden.ts";
 import { assertProblem, postJson } from "./api_http.ts";
 import { startDenoServer, withServer } from "./api_servers.ts";
-import { sharedApiSteps } from "./api_shared_steps.ts";
+import { pageUrlSteps, sharedApiSteps } from "./api_shared_steps.ts";
 
 /** Whether two byte arrays are equal (`assert.deepEqual` is slow on megabytes). */
 function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
@@ -22,6 +22,7 @@ Deno.test("HTTP API on Deno", (t) =>
   withServer(startDenoServer(), async (server) => {
     const api = `${server.url}/api/v1`;
     await sharedApiSteps(t, api);
+    await pageUrlSteps(t, server.url);
 
     await t.step("GET /api/v1/losses/{name} by every name of the loss", async () => {
       for (const loss of losses) {

@@ -79,3 +79,33 @@ export async function sharedApiSteps(t: Deno.TestContext, api: string): Promise<
     assert.deepEqual(aliased, stable);
   });
 }
+
+/**
+ * What each kind of page URL answers, the same on Deno and on Workers (whose static assets
+ * have `html_handling = "drop-trailing-slash"`): a page without a trailing slash, a redirect
+ * (307) to it from the other spellings, a 404 problem for no page.
+ */
+export const PAGE_URLS: Record<string, { status: number; location?: string }> = {
+  "/": { status: 200 },
+  "/index.html": { status: 307, location: "/" },
+  "/losses/mse": { status: 200 },
+  "/losses/mse/": { status: 307, location: "/losses/mse" },
+  "/losses/mse/index.html": { status: 307, location: "/losses/mse" },
+  "/notebook": { status: 200 },
+  "/notebook/": { status: 307, location: "/notebook" },
+  "/losses/no-such-loss": { status: 404 },
+  "/assets/site.css": { status: 200 },
+};
+
+/** Registers the step that checks {@link PAGE_URLS} on the server at `origin`. */
+export async function pageUrlSteps(t: Deno.TestContext, origin: string): Promise<void> {
+  await t.step("page URLs answer as on the other runtime (no trailing slash)", async () => {
+    for (const [path, expected] of Object.entries(PAGE_URLS)) {
+      const response = await fetch(`${origin}${path}`, { redirect: "manual" });
+      await response.body?.cancel();
+      assert.equal(response.status, expected.status, path);
+      const location = response.headers.get("Location");
+      assert.equal(location && new URL(location, origin).pathname, expected.location ?? null, path);
+    }
+  });
+}
