@@ -12,6 +12,10 @@ import { replayGoldenSteps } from "./api_golden.ts";
 import { assertProblem, postJson } from "./api_http.ts";
 import { startDenoServer, withServer } from "./api_servers.ts";
 import { pageUrlSteps, sharedApiSteps } from "./api_shared_steps.ts";
+import { ensureBuiltSite } from "./built_site.ts";
+
+// The Deno server serves the built site: build it first if it is missing or stale.
+await ensureBuiltSite();
 
 /** Whether two byte arrays are equal (`assert.deepEqual` is slow on megabytes). */
 function sameBytes(a: Uint8Array, b: Uint8Array): boolean {

@@ -14,6 +14,10 @@ import { API_CSP } from "../functions/middleware/security.ts";
 import { notebookCrossEntropy, postJson } from "./api_http.ts";
 import { type RunningServer, startDenoServer, startWorker, withServer } from "./api_servers.ts";
 import { hasChromium, launchChromium } from "./chromium.ts";
+import { ensureBuiltSite } from "./built_site.ts";
+
+// The Deno server serves the built site: build it first if it is missing or stale.
+await ensureBuiltSite();
 
 /** Headers Hono's `secureHeaders` sets on every answer. */
 const SECURE = {

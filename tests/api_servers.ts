@@ -12,6 +12,7 @@
  * @module
  */
 import { PROJECT_ROOT, READY_LINE, wranglerDev } from "../tools/worker_dev.ts";
+import { ensureBuiltSite } from "./built_site.ts";
 
 /** A running server. */
 export interface RunningServer {
@@ -171,8 +172,12 @@ export function startDenoServer(env: Record<string, string> = {}): Promise<Runni
   return serve("The Deno server", child, LISTENING_LINE, 60);
 }
 
-/** Starts the Worker under wrangler's local workerd (what `deno task worker` runs). */
-export function startWorker(vars: Record<string, string> = {}): Promise<RunningServer> {
+/**
+ * Starts the Worker under wrangler's local workerd (what `deno task worker` runs), building the
+ * site first if it is not up to date: wrangler serves it as the Worker's static assets.
+ */
+export async function startWorker(vars: Record<string, string> = {}): Promise<RunningServer> {
+  await ensureBuiltSite();
   const child = wranglerDev(0, { vars, stdout: "piped" });
   return serve("wrangler dev (the Worker)", child, READY_LINE, 180);
 }

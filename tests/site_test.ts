@@ -11,6 +11,10 @@ import type { Browser, BrowserContext, Page } from "playwright-core";
 import { losses } from "../lib/mod.ts";
 import { type RunningServer, startDenoServer } from "./api_servers.ts";
 import { hasChromium, launchChromium } from "./chromium.ts";
+import { ensureBuiltSite } from "./built_site.ts";
+
+// The Deno server serves the built site: build it first if it is missing or stale.
+await ensureBuiltSite();
 
 const SCREENSHOTS = new URL("../test-output/screenshots/", import.meta.url);
 const AXE = new URL(import.meta.resolve("axe-core")).pathname.replace(/axe\.js$/, "axe.min.js");
