@@ -31,4 +31,12 @@ export { createRandom, MAX_SEED } from "./core/random.ts";
 export { broadcastShapes } from "./ops/broadcast.ts";
 export type { Random } from "./core/random.ts";
 export { DTYPES, indexNdArrayOf, isDType, MAX_RANK, ndarrayOf } from "./core/tensor.ts";
-export type { DType, FloatArray, NdArray, NumericArray, PlainTensor } from "./core/tensor.ts";
+export type {
+  Dense,
+  DType,
+  FloatArray,
+  FloatDense,
+  NdArray,
+  NumericArray,
+  PlainTensor,
+} from "./core/tensor.ts";

@@ -64,9 +64,11 @@ export interface InputSpec {
   differentiable: boolean;
 }
 
-interface OptionBase {
+/** What every option declares, whatever its type. */
+export interface OptionBase {
   /** PyTorch's keyword name. */
   name: string;
+  /** What it does, in a sentence. */
   description: string;
   /** Deprecated in PyTorch, kept for completeness (`size_average`, `reduce`). */
   deprecated?: boolean;
@@ -74,10 +76,15 @@ interface OptionBase {
 
 /** A real-valued option with optional bounds. */
 export interface NumberOption extends OptionBase {
+  /** A real number. */
   type: "number";
+  /** PyTorch's default. */
   default: number;
+  /** The least value accepted. */
   minimum?: number;
+  /** A bound the value must exceed. */
   exclusiveMinimum?: number;
+  /** The greatest value accepted. */
   maximum?: number;
   /** When set, the only values accepted (MultiMarginLoss's `p`). */
   oneOf?: number[];
@@ -85,21 +92,29 @@ export interface NumberOption extends OptionBase {
 
 /** An integer option (class indices such as `ignore_index`, `blank`). */
 export interface IntegerOption extends OptionBase {
+  /** An integer. */
   type: "integer";
+  /** PyTorch's default. */
   default: number;
+  /** The least value accepted. */
   minimum?: number;
 }
 
 /** A boolean option; a `null` default means "not given" (`size_average`, `reduce`). */
 export interface BooleanOption extends OptionBase {
+  /** `true` or `false`. */
   type: "boolean";
+  /** PyTorch's default; `null` when not given. */
   default: boolean | null;
 }
 
 /** A string option from a fixed set (`reduction`). */
 export interface EnumOption extends OptionBase {
+  /** One string of {@link EnumOption.enum}. */
   type: "string";
+  /** The strings accepted. */
   enum: string[];
+  /** PyTorch's default. */
   default: string;
   /**
    * How PyTorch code writes each value, where it is not the string itself (the function a
@@ -110,7 +125,9 @@ export interface EnumOption extends OptionBase {
 
 /** A tensor option, absent by default (`weight`, `pos_weight`). */
 export interface TensorOption extends OptionBase {
+  /** A tensor, in the loss's dtype. */
   type: "tensor";
+  /** Absent unless given. */
   default: null;
   /** Its accepted shapes, in PyTorch's notation. */
   shape: string;
@@ -143,7 +160,9 @@ export interface Context {
 
 /** The result of a forward pass: the output and what the backward pass needs. */
 export interface Forward<Saved> {
+  /** The loss: a scalar, or one value per element with `reduction: "none"`. */
   output: FloatDense;
+  /** What the backward pass needs, kept from the forward pass. */
   saved: Saved;
 }
 
@@ -171,7 +190,9 @@ export interface WorkEstimate {
 
 /** A tensor's shape and values, as {@link LossDefinition.work} reads them (any ndarray fits). */
 export interface ShapedValues {
+  /** The tensor's shape. */
   shape: number[];
+  /** Its values, in row-major order. */
   data: ArrayLike<number>;
 }
 
@@ -200,6 +221,7 @@ export interface LossDefinition<
   functional: string;
   /** The URL slug: `cross-entropy`. */
   slug: string;
+  /** What it is for: the group the site shows it in. */
   category: Category;
   /** One line: what it computes. */
   summary: string;
@@ -207,7 +229,9 @@ export interface LossDefinition<
   formula: string;
   /** The output's shape for each reduction, in PyTorch's notation. */
   outputShape: string;
+  /** The arguments of its `forward`, in PyTorch's order. */
   inputs: InputSpec[];
+  /** Its constructor options, by PyTorch's keyword names (the deprecated ones aside). */
   options: OptionSpec[];
   /** For pointwise and binary losses: how the site charts the loss against the prediction. */
   curve?: Curve;
@@ -233,7 +257,12 @@ export interface LossDefinition<
    * (0, 1), class indices in range, positive variances).
    */
   sample(random: Random): Record<string, PlainTensor>;
+  /** The loss of `inputs` with `options`, and what {@link LossDefinition.backward} needs. */
   forward(inputs: Inputs, options: Options, context: Context): Forward<Saved>;
+  /**
+   * The gradient of `sum(output * gradOutput)` with respect to each differentiable input, from
+   * what the forward pass saved.
+   */
   backward(saved: Saved, gradOutput: FloatDense, context: Context): Record<string, FloatDense>;
 }
 
