@@ -81,10 +81,11 @@ function outputs(stdout: OutputTail, stderr: OutputTail): string {
 }
 
 /**
- * Waits for `child` (named `what`) to print the URL it serves (`announce`'s first group) and
- * to answer `GET /api/v1/health` there; stops it and throws, saying what happened, otherwise.
+ * Waits for `child` (named `what`, started in its own process group with piped output) to print
+ * the URL it serves (`announce`'s first group) and to answer `GET /api/v1/health` there; stops
+ * it and throws, saying what happened, otherwise.
  */
-async function serve(
+export async function serveChild(
   what: string,
   child: Deno.ChildProcess,
   announce: RegExp,
@@ -169,7 +170,7 @@ export function startDenoServer(env: Record<string, string> = {}): Promise<Runni
     stderr: "piped",
     detached: true,
   }).spawn();
-  return serve("The Deno server", child, LISTENING_LINE, 60);
+  return serveChild("The Deno server", child, LISTENING_LINE, 60);
 }
 
 /**
@@ -179,7 +180,7 @@ export function startDenoServer(env: Record<string, string> = {}): Promise<Runni
 export async function startWorker(vars: Record<string, string> = {}): Promise<RunningServer> {
   await ensureBuiltSite();
   const child = wranglerDev(0, { vars, stdout: "piped" });
-  return serve("wrangler dev (the Worker)", child, READY_LINE, 180);
+  return serveChild("wrangler dev (the Worker)", child, READY_LINE, 180);
 }
 
 /** Runs `body` against a server being started, and stops the server however `body` ends. */
