@@ -5,9 +5,11 @@
  * bytes.  Then, in the same caches, what the other tasks fetch besides: the tests' and
  * benchmarks' packages (`deno.dev.lock`) and wrangler with workerd (`deno.wrangler.lock`).
  *
- *     deno run -A tools/first_start.ts        # prints the figures as a Markdown table
+ *     deno run -A tools/first_start.ts           # prints the figures as a Markdown table
+ *     deno run -A tools/first_start.ts <commit>  # the same for an earlier commit
  *
- * Needs Node (npx) and git; the clone is of the committed HEAD.  Figures go to BENCHMARKS.md.
+ * Needs Node (npx) and git; the clone is of the committed HEAD (or `<commit>`).  Figures go to
+ * BENCHMARKS.md.
  *
  * @module
  */
@@ -88,9 +90,8 @@ const work = await Deno.makeTempDir({ prefix: "first-start-" });
 const clone = `${work}/clone`;
 const proxy = countingProxy();
 const proxyUrl = `http://127.0.0.1:${proxy.port}`;
+// The environment is kept (its certificate settings among it); only the caches are new.
 const env: Record<string, string> = {
-  PATH: Deno.env.get("PATH") ?? "/usr/bin:/bin",
-  HOME: `${work}/home`,
   DENO_DIR: `${work}/deno`,
   npm_config_cache: `${work}/npm-cache`,
   npm_config_prefix: `${work}/npm-prefix`,
@@ -109,7 +110,6 @@ async function npxDeno(args: string[]): Promise<{ seconds: number; bytes: number
     args: ["-y", DENO, ...args],
     cwd: clone,
     env,
-    clearEnv: true,
     stdout: "null",
     stderr: "piped",
   }).output();
@@ -119,7 +119,7 @@ async function npxDeno(args: string[]): Promise<{ seconds: number; bytes: number
   return { seconds: (performance.now() - started) / 1000, bytes: proxy.received() - before };
 }
 
-/** Runs `npx -y deno@2.9.6 task start` until it answers `GET /api/v1/health`, then stops it. */
+/** Runs `npx -y deno@2.9.6 task start` until its health check answers, then stops it. */
 async function firstStart(): Promise<{ seconds: number; bytes: number }> {
   const before = proxy.received();
   const started = performance.now();
@@ -127,30 +127,39 @@ async function firstStart(): Promise<{ seconds: number; bytes: number }> {
     args: ["-y", DENO, "task", "start"],
     cwd: clone,
     env: { ...env, HOST: "127.0.0.1", PORT: "0" },
-    clearEnv: true,
     stdin: "null",
-    stdout: "null",
+    stdout: "piped",
     stderr: "piped",
     detached: true,
   }).spawn();
   let output = "";
   try {
+    // Both streams, into one: earlier commits printed Deno's own "Listening on" line.
+    const lines = new TransformStream<Uint8Array, Uint8Array>();
+    const writer = lines.writable.getWriter();
+    const pump = (stream: ReadableStream<Uint8Array>) =>
+      stream.pipeTo(new WritableStream({ write: (chunk) => writer.write(chunk) }));
+    Promise.all([pump(child.stdout), pump(child.stderr)]).then(() => writer.close())
+      .catch(() => {}); // the loop below stops reading once the server answers
     const decoder = new TextDecoder();
-    for await (const chunk of child.stderr) {
+    for await (const chunk of lines.readable) {
       output += decoder.decode(chunk, { stream: true });
-      const url = /Listening on (http:\/\/[^\s/]+)\//.exec(output)?.[1];
+      const url = /Listening on (http:\/\/[^\s/]+)\//.exec(output)?.[1]
+        ?.replace("0.0.0.0", "127.0.0.1");
       if (!url) continue;
-      for (;;) {
-        const answer = await fetch(`${url}/api/v1/health`).catch(() => undefined);
-        await answer?.body?.cancel();
-        if (answer?.ok) {
-          return {
-            seconds: (performance.now() - started) / 1000,
-            bytes: proxy.received() - before,
-          };
+      // /api/health: earlier commits had no /api/v1.
+      for (const deadline = performance.now() + 300_000; performance.now() < deadline;) {
+        for (const path of ["/api/v1/health", "/api/health"]) {
+          const answer = await fetch(`${url}${path}`).catch(() => undefined);
+          await answer?.body?.cancel();
+          if (answer?.ok) {
+            const seconds = (performance.now() - started) / 1000;
+            return { seconds, bytes: proxy.received() - before };
+          }
         }
         await new Promise((resolve) => setTimeout(resolve, 50));
       }
+      throw new Error(`task start listens on ${url} but its health check does not answer`);
     }
     throw new Error(`task start ended without answering:\n${output}`);
   } finally {
@@ -169,6 +178,12 @@ async function firstStart(): Promise<{ seconds: number; bytes: number }> {
 try {
   const git = await new Deno.Command("git", { args: ["clone", "-q", ROOT, clone] }).output();
   if (!git.success) throw new Error(new TextDecoder().decode(git.stderr));
+  if (Deno.args[0]) {
+    const checkout = await new Deno.Command("git", {
+      args: ["-C", clone, "checkout", "-q", Deno.args[0]],
+    }).output();
+    if (!checkout.success) throw new Error(new TextDecoder().decode(checkout.stderr));
+  }
   const { stdout } = await new Deno.Command("git", {
     args: ["-C", clone, "log", "-1", "--format=%h %cs"],
     stdout: "piped",
@@ -178,8 +193,14 @@ try {
   const deno = await npxDeno(["--version"]);
   const start = await firstStart();
   const startDisk = await folderBytes(`${work}/deno`) + await folderBytes(`${clone}/node_modules`);
-  const dev = await npxDeno(["install", "--config", "deno.dev.json"]);
-  const worker = await npxDeno(["run", "-A", "tools/wrangler.ts", "--version"]);
+  const exists = (path: string) => Deno.stat(`${clone}/${path}`).then(() => true, () => false);
+  const none = { seconds: 0, bytes: 0 };
+  const dev = await exists("deno.dev.json")
+    ? await npxDeno(["install", "--config", "deno.dev.json"])
+    : none;
+  const worker = await exists("tools/wrangler.ts")
+    ? await npxDeno(["run", "-A", "tools/wrangler.ts", "--version"])
+    : none;
   const disk = await folderBytes(`${work}/deno`) + await folderBytes(`${clone}/node_modules`);
 
   console.log(

@@ -2,7 +2,7 @@
  * Security headers, by Hono's `secureHeaders`, with one Content-Security-Policy per kind of
  * answer: the API's JSON (nothing may load), the reference page `/api/v1/docs` (Swagger UI from
  * the site's `vendor/`, its one inline script allowed by a nonce) and the site's pages (the
- * policy of `site/csp.ts`, which `site/build.ts` also writes into `_headers` for Workers).
+ * policy of `functions/middleware/csp.ts`, which `site/build.ts` also writes into `_headers` for Workers).
  *
  * @module
  */
@@ -71,7 +71,7 @@ export function exceptUnder(
   return (c, next) => prefixes.some((p) => c.req.path.startsWith(p)) ? next() : middleware(c, next);
 }
 
-/** Secure headers of the site's pages and files, with the site's policy (`site/csp.ts`). */
+/** Secure headers of the site's pages and files, with the site's policy (`functions/middleware/csp.ts`). */
 export function siteSecureHeaders(): MiddlewareHandler {
   return secureHeaders({ contentSecurityPolicy: directivesOf(CONTENT_SECURITY_POLICY) });
 }
