@@ -44,7 +44,10 @@ Deno.test("deno.dev.json imports the app's and the library's packages at their v
     assert.equal(devImports[name], specifier, `deno.dev.json: ${name}`);
   }
   assert.deepEqual(dev.compilerOptions, app.compilerOptions);
-  assert.deepEqual(dev.exclude, app.exclude);
+  assert.deepEqual(dev.fmt, app.fmt);
+  assert.deepEqual(dev.lint, app.lint);
+  // deno.json leaves out the tests and benchmarks, whose imports only deno.dev.json has.
+  assert.deepEqual(app.exclude, [...dev.exclude, "tests/", "bench/"]);
 });
 
 Deno.test("every lock is frozen", async () => {
