@@ -37,7 +37,7 @@ const median = (samples: number[]) => [...samples].sort((a, b) => a - b)[samples
 async function serverTime(body: string): Promise<number> {
   const start = performance.now();
   const response = await app.fetch(
-    new Request("http://localhost/api/losses/MSELoss", {
+    new Request("http://localhost/api/v1/losses/MSELoss", {
       method: "POST",
       headers: { "Content-Type": "application/json", "Content-Length": String(body.length) },
       body,

@@ -28,7 +28,14 @@ export type {
 export type * from "./core/definition.ts";
 export { CATEGORIES, defineLoss, formulaFor, holdsIndices, sourceOf } from "./core/definition.ts";
 export { elementField, LossInputError } from "./core/errors.ts";
-export { findLoss, losses, lossNames } from "./core/registry.ts";
+export {
+  closestLosses,
+  findLoss,
+  losses,
+  lossNames,
+  namesOf,
+  unknownLossMessage,
+} from "./core/registry.ts";
 export { createRandom, MAX_SEED } from "./core/random.ts";
 export { broadcastShapes } from "./ops/broadcast.ts";
 export type { Random } from "./core/random.ts";

@@ -13,6 +13,7 @@ import { Hono } from "hono";
 import { siteSecureHeaders } from "../functions/middleware/security.ts";
 import { LossPage } from "./pages/loss.tsx";
 import { NotebookPage } from "./pages/notebook.tsx";
+import { sourcesDigest } from "./sources.ts";
 import { copySwaggerUi } from "./vendor.ts";
 
 const site = new URL("./", import.meta.url);
@@ -116,6 +117,8 @@ export async function buildSite(): Promise<void> {
   );
   await copySwaggerUi(new URL("vendor/swagger-ui/", dist)); // the API reference page
   await bundleScript();
+  // Last, so that a build that failed half-way leaves no stamp: the test suites rebuild.
+  await write("build.json", JSON.stringify({ sources: await sourcesDigest() }) + "\n");
 }
 
 if (import.meta.main) {

@@ -1,5 +1,5 @@
 /**
- * Property-based fuzzing of `POST /api/losses/{name}` (fast-check), derived from the registry:
+ * Property-based fuzzing of `POST /api/v1/losses/{name}` (fast-check), derived from the registry:
  * every loss's `sample` gives valid inputs and `optionsOf` its options, so a new loss is
  * fuzzed with no change here.
  *
@@ -587,7 +587,7 @@ export interface FuzzTally {
 /** Sends one case to `baseUrl` and checks its answer; throws with the case's kind on a miss. */
 export async function checkCase(baseUrl: string, c: FuzzCase, tally: FuzzTally): Promise<void> {
   const started = performance.now();
-  const response = await fetch(`${baseUrl}/api/losses/${c.loss}`, {
+  const response = await fetch(`${baseUrl}/api/v1/losses/${c.loss}`, {
     method: "POST",
     headers: { "Content-Type": c.contentType ?? "application/json" },
     body: c.body,

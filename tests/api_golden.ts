@@ -44,7 +44,7 @@ export async function checkCaseOverHttp(
 ): Promise<Awaited<ReturnType<typeof decodeAnswer>> | undefined> {
   const request = goldenRequest(golden) as unknown as WireRequest;
   const response = await fetch(
-    `${baseUrl}/api/losses/${golden.loss}`,
+    `${baseUrl}/api/v1/losses/${golden.loss}`,
     requestIn(request, format, npz ? "npz" : "json"),
   );
   const label = `${golden.id} (${format}${npz ? ", .npz answer" : ""})`;

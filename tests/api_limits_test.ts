@@ -52,7 +52,7 @@ function multiLabelRequest(classes: number, grad = false) {
 }
 
 async function checkSmallLimits(t: Deno.TestContext, server: RunningServer) {
-  const api = `${server.url}/api/losses`;
+  const api = `${server.url}/api/v1/losses`;
   const ok = async (response: Response) => {
     const text = await response.text();
     assert.equal(response.status, 200, text);
@@ -337,7 +337,7 @@ Deno.test("the worst accepted requests under local workerd: CPU time and memory"
           const before = await Promise.all(workerd.map((pid) => memoryMiB(pid, "VmRSS")));
           await Promise.all(workerd.map(resetPeakMemory));
           const start = await sum(cpuMs);
-          const response = await postJson(`${server.url}/api/losses/${loss}`, text);
+          const response = await postJson(`${server.url}/api/v1/losses/${loss}`, text);
           const answer = await response.text();
           assert.equal(response.status, 200, answer.slice(0, 300));
           cpu.push(await sum(cpuMs) - start);

@@ -11,6 +11,10 @@ import type { Browser, BrowserContext, Page } from "playwright-core";
 import { losses } from "../lib/mod.ts";
 import { type RunningServer, startDenoServer } from "./api_servers.ts";
 import { hasChromium, launchChromium } from "./chromium.ts";
+import { ensureBuiltSite } from "./built_site.ts";
+
+// The Deno server serves the built site: build it first if it is missing or stale.
+await ensureBuiltSite();
 
 const SCREENSHOTS = new URL("../test-output/screenshots/", import.meta.url);
 const AXE = new URL(import.meta.resolve("axe-core")).pathname.replace(/axe\.js$/, "axe.min.js");
@@ -121,7 +125,7 @@ Deno.test({
             `${base}/losses/${loss.slug}`,
             (page) =>
               page.waitForResponse((response) =>
-                response.url().endsWith(`/api/losses/${loss.slug}`) &&
+                response.url().endsWith(`/api/v1/losses/${loss.slug}`) &&
                 response.request().method() === "POST" &&
                 JSON.parse(response.request().postData() ?? "{}").grad === true
               ),
@@ -131,7 +135,7 @@ Deno.test({
           const request = JSON.parse(response.request().postData()!);
           await waitForNumbers(page, "#output");
           // The same request from outside the browser gets the same answer.
-          const direct = await fetch(`${base}/api/losses/${loss.slug}`, {
+          const direct = await fetch(`${base}/api/v1/losses/${loss.slug}`, {
             method: "POST",
             headers: { "content-type": "application/json" },
             body: JSON.stringify(request),
@@ -151,7 +155,7 @@ Deno.test({
           const curl = await page.textContent("#snippet-curl") ?? "";
           const body = /-d '(.*)'$/s.exec(curl)?.[1].replace(/'\\''/g, "'");
           assert.ok(body, curl);
-          const fromSnippet = await fetch(`${base}/api/losses/${loss.slug}`, {
+          const fromSnippet = await fetch(`${base}/api/v1/losses/${loss.slug}`, {
             method: "POST",
             headers: { "content-type": "application/json" },
             body,

@@ -1,10 +1,11 @@
 /**
  * The API reference page: Swagger UI (npm `swagger-ui-dist`), self-hosted from the site's
  * `vendor/swagger-ui/` folder (copied there by the site's build, `site/vendor.ts`), reading
- * `/api/openapi.json`.
+ * `/api/v1/openapi.json`.
  *
  * @module
  */
+import { API_V1 } from "./paths.ts";
 
 /** Where the site serves Swagger UI's files. */
 export const SWAGGER_UI_PATH = "/vendor/swagger-ui";
@@ -22,7 +23,7 @@ export const SWAGGER_UI_FILES = [
  * The HTML of the reference page for the OpenAPI document at `specUrl`, its inline script
  * marked with `nonce` (the page's Content-Security-Policy allows no other inline script).
  */
-export function docsPage(specUrl = "/api/openapi.json", nonce?: string): string {
+export function docsPage(specUrl = `${API_V1}/openapi.json`, nonce?: string): string {
   return `<!doctype html>
 <html lang="en">
 <head>

@@ -10,24 +10,30 @@
 import type { MiddlewareHandler } from "hono";
 import {
   type AnyLoss,
+  CATEGORIES,
   DTYPES,
   losses,
   MAX_RANK,
   MAX_SEED,
+  namesOf,
   optionsOf,
   type OptionSpec,
   sourceOf,
 } from "../../lib/mod.ts";
 import { exampleRequest } from "./catalog.ts";
 import { DEFAULT_LIMITS, LIMIT_VARIABLES, type Limits } from "./limits.ts";
-import { PROBLEMS, problemType } from "./problem.ts";
+import { API_V1 } from "./paths.ts";
+import { type ProblemKind, PROBLEMS, problemType } from "./problem.ts";
 import { decodeJson } from "./codecs/json.ts";
 import { computeRequest, encodeResult } from "./request.ts";
+import { VERSION } from "./version.ts";
 
 type Schema = Record<string, unknown>;
 
 const ref = (name: string): Schema => ({ $ref: `#/components/schemas/${name}` });
-const problemRef = (name: string): Schema => ({ $ref: `#/components/responses/${name}` });
+const problemRef = (name: keyof typeof PROBLEM_RESPONSES): Schema => ({
+  $ref: `#/components/responses/${name}`,
+});
 
 const COMPONENT_SCHEMAS: Record<string, Schema> = {
   WireNumber: {
@@ -50,8 +56,22 @@ const COMPONENT_SCHEMAS: Record<string, Schema> = {
     },
   },
   NestedTensor: {
-    description: "Nested arrays as `torch.tensor` takes them; a number is a scalar",
-    oneOf: [ref("WireNumber"), { type: "array", items: ref("NestedTensor") }],
+    description: `Nested arrays as \`torch.tensor\` takes them, ${MAX_RANK} deep at most`,
+    anyOf: Array.from({ length: MAX_RANK }, (_, rank) => ref(`NestedTensor${rank + 1}`)),
+  },
+  // One schema per rank rather than a recursive one: a rank is bounded, and the generated
+  // TypeScript of a schema that refers to itself through arrays does not type-check.
+  ...Object.fromEntries(Array.from({ length: MAX_RANK }, (_, rank) => [
+    `NestedTensor${rank + 1}`,
+    {
+      description: `Nested arrays of rank ${rank + 1}`,
+      type: "array",
+      items: rank === 0 ? ref("WireNumber") : ref(`NestedTensor${rank}`),
+    },
+  ])),
+  Tensor: {
+    description: "A flat tensor, nested arrays, or a number (a scalar)",
+    oneOf: [ref("FlatTensor"), ref("NestedTensor"), ref("NpyTensor"), ref("WireNumber")],
   },
   NpyTensor: {
     type: "object",
@@ -70,7 +90,6 @@ const COMPONENT_SCHEMAS: Record<string, Schema> = {
       },
     },
   },
-  Tensor: { oneOf: [ref("FlatTensor"), ref("NestedTensor"), ref("NpyTensor")] },
   NpyEncodedTensor: {
     type: "object",
     description: 'A tensor of an answer with "encoding": "npy": the .npy file of its bytes',
@@ -305,20 +324,83 @@ const COMPONENT_SCHEMAS: Record<string, Schema> = {
   },
   Health: {
     type: "object",
-    required: ["status", "losses"],
-    properties: { status: { type: "string", const: "ok" }, losses: { type: "integer" } },
+    required: ["status", "version", "losses"],
+    properties: {
+      status: { type: "string", const: "ok" },
+      version: { type: "string", description: "The release's version (semver)" },
+      losses: { type: "integer", description: "How many losses the API serves" },
+    },
   },
 };
 
-function problemResponses(): Record<string, Schema> {
+/** The response headers the answers carry, declared once (`#/components/headers/…`). */
+const HEADERS: Record<string, Schema> = {
+  "X-Request-Id": {
+    description: "The request's id: the caller's `X-Request-Id` when it is made of letters, " +
+      "digits, `-`, `_` and `=`, else a new UUID; a problem repeats it as `request_id`",
+    schema: { type: "string" },
+  },
+  ETag: {
+    description: "The answer's entity tag: `If-None-Match` with it answers 304",
+    schema: { type: "string" },
+  },
+  "Cache-Control": {
+    description: "How long clients and caches may keep the answer (`public, max-age=…`)",
+    schema: { type: "string" },
+  },
+  Allow: {
+    description: "The methods the path takes, `OPTIONS` included",
+    schema: { type: "string" },
+  },
+};
+
+const header = (name: string): Schema => ({ $ref: `#/components/headers/${name}` });
+
+/**
+ * The problem responses operations refer to (`#/components/responses/…`): the kinds of
+ * problem (`PROBLEMS`) each stands for.
+ */
+const PROBLEM_RESPONSES: Record<string, { kinds: ProblemKind[]; headers?: string[] }> = {
+  "bad-request": { kinds: ["invalid-json", "invalid-input"] },
+  "unknown-loss": { kinds: ["unknown-loss"] },
+  "method-not-allowed": { kinds: ["method-not-allowed"], headers: ["Allow"] },
+  "too-large": { kinds: ["too-large"] },
+  "unsupported-media-type": { kinds: ["unsupported-media-type"] },
+  problem: {
+    kinds: (Object.keys(PROBLEMS) as ProblemKind[]).filter((kind) => PROBLEMS[kind].status < 500),
+  },
+};
+
+/** The response components of the problems that `used` names. */
+function problemResponses(used: Set<string>): Record<string, Schema> {
   const responses: Record<string, Schema> = {};
-  for (const [kind, { title }] of Object.entries(PROBLEMS)) {
-    responses[kind] = {
-      description: title,
+  for (const [name, { kinds, headers = [] }] of Object.entries(PROBLEM_RESPONSES)) {
+    if (!used.has(name)) continue;
+    const titles = kinds.map((kind) => `${PROBLEMS[kind].title} (\`${problemType(kind)}\`)`);
+    responses[name] = {
+      description: name === "problem"
+        ? `A problem (RFC 9457) for a request the API refuses: ${titles.join("; ")}`
+        : titles.join("; or "),
+      headers: Object.fromEntries(["X-Request-Id", ...headers].map((h) => [h, header(h)])),
       content: { "application/problem+json": { schema: ref("Problem") } },
     };
   }
   return responses;
+}
+
+/** Adds the `X-Request-Id` header, which every answer carries, to each response of `paths`. */
+function withRequestIds(paths: Record<string, Record<string, Operation>>): void {
+  for (const item of Object.values(paths)) {
+    for (const operation of Object.values(item)) {
+      for (const response of Object.values(operation.responses as Record<string, Schema>)) {
+        if ("$ref" in response) continue;
+        response.headers = {
+          "X-Request-Id": header("X-Request-Id"),
+          ...response.headers as object,
+        };
+      }
+    }
+  }
 }
 
 function optionSchema(option: OptionSpec): Schema {
@@ -439,7 +521,7 @@ export interface OpenApiContext {
 
 /**
  * The operations of one route, by OpenAPI path: `path` is the route's path in OpenAPI's form
- * (`/api/losses/{name}`), which a route over losses expands into one path per loss.
+ * (`/api/v1/losses/{name}`), which a route over losses expands into one path per loss.
  */
 type Operations = (path: string, context: OpenApiContext) => Record<string, Operation>;
 
@@ -472,7 +554,8 @@ export function documentedPerLoss(
   return carrier;
 }
 
-const lossNames = (loss: AnyLoss) => `\`${loss.name}\`, \`${loss.functional}\` or \`${loss.slug}\``;
+/** The tag of the operations about the service itself rather than one loss. */
+const SERVICE_TAG = "service";
 
 /** A loss's teaching text as Markdown, for the descriptions of its operations. */
 function teachingText(loss: AnyLoss): string {
@@ -488,7 +571,18 @@ function teachingText(loss: AnyLoss): string {
   ].join("\n\n");
 }
 
-/** `GET /api/losses/{name}`. */
+/** The answer to a matching `If-None-Match`. */
+const notModified = (): Schema => ({
+  description: "Not modified: `If-None-Match` matched the `ETag`",
+  headers: { ETag: header("ETag") },
+});
+
+const lossNames = (loss: AnyLoss) => {
+  const names = namesOf(loss).map((name) => `\`${name}\``);
+  return `${names.slice(0, -1).join(", ")} or ${names.at(-1)} (in any letter case)`;
+};
+
+/** `GET /api/v1/losses/{name}`. */
 export const describeLoss = (loss: AnyLoss): Operation => ({
   operationId: `describe${loss.name}`,
   tags: [loss.category],
@@ -496,11 +590,12 @@ export const describeLoss = (loss: AnyLoss): Operation => ({
   description: `${loss.summary}. The path takes ${lossNames(loss)}.\n\n${teachingText(loss)}`,
   responses: {
     "200": cached("CatalogEntry", "The loss's catalog entry"),
+    "304": notModified(),
     "404": problemRef("unknown-loss"),
   },
 });
 
-/** `POST /api/losses/{name}`. */
+/** `POST /api/v1/losses/{name}`. */
 export const computeLossOperation = (loss: AnyLoss, { limits }: OpenApiContext): Operation => ({
   operationId: `compute${loss.name}`,
   tags: [loss.category],
@@ -543,7 +638,7 @@ export const computeLossOperation = (loss: AnyLoss, { limits }: OpenApiContext):
         },
       },
     },
-    "400": problemRef("invalid-input"),
+    "400": problemRef("bad-request"),
     "404": problemRef("unknown-loss"),
     "405": problemRef("method-not-allowed"),
     "413": problemRef("too-large"),
@@ -551,12 +646,12 @@ export const computeLossOperation = (loss: AnyLoss, { limits }: OpenApiContext):
   },
 });
 
-/** `POST /api/losses/{name}/explain`. */
+/** `POST /api/v1/losses/{name}/explain`. */
 export const explainOperation = (loss: AnyLoss, { limits }: OpenApiContext): Operation => ({
   operationId: `explain${loss.name}`,
   tags: [loss.category],
   summary: `Explain ${loss.name}`,
-  description: "The loss computed as `POST /api/losses/{name}` computes it, explained: the " +
+  description: "The loss computed as `POST /api/v1/losses/{name}` computes it, explained: the " +
     "per-element losses, one element (`element`) worked through step by step with its " +
     "numbers, the reduction naming its divisor, the formula for the options in force, and the " +
     "loss and its derivative swept along one input value of that element (`points` values, " +
@@ -588,7 +683,7 @@ export const explainOperation = (loss: AnyLoss, { limits }: OpenApiContext): Ope
       description: "The loss and its explanation",
       content: { "application/json": { schema: ref("Explanation") } },
     },
-    "400": problemRef("invalid-input"),
+    "400": problemRef("bad-request"),
     "404": problemRef("unknown-loss"),
     "405": problemRef("method-not-allowed"),
     "413": problemRef("too-large"),
@@ -596,7 +691,7 @@ export const explainOperation = (loss: AnyLoss, { limits }: OpenApiContext): Ope
   },
 });
 
-/** `GET /api/losses/{name}/sample`. */
+/** `GET /api/v1/losses/{name}/sample`. */
 export const sampleOperation = (loss: AnyLoss): Operation => ({
   operationId: `sample${loss.name}`,
   tags: [loss.category],
@@ -614,60 +709,68 @@ export const sampleOperation = (loss: AnyLoss): Operation => ({
       description: "The inputs",
       content: { "application/json": { schema: ref("Sample") } },
     },
-    "400": problemRef("invalid-input"),
+    "400": problemRef("bad-request"),
     "404": problemRef("unknown-loss"),
   },
 });
 
-/** `GET /api/health`. */
+/** `GET /api/v1/health`. */
 export const healthOperation: Operation = {
   operationId: "health",
+  tags: [SERVICE_TAG],
   summary: "Health check",
   responses: {
     "200": {
       description: "The service is up",
       content: { "application/json": { schema: ref("Health") } },
     },
+    "4XX": problemRef("problem"),
   },
 };
 
-/** `GET /api/losses`. */
+/** `GET /api/v1/losses`. */
 export const catalogOperation: Operation = {
   operationId: "listLosses",
+  tags: [SERVICE_TAG],
   summary: "The catalog of losses",
   responses: {
     "200": cached("Catalog", "Every loss: names, summary, formula, inputs, options"),
+    "304": notModified(),
+    "4XX": problemRef("problem"),
   },
 };
 
-/** `GET /api/openapi.json`. */
+/** `GET /api/v1/openapi.json`. */
 export const openApiOperation: Operation = {
   operationId: "openapi",
+  tags: [SERVICE_TAG],
   summary: "This document",
   responses: {
     "200": {
       description: "OpenAPI 3.1",
+      headers: { ETag: header("ETag"), "Cache-Control": header("Cache-Control") },
       content: { "application/json": { schema: { type: "object" } } },
     },
+    "304": notModified(),
+    "4XX": problemRef("problem"),
   },
 };
 
-/** `GET /api/docs`. */
+/** `GET /api/v1/docs`. */
 export const docsOperation: Operation = {
   operationId: "docs",
+  tags: [SERVICE_TAG],
   summary: "The API reference page",
   responses: {
     "200": { description: "HTML", content: { "text/html": { schema: { type: "string" } } } },
+    "4XX": problemRef("problem"),
   },
 };
 
 function cached(schema: string, description: string): Schema {
   return {
     description,
-    headers: {
-      ETag: { schema: { type: "string" } },
-      "Cache-Control": { schema: { type: "string" } },
-    },
+    headers: { ETag: header("ETag"), "Cache-Control": header("Cache-Control") },
     content: { "application/json": { schema: ref(schema) } },
   };
 }
@@ -679,13 +782,14 @@ export interface RouteEntry {
   handler: unknown;
 }
 
-/** `/api/losses/:name` → `/api/losses/{name}`. */
+/** `/api/v1/losses/:name` → `/api/v1/losses/{name}`. */
 export function openApiPath(path: string): string {
   return path.replace(/:([A-Za-z_]\w*)/g, "{$1}");
 }
 
 /**
- * The OpenAPI 3.1 document of the documented `routes` (an app's `app.routes`), for `limits`.
+ * The OpenAPI 3.1 document of the documented `routes` (an app's `app.routes`) under `/api/v1`,
+ * for `limits`: the alias `/api` answers the same routes and is not documented.
  *
  * @example
  * ```ts
@@ -694,7 +798,7 @@ export function openApiPath(path: string): string {
  * import { buildOpenApi } from "./openapi.ts";
  * const document = buildOpenApi(createApp().routes);
  * assert.equal(document.openapi, "3.1.0");
- * assert.ok(document.paths["/api/losses/MSELoss"].post);
+ * assert.ok(document.paths["/api/v1/losses/MSELoss"].post);
  * ```
  */
 export function buildOpenApi(routes: readonly RouteEntry[], limits: Limits = DEFAULT_LIMITS): {
@@ -705,7 +809,7 @@ export function buildOpenApi(routes: readonly RouteEntry[], limits: Limits = DEF
   const paths: Record<string, Record<string, Operation>> = {};
   for (const route of routes) {
     const operations = documentation.get(route.handler as MiddlewareHandler);
-    if (!operations) continue;
+    if (!operations || !route.path.startsWith(`${API_V1}/`)) continue;
     const method = route.method.toLowerCase();
     for (
       const [path, operation] of Object.entries(operations(openApiPath(route.path), { limits }))
@@ -713,11 +817,16 @@ export function buildOpenApi(routes: readonly RouteEntry[], limits: Limits = DEF
       (paths[path] ??= {})[method] = operation;
     }
   }
+  withRequestIds(paths);
+  const used = new Set(
+    [...JSON.stringify(paths).matchAll(/#\/components\/responses\/([\w-]+)/g)].map((m) => m[1]),
+  );
+  const categories = [...new Set(losses.map((loss) => loss.category))];
   return {
     openapi: "3.1.0",
     info: {
       title: "PyTorch losses",
-      version: "1.0.0",
+      version: VERSION,
       summary: "PyTorch's torch.nn losses and their gradients, as an HTTP API",
       description: [
         "Every `torch.nn` loss, computed as PyTorch 2.11 computes it, with its gradients.",
@@ -737,10 +846,30 @@ export function buildOpenApi(routes: readonly RouteEntry[], limits: Limits = DEF
         `(\`${LIMIT_VARIABLES.maxBinaryElements}\`, not counted in the other), a multipart body at ` +
         `most ${limits.maxBinaryBodyBytes} bytes (\`${LIMIT_VARIABLES.maxBinaryBodyBytes}\`); ` +
         "past them the answer is 413.",
+        "`/api/v1` is the stable contract of this major version; `/api` answers the same routes " +
+        "as an alias.",
       ].join("\n\n"),
+      license: { name: "MIT", identifier: "MIT" },
     },
-    tags: [...new Set(losses.map((loss) => loss.category))].map((name) => ({ name })),
+    servers: [{ url: "/", description: "The server that serves this document" }],
+    // Public: no route needs credentials.
+    security: [],
+    tags: [
+      {
+        name: SERVICE_TAG,
+        description: "The service: its health, the catalog of losses, this document and its " +
+          "reference page",
+      },
+      ...categories.map((name) => ({
+        name,
+        description: `${CATEGORIES[name].title}: ${CATEGORIES[name].blurb}`,
+      })),
+    ],
     paths,
-    components: { schemas: COMPONENT_SCHEMAS, responses: problemResponses() },
+    components: {
+      schemas: COMPONENT_SCHEMAS,
+      responses: problemResponses(used),
+      headers: HEADERS,
+    },
   };
 }

@@ -10,7 +10,7 @@ import { type ComputeSettings, computeWith, type LossResult } from "./compute.ts
 import type { AnyLoss } from "./definition.ts";
 import { LossInputError } from "./errors.ts";
 import { type ExplainSettings, explainWith, type Explanation } from "./explain.ts";
-import { findLoss, lossNames } from "./registry.ts";
+import { findLoss, unknownLossMessage } from "./registry.ts";
 import { type FloatArray, fromNdArray, type NdArray, toNdArray } from "./tensor.ts";
 
 /**
@@ -48,7 +48,7 @@ export function computeLoss(
 export function lookUp(name: string): AnyLoss {
   const loss = findLoss(name);
   if (!loss) {
-    throw new LossInputError("loss", `${name} is not a loss; the losses are ${lossNames()}`);
+    throw new LossInputError("loss", unknownLossMessage(name));
   }
   return loss;
 }

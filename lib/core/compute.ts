@@ -36,6 +36,7 @@ export interface ComputeSettings {
 export interface LossResult {
   /** The loss's class name. */
   loss: string;
+  /** The dtype it was computed in. */
   dtype: DType;
   /** The loss: a scalar, or one value per element for `reduction: "none"`. */
   output: NdArray<FloatArray>;

@@ -64,7 +64,8 @@ export interface InputSpec {
   differentiable: boolean;
 }
 
-interface OptionBase {
+/** What every option declares, whatever its type. */
+export interface OptionBase {
   /** PyTorch's keyword name. */
   name: string;
   /** What it does, in a sentence; `code` in backticks and TeX between `$` signs. */
@@ -81,10 +82,15 @@ interface OptionBase {
 
 /** A real-valued option with optional bounds. */
 export interface NumberOption extends OptionBase {
+  /** A real number. */
   type: "number";
+  /** PyTorch's default. */
   default: number;
+  /** The least value accepted. */
   minimum?: number;
+  /** A bound the value must exceed. */
   exclusiveMinimum?: number;
+  /** The greatest value accepted. */
   maximum?: number;
   /** When set, the only values accepted (MultiMarginLoss's `p`). */
   oneOf?: number[];
@@ -92,21 +98,29 @@ export interface NumberOption extends OptionBase {
 
 /** An integer option (class indices such as `ignore_index`, `blank`). */
 export interface IntegerOption extends OptionBase {
+  /** An integer. */
   type: "integer";
+  /** PyTorch's default. */
   default: number;
+  /** The least value accepted. */
   minimum?: number;
 }
 
 /** A boolean option; a `null` default means "not given" (`size_average`, `reduce`). */
 export interface BooleanOption extends OptionBase {
+  /** `true` or `false`. */
   type: "boolean";
+  /** PyTorch's default; `null` when not given. */
   default: boolean | null;
 }
 
 /** A string option from a fixed set (`reduction`). */
 export interface EnumOption extends OptionBase {
+  /** One string of {@link EnumOption.enum}. */
   type: "string";
+  /** The strings accepted. */
   enum: string[];
+  /** PyTorch's default. */
   default: string;
   /**
    * How code (PyTorch's, or the source library's for a loss beyond `torch.nn`) writes each
@@ -118,7 +132,9 @@ export interface EnumOption extends OptionBase {
 
 /** A tensor option, absent by default (`weight`, `pos_weight`). */
 export interface TensorOption extends OptionBase {
+  /** A tensor, in the loss's dtype. */
   type: "tensor";
+  /** Absent unless given. */
   default: null;
   /** Its accepted shapes, in PyTorch's notation. */
   shape: string;
@@ -151,7 +167,9 @@ export interface Context {
 
 /** The result of a forward pass: the output and what the backward pass needs. */
 export interface Forward<Saved> {
+  /** The loss: a scalar, or one value per element with `reduction: "none"`. */
   output: FloatDense;
+  /** What the backward pass needs, kept from the forward pass. */
   saved: Saved;
 }
 
@@ -336,7 +354,9 @@ export interface WorkEstimate {
 
 /** A tensor's shape and values, as {@link LossDefinition.work} reads them (any ndarray fits). */
 export interface ShapedValues {
+  /** The tensor's shape. */
   shape: number[];
+  /** Its values, in row-major order. */
   data: ArrayLike<number>;
 }
 
@@ -365,6 +385,7 @@ export interface LossDefinition<
   functional: string;
   /** The URL slug: `cross-entropy`. */
   slug: string;
+  /** What it is for: the group the site shows it in. */
   category: Category;
   /**
    * Where it is defined, for losses beyond `torch.nn` (the library they follow); the losses of
@@ -383,7 +404,9 @@ export interface LossDefinition<
   keywords?: string[];
   /** The output's shape for each reduction, in PyTorch's notation. */
   outputShape: string;
+  /** The arguments of its `forward`, in PyTorch's order. */
   inputs: InputSpec[];
+  /** Its constructor options, by PyTorch's keyword names (the deprecated ones aside). */
   options: OptionSpec[];
   /** For pointwise and binary losses: how the site charts the loss against the prediction. */
   curve?: Curve;
@@ -421,7 +444,12 @@ export interface LossDefinition<
    * is not ±1...): returned beside PyTorch's warnings; they never change the numbers.
    */
   advise?(inputs: Inputs, options: Options): Advice[];
+  /** The loss of `inputs` with `options`, and what {@link LossDefinition.backward} needs. */
   forward(inputs: Inputs, options: Options, context: Context): Forward<Saved>;
+  /**
+   * The gradient of `sum(output * gradOutput)` with respect to each differentiable input, from
+   * what the forward pass saved.
+   */
   backward(saved: Saved, gradOutput: FloatDense, context: Context): Record<string, FloatDense>;
 }
 

@@ -34,8 +34,11 @@ export function isDType(value: unknown): value is DType {
  * wire.
  */
 export interface PlainTensor<N = number> {
+  /** Its shape: `[]` for a scalar. */
   shape: number[];
+  /** Its values, in row-major order. */
   data: N[];
+  /** `int` or `bool` for integer tensors; floating by default. */
   dtype?: "float" | "int" | "bool";
 }
 
@@ -69,7 +72,9 @@ export const MAX_RANK = 8;
  * `data.length` is the product of `shape` (1 for a scalar, `shape = []`).
  */
 export interface Dense<A extends NumericArray = NumericArray> {
+  /** Its shape: `[]` for a scalar. */
   shape: number[];
+  /** Its values, in row-major order. */
   data: A;
 }
 

@@ -13,6 +13,9 @@ import type { FlatTensor } from "./tensor_text.ts";
 
 export type { Problem, WireTensor };
 
+/** The API's documented, stable prefix (`functions/api/paths.ts`). */
+export const API = "/api/v1";
+
 /** A request as the pages build it: flat tensors, options and dtype always given. */
 export type ComputeRequest = ApiRequest & {
   inputs: Record<string, WireTensor>;
@@ -66,7 +69,7 @@ export async function compute(
   request: ComputeRequest,
   signal?: AbortSignal,
 ): Promise<{ answer: ComputeAnswer } | { problem: ShownProblem }> {
-  const response = await fetch(`/api/losses/${slug}`, {
+  const response = await fetch(`${API}/losses/${slug}`, {
     method: "POST",
     headers: { "content-type": "application/json" },
     body: JSON.stringify(request),
@@ -90,14 +93,14 @@ export async function compute(
 }
 
 /**
- * Valid random inputs for a loss from `GET /api/losses/{name}/sample?seed=N`: the loss's own
+ * Valid random inputs for a loss from `GET /api/v1/losses/{name}/sample?seed=N`: the loss's own
  * sampler (`randn`, `rand`, `randint` as the notebook draws them), seeded.
  */
 export async function fetchSample(
   slug: string,
   seed: number,
 ): Promise<{ inputs: Record<string, FlatTensor> } | { problem: ShownProblem }> {
-  const response = await fetch(`/api/losses/${slug}/sample?seed=${seed}`);
+  const response = await fetch(`${API}/losses/${slug}/sample?seed=${seed}`);
   const body = await response.json().catch(() => null);
   if (!response.ok || body === null) return { problem: problemOf(response, body) };
   const inputs: Record<string, FlatTensor> = {};

@@ -6,7 +6,7 @@
  * @module
  */
 import type { OptionSpec } from "../../lib/core/definition.ts";
-import type { ComputeRequest, WireTensor } from "./api.ts";
+import { API, type ComputeRequest, type WireTensor } from "./api.ts";
 import { formatTensor } from "./tensor_text.ts";
 
 /** What a snippet needs to know of the loss. */
@@ -52,7 +52,7 @@ function readableBody(request: ComputeRequest): Record<string, unknown> {
 /** `curl` posting the request to the API. */
 export function curlSnippet(origin: string, loss: SnippetLoss, request: ComputeRequest): string {
   const body = JSON.stringify(readableBody(request)).replace(/'/g, "'\\''");
-  return `curl -s ${origin}/api/losses/${loss.slug} \\\n  -H 'content-type: application/json' \\\n  -d '${body}'`;
+  return `curl -s ${origin}${API}/losses/${loss.slug} \\\n  -H 'content-type: application/json' \\\n  -d '${body}'`;
 }
 
 function python(value: unknown): string {
@@ -80,7 +80,7 @@ export function pythonSnippet(origin: string, loss: SnippetLoss, request: Comput
     }
   }
   lines.push("}");
-  lines.push(`answer = requests.post("${origin}/api/losses/${loss.slug}", json=body).json()`);
+  lines.push(`answer = requests.post("${origin}${API}/losses/${loss.slug}", json=body).json()`);
   lines.push('print(answer["output"], answer["grads"])');
   return lines.join("\n");
 }

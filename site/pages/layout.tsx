@@ -39,7 +39,7 @@ export function Layout({ title, description, page, styles = [], children }: Page
           <nav aria-label="Site">
             <a href="/">All losses</a>
             <a href="/notebook">Notebook</a>
-            <a href="/api/docs">API</a>
+            <a href="/api/v1/docs">API</a>
           </nav>
         </header>
         <main id="main">{children}</main>
