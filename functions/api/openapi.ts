@@ -646,6 +646,30 @@ export const computeLossOperation = (loss: AnyLoss, { limits }: OpenApiContext):
   },
 });
 
+/** The body of `POST /api/v1/losses/{name}/explain`: a compute request and what to explain. */
+function explainSchema(loss: AnyLoss): Schema {
+  const schema = requestSchema(loss);
+  return {
+    ...schema,
+    properties: {
+      ...(schema.properties as Record<string, Schema>),
+      element: {
+        type: "integer",
+        minimum: 0,
+        default: 0,
+        description: "The element (or sample) to work through and sweep",
+      },
+      points: {
+        type: "integer",
+        minimum: 2,
+        maximum: 1001,
+        default: 101,
+        description: "The points of the sweep",
+      },
+    },
+  };
+}
+
 /** `POST /api/v1/losses/{name}/explain`. */
 export const explainOperation = (loss: AnyLoss, { limits }: OpenApiContext): Operation => ({
   operationId: `explain${loss.name}`,
@@ -662,13 +686,7 @@ export const explainOperation = (loss: AnyLoss, { limits }: OpenApiContext): Ope
     required: true,
     content: {
       "application/json": {
-        schema: {
-          allOf: [requestSchema(loss)],
-          properties: {
-            element: { type: "integer", minimum: 0, default: 0 },
-            points: { type: "integer", minimum: 2, maximum: 1001, default: 101 },
-          },
-        },
+        schema: explainSchema(loss),
         examples: {
           sample: {
             summary: "Random inputs (seeded), element 0",

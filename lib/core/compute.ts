@@ -50,9 +50,13 @@ export interface LossResult {
 
 /** A loss's forward (and backward) on checked dense tensors: {@link evaluate}'s result. */
 export interface Evaluation {
+  /** The loss: a scalar, or one value per element for `reduction: "none"`. */
   output: FloatDense;
+  /** The gradient of each differentiable input, when asked. */
   grads: Record<string, FloatDense>;
+  /** PyTorch's warnings, word for word. */
   warnings: string[];
+  /** Hints of classic misuse (see `LossDefinition.advise`). */
   advice: Advice[];
 }
 
@@ -83,13 +87,17 @@ export function optionsOf(loss: AnyLoss): OptionSpec[] {
 export interface DenseSettings {
   /** `float32` (default) or `float64`; anything else is refused, naming `dtype`. */
   dtype?: unknown;
+  /** Whether to compute the gradient of every differentiable input. */
   grad?: boolean;
+  /** The gradient of the output, of its shape (ones by default). */
   gradOutput?: Dense;
 }
 
 /** What {@link computeDense} returns: the evaluation, with the loss's name and the dtype. */
 export interface DenseResult extends Evaluation {
+  /** The loss's class name. */
   loss: string;
+  /** The dtype it computed in. */
   dtype: DType;
 }
 

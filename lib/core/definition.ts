@@ -227,7 +227,9 @@ export interface Teaching {
  * `{ not: value }`; `null` stands for a tensor option that is not given.
  */
 export interface FormulaCase {
+  /** The options' conditions, by option name, all of which must hold. */
   when: Record<string, OptionCondition>;
+  /** The formula, in TeX. */
   tex: string;
 }
 
@@ -315,9 +317,11 @@ export interface SweepPlan {
   field: string;
   /** What the x axis is, in words: `the logit of class 1 in sample 2`. */
   label: string;
-  /** Its current value, and the range to sweep. */
+  /** Its current value. */
   current: number;
+  /** Where the sweep starts. */
   from: number;
+  /** Where the sweep ends. */
   to: number;
   /**
    * Inputs (in the loss's dtype, index inputs as integers) whose per-element output (`reduction:

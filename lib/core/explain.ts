@@ -43,12 +43,15 @@ export interface ExplainSettings extends ComputeSettings {
 
 /** The loss and its derivative along one input value. */
 export interface SweepResult {
-  /** The entry that varies (`inputs.input[2][1]`), and the x axis in words. */
+  /** The entry that varies: `inputs.input[2][1]`. */
   field: string;
+  /** The x axis in words. */
   label: string;
-  /** The values swept, the loss at each, and its derivative with respect to the swept value. */
+  /** The values swept. */
   x: number[];
+  /** The loss at each value. */
   loss: number[];
+  /** The loss's derivative with respect to the swept value, at each value. */
   slope: number[];
   /** The inputs as they are: the swept entry's current value, the loss and slope there. */
   current: { x: number; loss: number; slope: number };
@@ -56,19 +59,25 @@ export interface SweepResult {
 
 /** What {@link explainLoss} returns. */
 export interface Explanation {
+  /** The loss's class name. */
   loss: string;
+  /** The dtype it computed in. */
   dtype: DType;
-  /** The output and gradients, as `computeLoss` gives them for these settings. */
+  /** The output, as `computeLoss` gives it for these settings. */
   output: FloatDense;
+  /** The gradients, when asked, as `computeLoss` gives them. */
   grads: Record<string, FloatDense>;
+  /** PyTorch's warnings, word for word. */
   warnings: string[];
+  /** Hints of classic misuse (see `LossDefinition.advise`). */
   advice: import("./definition.ts").Advice[];
   /** The formula (TeX) for the options in force. */
   formula: string;
   /** The per-element losses (`reduction: "none"`), or null for a loss without that reduction. */
   terms: FloatDense | null;
-  /** How many elements can be worked through, and the one that is. */
+  /** How many elements can be worked through. */
   count: number;
+  /** The one that is. */
   element: number;
   /** That element's computation, or null when there is none to show (no elements). */
   worked: WorkedElement | null;

@@ -7,7 +7,9 @@
 
 /** One symbol of the notation, in TeX, and what it stands for. */
 export interface NotationEntry {
+  /** The symbol, in TeX. */
   tex: string;
+  /** What it stands for; TeX between `$` signs. */
   meaning: string;
 }
 
@@ -37,7 +39,7 @@ export const NOTATION: readonly NotationEntry[] = [
  * How `reduction` turns the losses l_n into the output ℓ, in TeX: what every formula of the
  * form "l_n = …" is followed by.
  */
-export const REDUCTION_TEX = String.raw`\ell = \begin{cases}
+export const REDUCTION_TEX: string = String.raw`\ell = \begin{cases}
 \frac{1}{N} \sum_n l_n & \text{mean} \\
 \sum_n l_n & \text{sum} \\
 (l_1, \dots, l_N) & \text{none}

@@ -6,7 +6,6 @@
  *
  * @module
  */
-import { crc32 as nativeCrc32 } from "node:zlib";
 import type { DenseResult } from "../../../lib/mod.ts";
 import { descrOf, littleEndianBytes, npyHeaderBytes } from "./npy.ts";
 
@@ -15,26 +14,49 @@ export const NPZ_MEDIA_TYPE = "application/x-npz";
 
 const encoder = new TextEncoder();
 
-let table: Int32Array | undefined;
-
-/** CRC-32 (zip's) of `chunks` in order: zlib's where the runtime has it, a table's otherwise. */
-export function crc32(chunks: readonly Uint8Array[]): number {
-  if (typeof nativeCrc32 === "function") {
-    let crc = 0;
-    for (const chunk of chunks) crc = nativeCrc32(chunk, crc);
-    return crc >>> 0;
+/**
+ * The tables of CRC-32 by slicing-by-8: table k (256 entries at 256·k) advances the CRC over a
+ * byte followed by k zero bytes, so that one step folds in 8 bytes.
+ */
+const CRC_TABLES = (() => {
+  const t = new Int32Array(256 * 8);
+  for (let i = 0; i < 256; i++) {
+    let c = i;
+    for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
+    t[i] = c;
   }
-  if (!table) {
-    table = new Int32Array(256);
-    for (let i = 0; i < 256; i++) {
-      let c = i;
-      for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
-      table[i] = c;
+  for (let i = 0; i < 256; i++) {
+    for (let k = 1; k < 8; k++) {
+      t[256 * k + i] = (t[256 * (k - 1) + i] >>> 8) ^ t[t[256 * (k - 1) + i] & 255];
     }
   }
+  return t;
+})();
+
+/**
+ * CRC-32 (zip's) of `chunks` in order, 8 bytes a step (about 1 ns a byte here; workerd has no
+ * native one without Node.js compatibility, which wrangler cannot bundle from Deno's cache).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { crc32 } from "./npz.ts";
+ * assert.equal(crc32([new TextEncoder().encode("123456789")]), 0xcbf43926);
+ * ```
+ */
+export function crc32(chunks: readonly Uint8Array[]): number {
+  const t = CRC_TABLES;
   let c = -1;
-  for (const chunk of chunks) {
-    for (let i = 0; i < chunk.length; i++) c = table[(c ^ chunk[i]) & 255] ^ (c >>> 8);
+  for (const bytes of chunks) {
+    const n = bytes.length;
+    let i = 0;
+    for (; i + 8 <= n; i += 8) {
+      const a = c ^ (bytes[i] | bytes[i + 1] << 8 | bytes[i + 2] << 16 | bytes[i + 3] << 24);
+      c = t[1792 + (a & 255)] ^ t[1536 + ((a >>> 8) & 255)] ^ t[1280 + ((a >>> 16) & 255)] ^
+        t[1024 + (a >>> 24)] ^ t[768 + bytes[i + 4]] ^ t[512 + bytes[i + 5]] ^
+        t[256 + bytes[i + 6]] ^ t[bytes[i + 7]];
+    }
+    for (; i < n; i++) c = t[(c ^ bytes[i]) & 255] ^ (c >>> 8);
   }
   return ~c >>> 0;
 }
