@@ -1,6 +1,6 @@
 /**
  * Builds the static site into `site/dist/`: one page per loss from the registry, the home page,
- * `/notebook`, the bundled script, and the styles and fonts of the npm packages it uses (KaTeX,
+ * `/notebook`, `/notation`, the bundled script, and the styles and fonts of the npm packages it uses (KaTeX,
  * uPlot), so that no page loads anything from another origin.
  *
  * Run by `deno task build`, which `start`, `worker` and `test` run first.
@@ -13,6 +13,7 @@ import { Hono } from "hono";
 import { siteSecureHeaders } from "../functions/middleware/security.ts";
 import { LossPage } from "./pages/loss.tsx";
 import { NotebookPage } from "./pages/notebook.tsx";
+import { NotationPage } from "./pages/notation.tsx";
 import { copySwaggerUi } from "./vendor.ts";
 
 const site = new URL("./", import.meta.url);
@@ -91,12 +92,15 @@ const FAVICON = `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 32 32">` +
 /** Builds the whole site. */
 export async function buildSite(): Promise<void> {
   await Deno.remove(dist, { recursive: true }).catch(() => {});
+  const pages = new Set(["/", "/notebook", "/notation", ...losses.map((l) => `/losses/${l.slug}`)]);
   await write("index.html", await page(HomePage({ losses })));
   for (const loss of losses) {
-    await write(`losses/${loss.slug}/index.html`, await page(LossPage({ loss })));
+    await write(`losses/${loss.slug}/index.html`, await page(LossPage({ loss, pages })));
   }
   await write("notebook/index.html", await page(NotebookPage()));
+  await write("notation/index.html", await page(NotationPage({ losses })));
   await write("assets/site.css", await Deno.readTextFile(new URL("styles.css", site)));
+  await write("assets/header.css", await Deno.readTextFile(new URL("header.css", site)));
   await write("favicon.svg", FAVICON);
   await write("_headers", await headersFile());
   const katex = await packageFolder("katex");
@@ -120,5 +124,5 @@ export async function buildSite(): Promise<void> {
 
 if (import.meta.main) {
   await buildSite();
-  console.log(`site built: ${losses.length} loss pages, home and notebook in site/dist/`);
+  console.log(`site built: ${losses.length} loss pages, home, notebook and notation in site/dist/`);
 }
