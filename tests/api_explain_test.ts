@@ -84,3 +84,18 @@ Deno.test("explain: errors name element, points, or the work share", async () =>
   );
   assert.match(String(problem.detail), /explanation computes the loss about 103 times/);
 });
+
+Deno.test("the catalog and the OpenAPI document carry each loss's teaching text", async () => {
+  const { losses, sourceOf } = await import("../lib/mod.ts");
+  const document = await (await app.request("/api/openapi.json")).json();
+  for (const loss of losses) {
+    const entry = await (await app.request(`/api/losses/${loss.slug}`)).json();
+    assert.deepEqual(entry.teaching, loss.teaching, loss.name);
+    assert.deepEqual(entry.keywords, loss.keywords, loss.name);
+    assert.deepEqual(entry.source, sourceOf(loss), loss.name);
+    const path = Object.keys(document.paths).find((p) => p.endsWith(`/losses/${loss.name}`))!;
+    const description: string = document.paths[path].get.description;
+    assert.ok(description.includes(loss.teaching!.measures), `${loss.name}: OpenAPI description`);
+    assert.ok(description.includes(sourceOf(loss).docs), `${loss.name}: documentation link`);
+  }
+});

@@ -8,10 +8,12 @@ import {
   type AnyLoss,
   createRandom,
   type InputSpec,
+  type LossSource,
   losses,
   optionsOf,
   type OptionSpec,
   type PlainTensor,
+  sourceOf,
 } from "../../lib/mod.ts";
 import type { ComputeRequest } from "./request.ts";
 
@@ -25,10 +27,21 @@ export const EXAMPLE_SEED = 2024;
 export interface CatalogEntry extends
   Pick<
     AnyLoss,
-    "name" | "functional" | "slug" | "category" | "summary" | "formula" | "outputShape"
+    | "name"
+    | "functional"
+    | "slug"
+    | "category"
+    | "summary"
+    | "formula"
+    | "formulas"
+    | "outputShape"
+    | "teaching"
+    | "keywords"
   > {
   /** The other names the routes accept: the functional name and the slug. */
   aliases: string[];
+  /** Where the loss is defined: PyTorch (with its documentation page) or another library. */
+  source: LossSource;
   inputs: InputSpec[];
   options: OptionSpec[];
   /** A valid request body for `POST /api/losses/{name}`. */
@@ -73,7 +86,11 @@ export function catalogEntry(loss: AnyLoss): CatalogEntry {
     category: loss.category,
     summary: loss.summary,
     formula: loss.formula,
+    formulas: loss.formulas ?? [],
     outputShape: loss.outputShape,
+    source: sourceOf(loss),
+    teaching: loss.teaching,
+    keywords: loss.keywords ?? [],
     inputs: loss.inputs.map((input) => ({ ...input })),
     options: optionsOf(loss).map((option) => ({ ...option })),
     example: exampleRequest(loss),

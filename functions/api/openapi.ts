@@ -17,6 +17,7 @@ import {
   MAX_SEED,
   optionsOf,
   type OptionSpec,
+  sourceOf,
 } from "../../lib/mod.ts";
 import { exampleRequest } from "./catalog.ts";
 import { DEFAULT_LIMITS, LIMIT_VARIABLES, type Limits } from "./limits.ts";
@@ -208,8 +209,46 @@ const COMPONENT_SCHEMAS: Record<string, Schema> = {
       slug: { type: "string" },
       category: { type: "string" },
       summary: { type: "string" },
-      formula: { type: "string", description: "LaTeX" },
+      formula: { type: "string", description: "TeX, for the default options" },
+      formulas: {
+        type: "array",
+        description: "The formula for other option values: the first case whose options match",
+        items: {
+          type: "object",
+          required: ["when", "tex"],
+          properties: { when: { type: "object" }, tex: { type: "string" } },
+        },
+      },
       outputShape: { type: "string" },
+      source: {
+        type: "object",
+        required: ["library", "call", "docs"],
+        description: "Where the loss is defined, and its documentation",
+        properties: {
+          library: { type: "string" },
+          call: { type: "string" },
+          docs: { type: "string", format: "uri" },
+          code: { type: "string", description: "Python that computes the same with that library" },
+        },
+      },
+      teaching: {
+        type: "object",
+        required: ["measures", "choose", "mistake", "related"],
+        properties: {
+          measures: { type: "string" },
+          choose: { type: "string" },
+          mistake: { type: "string" },
+          related: {
+            type: "array",
+            items: {
+              type: "object",
+              required: ["to", "why"],
+              properties: { to: { type: "string" }, why: { type: "string" } },
+            },
+          },
+        },
+      },
+      keywords: { type: "array", items: { type: "string" } },
       inputs: { type: "array", items: ref("InputSpec") },
       options: { type: "array", items: ref("OptionSpec") },
       example: { type: "object", description: "A valid request body" },
@@ -373,12 +412,26 @@ export function documentedPerLoss(
 
 const lossNames = (loss: AnyLoss) => `\`${loss.name}\`, \`${loss.functional}\` or \`${loss.slug}\``;
 
+/** A loss's teaching text as Markdown, for the descriptions of its operations. */
+function teachingText(loss: AnyLoss): string {
+  const teaching = loss.teaching;
+  if (!teaching) return "";
+  const source = sourceOf(loss);
+  return [
+    `**What it measures.** ${teaching.measures}`,
+    `**When to choose it.** ${teaching.choose}`,
+    `**The classic mistake.** ${teaching.mistake}`,
+    `**Related:** ${teaching.related.map(({ to, why }) => `${to} (${why})`).join("; ")}.`,
+    `Documentation: [${source.call}](${source.docs}).`,
+  ].join("\n\n");
+}
+
 /** `GET /api/losses/{name}`. */
 export const describeLoss = (loss: AnyLoss): Operation => ({
   operationId: `describe${loss.name}`,
   tags: [loss.category],
   summary: `Describe ${loss.name}`,
-  description: `${loss.summary}. The path takes ${lossNames(loss)}.`,
+  description: `${loss.summary}. The path takes ${lossNames(loss)}.\n\n${teachingText(loss)}`,
   responses: {
     "200": cached("CatalogEntry", "The loss's catalog entry"),
     "404": problemRef("unknown-loss"),
@@ -391,7 +444,7 @@ export const computeLossOperation = (loss: AnyLoss, { limits }: OpenApiContext):
   tags: [loss.category],
   summary: `Compute ${loss.name}`,
   description: `${loss.summary}.\n\n$$${loss.formula}$$\n\nOutput: ${loss.outputShape}. ` +
-    `The path takes ${lossNames(loss)}.`,
+    `The path takes ${lossNames(loss)}.\n\n${teachingText(loss)}`,
   requestBody: {
     required: true,
     content: {

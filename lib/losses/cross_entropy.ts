@@ -43,7 +43,7 @@ import {
   type SweepPlan,
   type WorkedStep,
 } from "../core/definition.ts";
-import { plainReduction, tex, texTerm } from "../core/explain.ts";
+import { plainReduction, tex, texTerm } from "../core/tex.ts";
 import { filled } from "../ops/element.ts";
 import { elementField, LossInputError } from "../core/errors.ts";
 import { logSumExp } from "../ops/log_softmax.ts";
@@ -208,8 +208,9 @@ q_{n,c} = \begin{cases}
       default: 0,
       minimum: 0,
       maximum: 1,
-      description: "The amount of smoothing, in [0, 1]: the target becomes a mixture of the " +
-        "original ground truth and a uniform distribution",
+      symbol: String.raw`\varepsilon`,
+      description: "The amount of smoothing: the target becomes a mixture of the original " +
+        "ground truth, weighted 1 − ε, and a uniform distribution, weighted ε",
     },
   ],
   meanDivisor: "for class indices, the sum of the weights of the targets not ignored (their " +

@@ -8,8 +8,9 @@
  * @module
  */
 import { defineLoss } from "../core/definition.ts";
-import { tex, texTerm } from "../core/explain.ts";
-import { around, elementExplainer, elementSweep } from "../ops/element.ts";
+import { tex, texTerm } from "../core/tex.ts";
+import { elementExplainer, elementSweep, valuesAt } from "../ops/element.ts";
+import { centeredOn } from "./_explain.ts";
 import { type Reduction, reductionOption } from "../ops/reduction.ts";
 import {
   differenceLoss,
@@ -78,7 +79,7 @@ export const mseLoss = defineLoss<MSEOptions, DifferenceSaved<MSEOptions>>({
     return [
       {
         label: "the prediction and the target",
-        tex: `x_n = ${tex(x)},\ y_n = ${tex(y)}`,
+        tex: `x_n = ${tex(x)},\\ y_n = ${tex(y)}`,
         value: x,
       },
       {
@@ -93,7 +94,10 @@ export const mseLoss = defineLoss<MSEOptions, DifferenceSaved<MSEOptions>>({
       },
     ];
   }),
-  sweep: elementSweep({ input: "input", range: around(3) }),
+  sweep(inputs, options, element) {
+    const { target } = valuesAt(inputs, {}, element).values;
+    return elementSweep({ input: "input", range: centeredOn(target, 3) })(inputs, options, element);
+  },
   ...differenceLoss<MSEOptions>({
     losses(x, y, losses) {
       let total = 0;
