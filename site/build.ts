@@ -89,10 +89,15 @@ const FAVICON = `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 32 32">` +
   `<rect width="32" height="32" rx="6" fill="#1f3a5f"/>` +
   `<path d="M5 8 Q16 40 27 8" stroke="#f4b942" stroke-width="3" fill="none"/></svg>\n`;
 
+/** The paths of the site's pages: what a loss's related links may lead to. */
+export function sitePages(): Set<string> {
+  return new Set(["/", "/notebook", "/notation", ...losses.map((l) => `/losses/${l.slug}`)]);
+}
+
 /** Builds the whole site. */
 export async function buildSite(): Promise<void> {
   await Deno.remove(dist, { recursive: true }).catch(() => {});
-  const pages = new Set(["/", "/notebook", "/notation", ...losses.map((l) => `/losses/${l.slug}`)]);
+  const pages = sitePages();
   await write("index.html", await page(HomePage({ losses })));
   for (const loss of losses) {
     await write(`losses/${loss.slug}/index.html`, await page(LossPage({ loss, pages })));

@@ -31,7 +31,10 @@ import {
   STATE_KEYS,
   stateOf,
 } from "../site/client/url_state.ts";
+import { sitePages } from "../site/build.ts";
 import { searchText } from "../site/pages/home.tsx";
+import { NotationPage } from "../site/pages/notation.tsx";
+import { NotebookPage } from "../site/pages/notebook.tsx";
 import { formulaTexts, LossPage, pageDataOf, rangeText, statesRange } from "../site/pages/loss.tsx";
 
 const tensorOf = (tensor: PlainTensor) => ({
@@ -250,6 +253,37 @@ Deno.test("help texts: code as code, no raw backticks, the valid range said once
     rangeText({ name: "d", type: "number", default: 1, exclusiveMinimum: 0, description: "" }),
     "> 0",
   );
+});
+
+Deno.test("related links lead to a page of the site, and to an anchor it has", async () => {
+  const pages = sitePages();
+  const html = new Map<string, string>([
+    ["/notebook", String(await NotebookPage().toString())],
+    ["/notation", String(await NotationPage({ losses }).toString())],
+  ]);
+  for (const loss of losses) {
+    html.set(`/losses/${loss.slug}`, String(await LossPage({ loss, pages }).toString()));
+  }
+  let links = 0;
+  for (const loss of losses) {
+    const page = html.get(`/losses/${loss.slug}`)!;
+    const related = /<section[^>]*id="related".*?<\/section>/s.exec(page)?.[0] ?? "";
+    for (const [, href] of related.matchAll(/href="([^"]+)"/g)) {
+      const [path, anchor] = href.split("#");
+      assert.ok(pages.has(path), `${loss.name}: ${href}`);
+      if (anchor) assert.match(html.get(path) ?? "", new RegExp(`id="${anchor}"`), href);
+      links++;
+    }
+    const shown = (loss.teaching?.related ?? []).filter((r) =>
+      !r.to.startsWith("/") || pages.has(r.to.split("#")[0])
+    );
+    assert.equal(
+      [...related.matchAll(/<li/g)].length,
+      shown.length,
+      `${loss.name}: every related loss and page of the site is linked`,
+    );
+  }
+  assert.ok(links > losses.length, `${links} links`);
 });
 
 Deno.test("home search: names, summaries, teaching text and keywords", () => {

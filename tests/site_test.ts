@@ -5,7 +5,7 @@
  * in the URL through a reload, Back and a link opened in a new page; no number left from
  * earlier inputs after a parse error or a 400; both charts drawn with the current point marked;
  * the worked element ending at the API's loss for that element; the teaching sections and the
- * documentation link; nothing wider than a 390 px screen.  Then the live figure (a slider drag
+ * documentation link; nothing wider than a 390 px screen (where the link is opened).  Then the live figure (a slider drag
  * redraws while it moves, the figure stays in view, a slow answer never overwrites a newer one),
  * advice beside its field, formulas for the options in force, readable heatmaps, dark mode, the
  * home page's search and cards, the notation and API reference pages, the notebook, axe-core,
@@ -322,10 +322,14 @@ async function checkLossPage(
   await page.reload({ waitUntil: "domcontentloaded" });
   await settled(page);
   assert.deepEqual(await snapshot(page), before, `${loss.name}: after a reload`);
+  // Opened elsewhere: in another browser context, on a phone's screen.
   const other = await elsewhere.newPage();
   await other.goto(page.url(), { waitUntil: "domcontentloaded" });
   await settled(other);
   assert.deepEqual(await snapshot(other), before, `${loss.name}: a link opened elsewhere`);
+  const excess = await overflow(other);
+  assert.ok(excess.page <= 1, `${loss.name} is ${excess.page} px wider than 390 px`);
+  assert.deepEqual(excess.formulas, [], `${loss.name}: formulas cut off at 390 px`);
   await other.close();
   await page.goto(`${base}/api/health`, { waitUntil: "load" });
   await page.goBack({ waitUntil: "domcontentloaded" });
@@ -346,14 +350,6 @@ async function checkLossPage(
   await settled(page, false);
   await assertNoNumbers(page, `${loss.name}: a 400`);
   assert.ok(await page.locator(".field-error:not([hidden])").count(), `${loss.name}: the error`);
-  await page.fill(firstInput, valid);
-  await settled(page, false);
-
-  // Nothing wider than a phone; no formula cut off.
-  await page.setViewportSize({ width: 390, height: 800 });
-  const excess = await overflow(page);
-  assert.ok(excess.page <= 1, `${loss.name} is ${excess.page} px wider than 390 px`);
-  assert.deepEqual(excess.formulas, [], `${loss.name}: formulas cut off at 390 px`);
   assert.deepEqual(errors.filter((e) => !EXPECTED_ERROR.test(e)), [], `${loss.name}: errors`);
   await page.close();
 }
@@ -370,7 +366,7 @@ Deno.test({
       server = await startDenoServer();
       browser = await launchChromium();
       const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
-      const elsewhere = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+      const elsewhere = await browser.newContext({ viewport: { width: 390, height: 800 } });
       const axeContext = await browser.newContext({ bypassCSP: true });
       const base = server.url;
 
@@ -406,7 +402,7 @@ Deno.test({
         assert.ok((await search("classification")).includes("CrossEntropyLoss"));
         const huber = losses.find((loss) => loss.name === "HuberLoss")!;
         if (huber.keywords?.length) assert.ok((await search("outlier")).includes("HuberLoss"));
-        assert.equal((await search("no such loss at all")).length, 0);
+        assert.equal((await search("zzqqxx")).length, 0);
         assert.ok(await page.locator("#no-match").isVisible());
         await page.fill("#filter", "");
         for (const width of [1280, 390]) {
@@ -583,27 +579,6 @@ Deno.test({
         );
         assert.deepEqual(links, SITE_NAV);
         assert.equal(await page.locator(".back a").getAttribute("href"), "/");
-        await page.close();
-      });
-
-      await t.step("every related link of every loss page leads somewhere", async () => {
-        const page = await context.newPage();
-        const targets = new Set<string>();
-        for (const loss of losses.filter((loss) => loss.teaching)) {
-          await page.goto(`${base}/losses/${loss.slug}`, { waitUntil: "domcontentloaded" });
-          for (
-            const href of await page.locator("#related a").evaluateAll((links) =>
-              links.map((a) => a.getAttribute("href")!)
-            )
-          ) targets.add(href);
-        }
-        for (const target of targets) {
-          const [path, anchor] = target.split("#");
-          const response = await fetch(`${base}${path}`);
-          const html = await response.text();
-          assert.equal(response.status, 200, target);
-          if (anchor) assert.match(html, new RegExp(`id="${anchor}"`), target);
-        }
         await page.close();
       });
 

@@ -435,7 +435,7 @@ class LossPage {
     what.replaceChildren(
       `The loss of element ${answer.element} as `,
       element("code", "", field),
-      sweep.label && sweep.label !== field ? `, ${sweep.label},` : "",
+      ...(sweep.label && sweep.label !== field ? [", ", ...richNodes(sweep.label), ","] : []),
       ` varies from ${shortNumber(sweep.x[0])} to ${shortNumber(sweep.x.at(-1)!)}; the other ` +
         "inputs stay as they are.",
     );

@@ -87,7 +87,7 @@ export class SweepCharts {
 
   #size(container: HTMLElement) {
     const width = Math.max(240, container.clientWidth || 480);
-    return { width, height: Math.round(Math.max(130, Math.min(190, width * 0.36))) };
+    return { width, height: Math.round(Math.max(120, Math.min(160, width * 0.32))) };
   }
 
   #rebuild(): void {

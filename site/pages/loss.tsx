@@ -202,6 +202,20 @@ function OptionField({ option, id, describedBy }: {
   }
 }
 
+/**
+ * The symbol to show beside an option's name: its Greek letter (`\delta`), not a symbol that
+ * only repeats the name (`\text{margin}`, `p`).
+ */
+export function shownSymbol(option: OptionSpec): string | undefined {
+  const symbol = option.symbol;
+  if (!symbol) return undefined;
+  const bare = symbol.replace(/\\(?:text|mathrm|operatorname)\{([^}]*)\}/g, "$1").replace(
+    /\\_/g,
+    "_",
+  );
+  return bare.trim() === option.name ? undefined : symbol;
+}
+
 /** An option's label (with its symbol), control, description, valid values and message slots. */
 function OptionControl({ option }: { option: OptionSpec }) {
   const id = `option-${option.name}`;
@@ -209,9 +223,9 @@ function OptionControl({ option }: { option: OptionSpec }) {
   const label = (
     <label for={id}>
       <code>{option.name}</code>
-      {option.symbol && (
+      {shownSymbol(option) && (
         <span class="symbol">
-          <Formula tex={option.symbol} />
+          <Formula tex={shownSymbol(option)!} />
         </span>
       )}
     </label>

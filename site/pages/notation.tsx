@@ -7,16 +7,20 @@
  */
 import { type AnyLoss, NOTATION, type OptionSpec, REDUCTION_TEX } from "../../lib/mod.ts";
 import { Layout } from "./layout.tsx";
+import { shownSymbol } from "./loss.tsx";
 import { Formula, RichText } from "./math.tsx";
 
-/** The options of the registry that formulas write as a symbol, with the losses that have them. */
+/**
+ * The options of the registry that formulas write as a symbol of their own (a Greek letter),
+ * with the losses that have them.
+ */
 export function symbols(losses: readonly AnyLoss[]) {
   const found = new Map<string, { symbol: string; name: string; losses: AnyLoss[] }>();
   for (const loss of losses) {
     for (const option of loss.options as OptionSpec[]) {
-      if (!option.symbol) continue;
+      if (!shownSymbol(option)) continue;
       const key = `${option.name} ${option.symbol}`;
-      const entry = found.get(key) ?? { symbol: option.symbol, name: option.name, losses: [] };
+      const entry = found.get(key) ?? { symbol: option.symbol!, name: option.name, losses: [] };
       entry.losses.push(loss);
       found.set(key, entry);
     }
@@ -82,8 +86,9 @@ export function NotationPage({ losses }: { losses: readonly AnyLoss[] }) {
         <>
           <h2 id="options">Options written as symbols</h2>
           <p>
-            Where PyTorch's documentation writes an option as a Greek letter, so do the formulas
-            here; other options are written by name.
+            The options that formulas write as a symbol of their own: a Greek letter wherever
+            PyTorch's documentation uses one. Other options are written by name, as{" "}
+            <Formula tex="\text{margin}" />.
           </p>
           <div class="table-wrap">
             <table class="notation">
