@@ -19,13 +19,7 @@ export { explainLoss, MAX_SWEEP_POINTS } from "./core/explain.ts";
 export type { ExplainSettings, Explanation, SweepResult } from "./core/explain.ts";
 export type { ComputeSettings, LossResult } from "./core/compute.ts";
 export type * from "./core/definition.ts";
-export {
-  CATEGORIES,
-  defineLoss,
-  formulaFor,
-  holdsIndices,
-  sourceOf,
-} from "./core/definition.ts";
+export { CATEGORIES, defineLoss, formulaFor, holdsIndices, sourceOf } from "./core/definition.ts";
 export { elementField, LossInputError } from "./core/errors.ts";
 export { findLoss, losses, lossNames } from "./core/registry.ts";
 export { createRandom, MAX_SEED } from "./core/random.ts";
