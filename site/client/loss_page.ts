@@ -350,6 +350,7 @@ class LossPage {
     output.textContent = message;
     output.dataset.value = "";
     output.classList.add("stale");
+    output.classList.remove("tensor");
     byId("result").dataset.state = "error";
     byId("warnings").hidden = true;
     byId("advice-summary").hidden = true;
@@ -377,6 +378,7 @@ class LossPage {
         `element (${answer.dtype})`;
     output.dataset.value = scalar ? String(value.data[0]) : "";
     output.classList.remove("stale");
+    output.classList.toggle("tensor", !scalar);
     byId("result").dataset.state = "ready";
     const warnings = byId<HTMLUListElement>("warnings");
     warnings.replaceChildren(

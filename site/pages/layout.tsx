@@ -57,7 +57,9 @@ export function Layout({ title, description, page, styles = [], children }: Page
         <main id="main">{children}</main>
         <footer>
           Every number on this site is computed by this site's API, which gives PyTorch's numbers
-          (checked against PyTorch 2.11 on every loss). Nothing is loaded from another origin.
+          for the losses of <code>torch.nn</code>{" "}
+          (checked against PyTorch 2.11) and, for a loss beyond it, its own library's. Nothing is
+          loaded from another origin.
         </footer>
       </body>
     </html>
