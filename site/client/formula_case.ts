@@ -15,7 +15,10 @@ import { type FormulaCase, formulaFor } from "../../lib/core/definition.ts";
  * ```ts
  * import assert from "node:assert/strict";
  * import { formulaCaseFor } from "./formula_case.ts";
- * const cases = [{ when: { full: true } }, { when: { log_input: false } }];
+ * const cases: { when: Record<string, boolean> }[] = [
+ *   { when: { full: true } },
+ *   { when: { log_input: false } },
+ * ];
  * assert.equal(formulaCaseFor(cases, { full: false, log_input: true }), 0);
  * assert.equal(formulaCaseFor(cases, { full: true }), 1);
  * assert.equal(formulaCaseFor(cases, { full: false, log_input: false }), 2);
