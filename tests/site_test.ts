@@ -104,6 +104,7 @@ function numbersShown(page: Page) {
       charts: document.querySelectorAll("#sweep canvas").length,
       sweep: document.getElementById("sweep-now")!.textContent ?? "",
       warnings: document.querySelectorAll("#warnings:not([hidden]) li").length,
+      snippets: [...document.querySelectorAll(".snippet code")].map((c) => c.textContent ?? ""),
     };
   });
 }
@@ -118,6 +119,7 @@ async function assertNoNumbers(page: Page, what: string): Promise<void> {
   assert.equal(shown.charts, 0, `${what}: charts`);
   assert.doesNotMatch(shown.sweep, /\d\.\d/, `${what}: the values of the sweep`);
   assert.equal(shown.warnings, 0, `${what}: warnings`);
+  assert.ok(shown.snippets.every((code) => !/\d\.\d/.test(code)), `${what}: code of old inputs`);
 }
 
 /** Posts `body` to the API route `path` of the server. */
@@ -574,6 +576,13 @@ Deno.test({
           /^∂ℓ\/∂input\[0\]\[1\] = -?\d/,
         );
         assert.ok(await page.locator("#grads .colour-key").first().isVisible());
+        // And a chart's, by keyboard too.
+        await page.locator("#sweep-loss").focus();
+        await page.keyboard.press("ArrowRight");
+        assert.match(
+          await page.textContent("#sweep-point") ?? "",
+          /^At -?\d.*: loss -?\d.*, gradient/,
+        );
         // Picking an element in the table of losses works it through.
         await page.locator('#terms td[data-index="1"]').click();
         await settled(page);

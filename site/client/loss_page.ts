@@ -365,6 +365,9 @@ class LossPage {
     byId("reduction").replaceChildren();
     byId("grads").replaceChildren(none());
     byId("element-count").textContent = "";
+    for (const code of document.querySelectorAll<HTMLElement>(".snippet code")) {
+      code.textContent = "# No code while the inputs have no result.";
+    }
     document.body.dataset.renders = String(++this.renders);
   }
 

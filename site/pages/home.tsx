@@ -98,7 +98,8 @@ export function HomePage({ losses }: { losses: readonly AnyLoss[] }) {
         by an API that gives their libraries' numbers. Pick one to see what it measures, how its
         value and gradient move when an input moves, and one element worked through with numbers you
         can change; or read <a href="/notebook">the notebook</a>{" "}
-        that shows which losses are the same computation.
+        that shows which losses are the same computation. Every formula is written in{" "}
+        <a href="/notation">one notation</a>.
       </p>
       <div class="filter" role="search">
         <label for="filter">Search losses</label>
