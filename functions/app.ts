@@ -12,16 +12,9 @@ import { Hono, type MiddlewareHandler } from "hono";
 import { etag } from "hono/etag";
 import { methodNotAllowed } from "hono/method-not-allowed";
 import { requestId, type RequestIdVariables } from "hono/request-id";
-import {
-  type AnyLoss,
-  computeLoss,
-  explainLoss,
-  findLoss,
-  losses,
-  lossNames,
-  MAX_SEED,
-} from "../lib/mod.ts";
+import { type AnyLoss, findLoss, losses, lossNames, MAX_SEED } from "../lib/mod.ts";
 import { buildCatalog, type Catalog, catalogEntry, sampleInputs } from "./api/catalog.ts";
+import { answerResult, decodeBody } from "./api/codecs/mod.ts";
 import { docsPage } from "./api/docs.ts";
 import { type JsonAnswer, jsonAnswer } from "./api/json.ts";
 import { DEFAULT_LIMITS, type Limits } from "./api/limits.ts";
@@ -40,18 +33,19 @@ import {
 } from "./api/openapi.ts";
 import { type ProblemAnswer, ProblemError, problemFor, problemOfError } from "./api/problem.ts";
 import {
+  checkRequestCost,
   type ComputeRequest,
+  computeRequest,
   type ComputeResponse,
-  decodeComputeRequest,
-  decodeExplainRequest,
   encodeExplanation,
-  encodeResult,
+  EXPLAIN_KEYS,
   type ExplainRequest,
+  explainRequest,
   type ExplainResponse,
 } from "./api/request.ts";
 import { accessLog } from "./middleware/access_log.ts";
 import { corsForAnyOrigin } from "./middleware/cors.ts";
-import { jsonBody } from "./middleware/json_body.ts";
+import { type BodyVariables, requestBody } from "./middleware/request_body.ts";
 import { apiSecureHeaders, docsSecureHeaders, exceptUnder } from "./middleware/security.ts";
 
 /** How to build the app. */
@@ -65,7 +59,10 @@ export interface AppConfig {
 /** How long clients and caches may keep the catalog and the OpenAPI document, in seconds. */
 export const CACHE_SECONDS = 300;
 
-type Variables = RequestIdVariables & { loss: AnyLoss; secureHeadersNonce?: string };
+type Variables = RequestIdVariables & BodyVariables & {
+  loss: AnyLoss;
+  secureHeadersNonce?: string;
+};
 
 /** Adds `Cache-Control` and an `ETag` (answering `If-None-Match` with 304). */
 function cacheable(): MiddlewareHandler {
@@ -172,32 +169,23 @@ export function createApp(config: AppConfig = {}) {
       "/api/losses/:name",
       documentedPerLoss(computeLossOperation),
       requireLoss,
-      jsonBody<ComputeRequest>(limits.maxBodyBytes),
+      requestBody<ComputeRequest>(limits),
       (c): JsonAnswer<ComputeResponse> | ProblemAnswer<400 | 404 | 413 | 415> => {
-        const loss = c.var.loss;
-        const { inputs, options, settings } = decodeComputeRequest(
-          loss,
-          c.req.valid("json"),
-          limits,
-        );
-        const result = computeLoss(loss.name, inputs, options, settings);
-        return jsonAnswer<ComputeResponse>(c, encodeResult(result));
+        // Codec, cost, compute: the body decoded once, its cost checked once on the shapes,
+        // the loss computed by the library's core entry on the dense tensors.
+        const request = decodeBody(c.var.body, c.var.loss, limits);
+        checkRequestCost(c.var.loss, request, limits);
+        return answerResult(c, request, computeRequest(c.var.loss, request));
       },
     )
     .post(
       "/api/losses/:name/explain",
       documentedPerLoss(explainOperation),
       requireLoss,
-      jsonBody<ExplainRequest>(limits.maxBodyBytes),
+      requestBody<ExplainRequest>(limits),
       (c): JsonAnswer<ExplainResponse> | ProblemAnswer<400 | 404 | 413 | 415> => {
-        const loss = c.var.loss;
-        const decoded = decodeExplainRequest(loss, c.req.valid("json"), limits);
-        const { element, points } = decoded;
-        const explained = explainLoss(loss.name, decoded.inputs, decoded.options, {
-          ...decoded.settings,
-          element,
-          points,
-        });
+        const request = decodeBody(c.var.body, c.var.loss, limits, EXPLAIN_KEYS);
+        const explained = explainRequest(c.var.loss, request, limits);
         return jsonAnswer<ExplainResponse>(c, encodeExplanation(explained));
       },
     )

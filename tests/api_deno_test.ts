@@ -8,6 +8,7 @@ import { losses } from "../lib/mod.ts";
 import { SWAGGER_UI_PATH } from "../functions/api/docs.ts";
 import { DEFAULT_LIMITS } from "../functions/api/limits.ts";
 import { packagedFile } from "../site/vendor.ts";
+import { binaryApiSteps } from "./api_binary_steps.ts";
 import { replayGoldenSteps } from "./api_golden.ts";
 import { assertProblem, postJson } from "./api_http.ts";
 import { startDenoServer, withServer } from "./api_servers.ts";
@@ -349,5 +350,6 @@ Deno.test("HTTP API on Deno", (t) =>
       await assertProblem(invalidUtf8, 400, "body");
     });
 
+    await binaryApiSteps(t, api);
     await replayGoldenSteps(t, server.url);
   }));

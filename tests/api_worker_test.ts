@@ -8,6 +8,7 @@ import { SWAGGER_UI_PATH } from "../functions/api/docs.ts";
 import { DEFAULT_LIMITS } from "../functions/api/limits.ts";
 import { buildOpenApi } from "../functions/api/openapi.ts";
 import { createApp } from "../functions/app.ts";
+import { binaryApiSteps } from "./api_binary_steps.ts";
 import { replayGoldenSteps } from "./api_golden.ts";
 import { assertProblem, postJson } from "./api_http.ts";
 import { startWorker, withServer } from "./api_servers.ts";
@@ -59,5 +60,6 @@ Deno.test("HTTP API on Cloudflare Workers (local workerd)", (t) =>
       );
     });
 
+    await binaryApiSteps(t, api);
     await replayGoldenSteps(t, server.url);
   }));

@@ -16,7 +16,7 @@ import {
   ndarrayOf,
   type PlainTensor,
 } from "../lib/mod.ts";
-import { explainLoss } from "../lib/core/explain.ts";
+import { explainLoss } from "../lib/mod.ts";
 import { close } from "./golden.ts";
 
 function ndarray(tensor: PlainTensor, dtype: DType): NdArray {

@@ -7,9 +7,8 @@
  * @module
  */
 import assert from "node:assert/strict";
-
-/** What this module reads of a golden case (`GoldenCase` of `golden.ts`, which imports this one). */
-interface RejectedCase {
+/** What of a golden case (`golden.ts`) the checks read: its id and PyTorch's error. */
+interface GoldenCase {
   id: string;
   error?: { message: string };
 }
@@ -81,14 +80,14 @@ export const REJECTED_FIELDS: Readonly<Record<string, string>> = {
 };
 
 /** The field a rejected case must name; fails if `REJECTED_FIELDS` has no entry for it. */
-export function rejectedField(golden: RejectedCase): string {
+export function rejectedField(golden: GoldenCase): string {
   const field = REJECTED_FIELDS[golden.id];
   assert.ok(field, `${golden.id}: PyTorch rejects it, but REJECTED_FIELDS has no field for it`);
   return field;
 }
 
 /** Asserts that `source` (the library, the API) rejected a case naming the right field. */
-export function assertRejectedField(golden: RejectedCase, field: unknown, source: string): void {
+export function assertRejectedField(golden: GoldenCase, field: unknown, source: string): void {
   const expected = rejectedField(golden);
   assert.equal(
     field,

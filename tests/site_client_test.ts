@@ -9,13 +9,13 @@ import assert from "node:assert/strict";
 import {
   createRandom,
   DTYPES,
+  explainLoss,
   indexNdArrayOf,
   losses,
   ndarrayOf,
   optionsOf,
   type PlainTensor,
 } from "../lib/mod.ts";
-import { explainLoss } from "../lib/core/explain.ts";
 import { formulaFor } from "../lib/core/definition.ts";
 import { NOTATION } from "../lib/core/notation.ts";
 import { formulaCaseFor } from "../site/client/formula_case.ts";

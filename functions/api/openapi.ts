@@ -10,7 +10,6 @@
 import type { MiddlewareHandler } from "hono";
 import {
   type AnyLoss,
-  computeLoss,
   DTYPES,
   losses,
   MAX_RANK,
@@ -22,7 +21,8 @@ import {
 import { exampleRequest } from "./catalog.ts";
 import { DEFAULT_LIMITS, LIMIT_VARIABLES, type Limits } from "./limits.ts";
 import { PROBLEMS, problemType } from "./problem.ts";
-import { decodeComputeRequest, encodeResult } from "./request.ts";
+import { decodeJson } from "./codecs/json.ts";
+import { computeRequest, encodeResult } from "./request.ts";
 
 type Schema = Record<string, unknown>;
 
@@ -53,7 +53,34 @@ const COMPONENT_SCHEMAS: Record<string, Schema> = {
     description: "Nested arrays as `torch.tensor` takes them; a number is a scalar",
     oneOf: [ref("WireNumber"), { type: "array", items: ref("NestedTensor") }],
   },
-  Tensor: { oneOf: [ref("FlatTensor"), ref("NestedTensor")] },
+  NpyTensor: {
+    type: "object",
+    description: "A tensor as an .npy file (NumPy's format, versions 1.0 to 3.0, either byte " +
+      "order, C or Fortran order; float32, float64, float16, int64, int32, int16, int8, uint8 " +
+      "or bool), base64-encoded; its shape and dtype come from its header",
+    required: ["npy"],
+    additionalProperties: false,
+    properties: {
+      npy: { type: "string", contentEncoding: "base64", contentMediaType: "application/x-npy" },
+      shape: {
+        type: "array",
+        items: { type: "integer", minimum: 0 },
+        maxItems: MAX_RANK,
+        description: "Optional: must be the file's shape",
+      },
+    },
+  },
+  Tensor: { oneOf: [ref("FlatTensor"), ref("NestedTensor"), ref("NpyTensor")] },
+  NpyEncodedTensor: {
+    type: "object",
+    description: 'A tensor of an answer with "encoding": "npy": the .npy file of its bytes',
+    required: ["shape", "dtype", "npy"],
+    properties: {
+      shape: { type: "array", items: { type: "integer", minimum: 0 } },
+      dtype: { type: "string", enum: ["float32", "float64"] },
+      npy: { type: "string", contentEncoding: "base64", contentMediaType: "application/x-npy" },
+    },
+  },
   EncodedTensor: {
     type: "object",
     required: ["shape", "data"],
@@ -68,11 +95,11 @@ const COMPONENT_SCHEMAS: Record<string, Schema> = {
     properties: {
       loss: { type: "string", description: "The loss's class name" },
       dtype: { type: "string", enum: [...DTYPES] },
-      output: ref("EncodedTensor"),
+      output: { oneOf: [ref("EncodedTensor"), ref("NpyEncodedTensor")] },
       grads: {
         type: "object",
         description: "The gradient of sum(output * grad_output) for each differentiable input",
-        additionalProperties: ref("EncodedTensor"),
+        additionalProperties: { oneOf: [ref("EncodedTensor"), ref("NpyEncodedTensor")] },
       },
       warnings: {
         type: "array",
@@ -358,13 +385,48 @@ function requestSchema(loss: AnyLoss): Schema {
         ...ref("Tensor"),
         description: "The gradient of the output, of its shape (with grad); ones by default",
       },
+      encoding: {
+        type: "string",
+        enum: ["numbers", "npy"],
+        default: "numbers",
+        description: "How the JSON answer writes its tensors: numbers, or {shape, dtype, npy}",
+      },
     },
   };
 }
 
+/** The multipart form of a request: the JSON fields in `request`, a .npy part per tensor. */
+function multipartSchema(loss: AnyLoss): Schema {
+  const file = (description: string): Schema => ({
+    type: "string",
+    contentMediaType: "application/x-npy",
+    description,
+  });
+  const properties: Record<string, Schema> = {
+    request: {
+      type: "object",
+      description: "The JSON fields (grad, dtype, options, encoding, and any tensor as JSON); " +
+        "may be left out",
+    },
+  };
+  for (const input of loss.inputs) {
+    properties[`inputs.${input.name}`] = file(`${input.description}. Shape ${input.shape}`);
+  }
+  for (const option of optionsOf(loss)) {
+    if (option.type === "tensor") properties[`options.${option.name}`] = file(option.description);
+  }
+  properties.grad_output = file("The gradient of the output, of its shape (with grad)");
+  return {
+    type: "object",
+    additionalProperties: false,
+    properties,
+    description: "A part per tensor, named by its place in the body, holding an .npy file",
+  };
+}
+
 function exampleResponse(loss: AnyLoss, limits: Limits): unknown {
-  const { inputs, options, settings } = decodeComputeRequest(loss, exampleRequest(loss), limits);
-  return encodeResult(computeLoss(loss.name, inputs, options, settings));
+  const body = new TextEncoder().encode(JSON.stringify(exampleRequest(loss)));
+  return encodeResult(computeRequest(loss, decodeJson(body, loss, limits)));
 }
 
 /** An OpenAPI operation object. */
@@ -454,16 +516,29 @@ export const computeLossOperation = (loss: AnyLoss, { limits }: OpenApiContext):
           sample: { summary: "Random inputs (seeded)", value: exampleRequest(loss) },
         },
       },
+      "multipart/form-data": {
+        schema: multipartSchema(loss),
+        encoding: { request: { contentType: "application/json" } },
+      },
     },
   },
   responses: {
     "200": {
-      description: "The loss, and the gradients when asked",
+      description: "The loss, and the gradients when asked: JSON, or with " +
+        "`Accept: application/x-npz` an .npz archive (`output`, `grad_<input>`, `meta.json`)",
       content: {
         "application/json": {
           schema: ref("ComputeResponse"),
           examples: {
             sample: { summary: "The answer to the sample", value: exampleResponse(loss, limits) },
+          },
+        },
+        "application/x-npz": {
+          schema: {
+            type: "string",
+            contentMediaType: "application/x-npz",
+            description: "A zip of output.npy, grad_<input>.npy per gradient and meta.json " +
+              "({loss, dtype, warnings, advice}), as numpy.load opens it",
           },
         },
       },
@@ -648,11 +723,19 @@ export function buildOpenApi(routes: readonly RouteEntry[], limits: Limits = DEF
         "Every `torch.nn` loss, computed as PyTorch 2.11 computes it, with its gradients.",
         "Tensors are `{shape, data, dtype?}` (flat, row-major) or nested arrays; non-finite " +
         'numbers are the strings `"NaN"`, `"Infinity"`, `"-Infinity"` both ways.',
+        'Binary tensors: any tensor may be `{"npy": base64}` (NumPy\'s .npy file); a ' +
+        "`multipart/form-data` body carries a `request` part (the JSON fields) and an .npy part " +
+        "per tensor named by its place (`inputs.input`, `options.weight`, `grad_output`); " +
+        '`Accept: application/x-npz` answers an .npz archive, and `"encoding": "npy"` ' +
+        "writes the JSON answer's tensors as `{shape, dtype, npy}`.",
         "Errors are RFC 9457 problem details (`application/problem+json`) whose `detail` " +
         "names the `field` that is wrong.",
         `Limits: a body of at most ${limits.maxBodyBytes} bytes (\`${LIMIT_VARIABLES.maxBodyBytes}\`), ` +
         `at most ${limits.maxElements} tensor elements per request (\`${LIMIT_VARIABLES.maxElements}\`) ` +
         `and at most ${limits.maxWork} steps of estimated work (\`${LIMIT_VARIABLES.maxWork}\`); ` +
+        `an .npy tensor at most ${limits.maxBinaryElements} elements ` +
+        `(\`${LIMIT_VARIABLES.maxBinaryElements}\`, not counted in the other), a multipart body at ` +
+        `most ${limits.maxBinaryBodyBytes} bytes (\`${LIMIT_VARIABLES.maxBinaryBodyBytes}\`); ` +
         "past them the answer is 413.",
       ].join("\n\n"),
     },

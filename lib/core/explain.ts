@@ -1,5 +1,5 @@
 /**
- * A loss's numbers explained: its output and gradients as {@link computeLoss} gives them, the
+ * A loss's numbers explained: its output and gradients as `computeLoss` gives them, the
  * per-element losses, one element worked through step by step, the reduction naming its
  * divisor, the formula for the options in force, and the loss and its derivative swept along
  * one input value, computed by one batched forward.  What the site's loss pages show; each loss
@@ -15,9 +15,8 @@ import {
   type WorkedElement,
   type WorkedStep,
 } from "./definition.ts";
-import { checkInputs, checkOptions, type ComputeSettings, evaluate } from "./compute.ts";
+import { checkRequest, type ComputeSettings, type DenseSettings, evaluate } from "./compute.ts";
 import { LossInputError } from "./errors.ts";
-import { findLoss, lossNames } from "./registry.ts";
 import { plainReduction } from "./tex.ts";
 import {
   type Dense,
@@ -25,10 +24,8 @@ import {
   DTYPE_ARRAYS,
   type FloatDense,
   formatShape,
-  fromNdArray,
-  isDType,
   numel,
-  toFloat,
+  readDense,
 } from "./tensor.ts";
 
 export { plainReduction, tex, texTerm } from "./tex.ts";
@@ -88,40 +85,35 @@ export function linspace(from: number, to: number, n: number): number[] {
 }
 
 /**
- * Explains `name`'s numbers for `inputs` and `options`: see {@link Explanation}.  The inputs are
- * `ndarray`s (any strides) as `computeLoss` takes them.
- *
- * @throws LossInputError for anything `computeLoss` rejects, an element out of range, or a
- *   number of points out of range.
- *
- * @example MSELoss's second element, worked through
- * ```ts
- * import assert from "node:assert/strict";
- * import { explainLoss } from "./explain.ts";
- * import { ndarrayOf } from "./tensor.ts";
- * const inputs = { input: ndarrayOf([1, 3], [2]), target: ndarrayOf([0, 1], [2]) };
- * const explained = explainLoss("MSELoss", inputs, {}, { element: 1, dtype: "float64" });
- * assert.equal(explained.output.data[0], 2.5);
- * assert.equal(explained.worked?.steps.at(-1)?.value, 4);
- * assert.equal(explained.reduction.at(-1)?.value, 2.5);
- * ```
+ * `explainLoss` for a loss already found, on dense row-major tensors (as a server's
+ * codecs decode them): the core entry of explanations, as `computeDense` is of results.
  */
-export function explainLoss(
-  name: string,
+export function explainDense(
+  loss: AnyLoss,
   inputs: Record<string, unknown>,
   options: Record<string, unknown> = {},
-  settings: ExplainSettings = {},
+  settings: Omit<ExplainSettings, "gradOutput" | "dtype"> & DenseSettings = {},
 ): Explanation {
-  const loss = findLoss(name);
-  if (!loss) {
-    throw new LossInputError("loss", `${name} is not a loss; the losses are ${lossNames()}`);
-  }
-  const dtype = settings.dtype ?? "float32";
-  if (!isDType(dtype)) throw new LossInputError("dtype", `dtype must be a dtype, got ${dtype}`);
-  const tensors = checkInputs(loss, inputs, dtype);
-  const values = checkOptions(loss, options, dtype);
-  const gradOutput = settings.gradOutput &&
-    toFloat(fromNdArray(settings.gradOutput, "grad_output"), dtype);
+  return explainWith(loss, inputs, options, settings, readDense);
+}
+
+export function explainWith(
+  loss: AnyLoss,
+  inputs: Record<string, unknown>,
+  options: Record<string, unknown>,
+  settings: Omit<ExplainSettings, "gradOutput" | "dtype"> & {
+    dtype?: unknown;
+    gradOutput?: unknown;
+  },
+  read: (value: unknown, field: string) => Dense,
+): Explanation {
+  const { dtype, tensors, values, gradOutput } = checkRequest(
+    loss,
+    inputs,
+    options,
+    settings,
+    read,
+  );
   const result = evaluate(loss, tensors, values, { dtype, grad: settings.grad, gradOutput });
   return {
     loss: loss.name,
@@ -143,7 +135,7 @@ function explainEvaluated(
   tensors: Record<string, Dense>,
   values: OptionValues,
   dtype: DType,
-  settings: ExplainSettings,
+  settings: { element?: number; points?: number },
   output: FloatDense,
 ): Omit<Explanation, "loss" | "dtype" | "output" | "grads" | "warnings" | "advice"> {
   const terms = hasNoneReduction(loss)
