@@ -20,7 +20,7 @@ export const NOTATION: readonly NotationEntry[] = [
   { tex: "x_n,\\ y_n", meaning: "element (or sample) n of the input and of the target" },
   { tex: "x_{n,c}", meaning: "the score of class c in sample n" },
   { tex: "l_n", meaning: "the loss of element (or sample) n, before the reduction" },
-  { tex: "\\ell", meaning: "the output: the losses l_n reduced by `reduction`" },
+  { tex: "\\ell", meaning: "the output: the losses $l_n$ reduced by `reduction`" },
   { tex: "N,\\ C", meaning: "the number of elements (or samples), the number of classes" },
   { tex: "w_n,\\ w_c", meaning: "a weight per element, a weight per class (`weight`)" },
   { tex: "\\sigma(z)", meaning: "the sigmoid, $1 / (1 + e^{-z})$" },
@@ -31,7 +31,7 @@ export const NOTATION: readonly NotationEntry[] = [
   {
     tex: "\\delta,\\ \\beta,\\ \\varepsilon",
     meaning: "options PyTorch's documentation writes as Greek letters (`delta`, `beta`, `eps`, " +
-      "`label_smoothing`); the other options are written by name, as \\text{margin}",
+      "`label_smoothing`); the other options are written by name, as $\\text{margin}$",
   },
 ];
 
