@@ -9,6 +9,7 @@
  *
  * @module
  */
+import { DEFAULT_LIMITS } from "../functions/api/limits.ts";
 import { createApp } from "../functions/app.ts";
 import { createRandom } from "../lib/mod.ts";
 
@@ -22,7 +23,12 @@ const inputs = {
   target: { shape: [1000, 1000], data: values() },
 };
 const app = createApp({
-  limits: { maxBodyBytes: 64 * 1024 * 1024, maxElements: 4 * size, maxWork: 4 * size },
+  limits: {
+    ...DEFAULT_LIMITS,
+    maxBodyBytes: 64 * 1024 * 1024,
+    maxElements: 4 * size,
+    maxWork: 4 * size,
+  },
   log: () => {},
 });
 
@@ -31,7 +37,7 @@ const median = (samples: number[]) => [...samples].sort((a, b) => a - b)[samples
 async function serverTime(body: string): Promise<number> {
   const start = performance.now();
   const response = await app.fetch(
-    new Request("http://localhost/api/losses/MSELoss", {
+    new Request("http://localhost/api/v1/losses/MSELoss", {
       method: "POST",
       headers: { "Content-Type": "application/json", "Content-Length": String(body.length) },
       body,

@@ -1,7 +1,7 @@
 /**
  * Load benchmark of the Deno server (`deno task bench:http`): requests per second of
- * `POST /api/losses/CrossEntropyLoss` with the notebook's 10x3 logits, against
- * `GET /api/health`, in the same run, with npm `autocannon` on loopback.  The goal is a ratio
+ * `POST /api/v1/losses/CrossEntropyLoss` with the notebook's 10x3 logits, against
+ * `GET /api/v1/health`, in the same run, with npm `autocannon` on loopback.  The goal is a ratio
  * of at least 0.6.
  *
  * Settings: `BENCH_SECONDS` per round (default 10), `BENCH_CONNECTIONS` (default 10); the
@@ -44,9 +44,9 @@ async function load(
 
 const server = await startDenoServer();
 try {
-  const health = { url: `${server.url}/api/health` };
+  const health = { url: `${server.url}/api/v1/health` };
   const crossEntropy = {
-    url: `${server.url}/api/losses/CrossEntropyLoss`,
+    url: `${server.url}/api/v1/losses/CrossEntropyLoss`,
     method: "POST" as const,
     headers: { "Content-Type": "application/json" },
     body: JSON.stringify({ inputs: notebookCrossEntropy(), grad: true }),
@@ -54,7 +54,7 @@ try {
   await load("warm-up", { ...health });
   const rounds: Round[] = [];
   for (let i = 0; i < 2; i++) {
-    rounds.push(await load("GET /api/health", health));
+    rounds.push(await load("GET /api/v1/health", health));
     rounds.push(await load("POST CrossEntropyLoss 10x3, grad", crossEntropy));
   }
   const mean = (name: string) => {
@@ -67,7 +67,7 @@ try {
         `${round.latencyMs.toFixed(2)} ms mean latency  ${round.errors} errors`,
     );
   }
-  const ratio = mean("POST CrossEntropyLoss 10x3, grad") / mean("GET /api/health");
+  const ratio = mean("POST CrossEntropyLoss 10x3, grad") / mean("GET /api/v1/health");
   console.log(
     `\nratio POST CrossEntropyLoss / GET health: ${ratio.toFixed(2)} (goal >= 0.6); ` +
       `${connections} connections, ${seconds} s per round, Deno ${Deno.version.deno}, ` +

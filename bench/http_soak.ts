@@ -27,7 +27,7 @@ export interface SoakResult {
   /** The server's resident memory after the warm-up, and after the run, in MiB. */
   memoryBeforeMiB: number;
   memoryAfterMiB: number;
-  /** Whether the server still answers `/api/health` after the run. */
+  /** Whether the server still answers `/api/v1/health` after the run. */
   healthy: boolean;
 }
 
@@ -40,14 +40,14 @@ export function soakRequests(): autocannon.Request[] {
     Array.from({ length: n }, (_, i) => Number(Math.sin(i).toPrecision(12)));
   const post = (path: string, body: unknown, headers: Record<string, string> = JSON_HEADERS) => ({
     method: "POST" as const,
-    path: `/api/losses/${path}`,
+    path: `/api/v1/losses/${path}`,
     headers,
     body: typeof body === "string" ? body : JSON.stringify(body),
   });
   const valid = post("CrossEntropyLoss", { inputs: notebookCrossEntropy(), grad: true });
   return [
     valid,
-    { method: "GET", path: "/api/health" },
+    { method: "GET", path: "/api/v1/health" },
     post("mse", { inputs: { input: [[1, 2], [3]], target: [1, 2] } }),
     valid,
     post("mse", '{"inputs": {"input": [1e400], "target": [1]}}'),
@@ -75,7 +75,7 @@ export async function soak(seconds: number, warmup = 3): Promise<SoakResult> {
     const result = await autocannon({ ...options, duration: seconds });
     await new Promise((resolve) => setTimeout(resolve, 3000));
     const memoryAfterMiB = await memoryMiB(server.pid, "VmRSS");
-    const health = await fetch(`${server.url}/api/health`);
+    const health = await fetch(`${server.url}/api/v1/health`);
     await health.body?.cancel();
     return {
       seconds,

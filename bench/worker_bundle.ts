@@ -5,12 +5,12 @@
  *
  * @module
  */
-import config from "../deno.json" with { type: "json" };
+import { WRANGLER, wranglerArgs } from "../tools/wrangler.ts";
 
 const outdir = await Deno.makeTempDir({ prefix: "worker-bundle-" });
 try {
   const { success, stderr } = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", config.imports.wrangler, "deploy", "--dry-run", "--outdir", outdir],
+    args: wranglerArgs(["deploy", "--dry-run", "--outdir", outdir]),
     cwd: new URL("..", import.meta.url),
     env: { WRANGLER_SEND_METRICS: "false" },
     stdout: "null",
@@ -37,7 +37,7 @@ try {
   }
   console.log(
     `Worker bundle: ${(bytes / 1024).toFixed(1)} KiB, gzip ${(gzipBytes / 1024).toFixed(1)} KiB ` +
-      `(goal < 500 KiB gzip); wrangler ${config.imports.wrangler.split("@").pop()}, ` +
+      `(goal < 500 KiB gzip); wrangler ${WRANGLER.split("@").pop()}, ` +
       new Date().toISOString().slice(0, 10),
   );
 } finally {

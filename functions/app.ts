@@ -4,7 +4,8 @@
  *
  * The app's routes are the one route table: each carries its OpenAPI operation (`documented`),
  * the document is built from `app.routes`, and the `Allow` header of a 405, the answer to a plain
- * `OPTIONS` and the methods of a CORS preflight are read from the same routes.
+ * `OPTIONS` and the methods of a CORS preflight are read from the same routes.  The API's routes
+ * are mounted twice, at `/api/v1` (documented, stable) and at `/api` (an alias).
  *
  * @module
  */
@@ -12,11 +13,13 @@ import { Hono, type MiddlewareHandler } from "hono";
 import { etag } from "hono/etag";
 import { methodNotAllowed } from "hono/method-not-allowed";
 import { requestId, type RequestIdVariables } from "hono/request-id";
-import { type AnyLoss, computeLoss, findLoss, losses, lossNames, MAX_SEED } from "../lib/mod.ts";
+import { type AnyLoss, findLoss, losses, MAX_SEED, unknownLossMessage } from "../lib/mod.ts";
 import { buildCatalog, type Catalog, catalogEntry, sampleInputs } from "./api/catalog.ts";
+import { answerResult, decodeBody } from "./api/codecs/mod.ts";
 import { docsPage } from "./api/docs.ts";
 import { type JsonAnswer, jsonAnswer } from "./api/json.ts";
 import { DEFAULT_LIMITS, type Limits } from "./api/limits.ts";
+import { API_ALIAS, API_V1 } from "./api/paths.ts";
 import {
   buildOpenApi,
   catalogOperation,
@@ -25,20 +28,27 @@ import {
   docsOperation,
   documented,
   documentedPerLoss,
+  explainOperation,
   healthOperation,
   openApiOperation,
   sampleOperation,
 } from "./api/openapi.ts";
 import { type ProblemAnswer, ProblemError, problemFor, problemOfError } from "./api/problem.ts";
 import {
+  checkRequestCost,
   type ComputeRequest,
+  computeRequest,
   type ComputeResponse,
-  decodeComputeRequest,
-  encodeResult,
+  encodeExplanation,
+  EXPLAIN_KEYS,
+  type ExplainRequest,
+  explainRequest,
+  type ExplainResponse,
 } from "./api/request.ts";
+import { VERSION } from "./api/version.ts";
 import { accessLog } from "./middleware/access_log.ts";
 import { corsForAnyOrigin } from "./middleware/cors.ts";
-import { jsonBody } from "./middleware/json_body.ts";
+import { type BodyVariables, requestBody } from "./middleware/request_body.ts";
 import { apiSecureHeaders, docsSecureHeaders, exceptUnder } from "./middleware/security.ts";
 
 /** How to build the app. */
@@ -52,7 +62,10 @@ export interface AppConfig {
 /** How long clients and caches may keep the catalog and the OpenAPI document, in seconds. */
 export const CACHE_SECONDS = 300;
 
-type Variables = RequestIdVariables & { loss: AnyLoss; secureHeadersNonce?: string };
+type Variables = RequestIdVariables & BodyVariables & {
+  loss: AnyLoss;
+  secureHeadersNonce?: string;
+};
 
 /** Adds `Cache-Control` and an `ETag` (answering `If-None-Match` with 304). */
 function cacheable(): MiddlewareHandler {
@@ -70,11 +83,7 @@ const requireLoss: MiddlewareHandler<{ Variables: Variables }> = async (c, next)
   const name = c.req.param("name") ?? "";
   const loss = findLoss(name);
   if (!loss) {
-    throw new ProblemError(
-      "unknown-loss",
-      `name: ${JSON.stringify(name)} is not a loss; the losses are ${lossNames()}`,
-      "name",
-    );
+    throw new ProblemError("unknown-loss", `name: ${unknownLossMessage(name)}`, "name");
   }
   c.set("loss", loss);
   await next();
@@ -87,16 +96,91 @@ function routeMethods(app: { routes: readonly { method: string }[] }): string[] 
 }
 
 /**
- * Creates the API: `/api/health`, `/api/losses`, `/api/losses/{name}` (GET and POST),
- * `/api/losses/{name}/sample`, `/api/openapi.json` and `/api/docs`, with CORS for any origin,
- * problem details for every error, security headers, a request id and a log line for each
- * request.
+ * The API's routes, relative to where they are mounted: `/health`, `/losses`,
+ * `/losses/{name}` (GET and POST), `/losses/{name}/explain`, `/losses/{name}/sample`,
+ * `/openapi.json` and `/docs`.
+ * `openApi` answers the document of the whole app, read from its routes.
+ */
+function apiRoutes(limits: Limits, openApi: () => ReturnType<typeof buildOpenApi>) {
+  let catalog: Catalog | undefined;
+  return new Hono<{ Variables: Variables }>()
+    .get(
+      "/health",
+      documented(healthOperation),
+      (c) => jsonAnswer(c, { status: "ok" as const, version: VERSION, losses: losses.length }),
+    )
+    .get(
+      "/losses",
+      documented(catalogOperation),
+      cacheable(),
+      (c) => jsonAnswer(c, catalog ??= buildCatalog()),
+    )
+    .get(
+      "/losses/:name",
+      documentedPerLoss(describeLoss),
+      requireLoss,
+      cacheable(),
+      (c) => jsonAnswer(c, catalogEntry(c.var.loss)),
+    )
+    .post(
+      "/losses/:name",
+      documentedPerLoss(computeLossOperation),
+      requireLoss,
+      requestBody<ComputeRequest>(limits),
+      (c): JsonAnswer<ComputeResponse> | ProblemAnswer<400 | 404 | 413 | 415> => {
+        // Codec, cost, compute: the body decoded once, its cost checked once on the shapes,
+        // the loss computed by the library's core entry on the dense tensors.
+        const request = decodeBody(c.var.body, c.var.loss, limits);
+        checkRequestCost(c.var.loss, request, limits);
+        return answerResult(c, request, computeRequest(c.var.loss, request));
+      },
+    )
+    .post(
+      "/losses/:name/explain",
+      documentedPerLoss(explainOperation),
+      requireLoss,
+      requestBody<ExplainRequest>(limits),
+      (c): JsonAnswer<ExplainResponse> | ProblemAnswer<400 | 404 | 413 | 415> => {
+        const request = decodeBody(c.var.body, c.var.loss, limits, EXPLAIN_KEYS);
+        const explained = explainRequest(c.var.loss, request, limits);
+        return jsonAnswer<ExplainResponse>(c, encodeExplanation(explained));
+      },
+    )
+    .get("/losses/:name/sample", documentedPerLoss(sampleOperation), requireLoss, (c) => {
+      const given = c.req.query("seed") ?? "1";
+      const seed = Number(given);
+      if (!/^\d+$/.test(given) || seed > MAX_SEED) {
+        throw new ProblemError(
+          "invalid-input",
+          `seed must be an integer from 0 to ${MAX_SEED}, got ${JSON.stringify(given)}`,
+          "seed",
+        );
+      }
+      return jsonAnswer(c, { loss: c.var.loss.name, seed, inputs: sampleInputs(c.var.loss, seed) });
+    })
+    .get(
+      "/openapi.json",
+      documented(openApiOperation),
+      cacheable(),
+      (c) => jsonAnswer(c, openApi()),
+    )
+    .get(
+      "/docs",
+      documented(docsOperation),
+      (c) => c.html(docsPage(undefined, c.get("secureHeadersNonce"))),
+    );
+}
+
+/**
+ * Creates the app: the API under `/api/v1` (see {@link apiRoutes}) and the same routes under
+ * `/api` as an alias, with CORS for any origin, problem details for every error, security
+ * headers, a request id and a log line for each request.
  *
  * @example
  * ```ts
  * import assert from "node:assert/strict";
  * import { createApp } from "./app.ts";
- * const response = await createApp().request("/api/losses/mse", {
+ * const response = await createApp().request("/api/v1/losses/mse", {
  *   method: "POST",
  *   headers: { "Content-Type": "application/json" },
  *   body: JSON.stringify({ inputs: { input: [1, 2], target: [1, 0] } }),
@@ -106,16 +190,18 @@ function routeMethods(app: { routes: readonly { method: string }[] }): string[] 
  */
 export function createApp(config: AppConfig = {}) {
   const limits = config.limits ?? DEFAULT_LIMITS;
-  let catalog: Catalog | undefined;
   let openapi: ReturnType<typeof buildOpenApi> | undefined;
+  const docs = [`${API_V1}/docs`, `${API_ALIAS}/docs`];
 
   const base = new Hono<{ Variables: Variables }>();
+  const api = apiRoutes(limits, () => openapi ??= buildOpenApi(base.routes, limits));
   const app = base
     .use(requestId(), accessLog(config.log))
-    .use("/api/*", exceptUnder("/api/docs", apiSecureHeaders()))
-    .use("/api/docs", docsSecureHeaders())
+    .use(`${API_ALIAS}/*`, exceptUnder(docs, apiSecureHeaders()))
+    .use(docs[0], docsSecureHeaders())
+    .use(docs[1], docsSecureHeaders())
     .use(
-      "/api/*",
+      `${API_ALIAS}/*`,
       corsForAnyOrigin({
         allowMethods: () => routeMethods(base),
         allowHeaders: ["Content-Type", "If-None-Match", "X-Request-Id"],
@@ -137,66 +223,11 @@ export function createApp(config: AppConfig = {}) {
         },
       }),
     )
-    .get(
-      "/api/health",
-      documented(healthOperation),
-      (c) => jsonAnswer(c, { status: "ok" as const, losses: losses.length }),
-    )
-    .get(
-      "/api/losses",
-      documented(catalogOperation),
-      cacheable(),
-      (c) => jsonAnswer(c, catalog ??= buildCatalog()),
-    )
-    .get(
-      "/api/losses/:name",
-      documentedPerLoss(describeLoss),
-      requireLoss,
-      cacheable(),
-      (c) => jsonAnswer(c, catalogEntry(c.var.loss)),
-    )
-    .post(
-      "/api/losses/:name",
-      documentedPerLoss(computeLossOperation),
-      requireLoss,
-      jsonBody<ComputeRequest>(limits.maxBodyBytes),
-      (c): JsonAnswer<ComputeResponse> | ProblemAnswer<400 | 404 | 413 | 415> => {
-        const loss = c.var.loss;
-        const { inputs, options, settings } = decodeComputeRequest(
-          loss,
-          c.req.valid("json"),
-          limits,
-        );
-        const result = computeLoss(loss.name, inputs, options, settings);
-        return jsonAnswer<ComputeResponse>(c, encodeResult(result));
-      },
-    )
-    .get("/api/losses/:name/sample", documentedPerLoss(sampleOperation), requireLoss, (c) => {
-      const given = c.req.query("seed") ?? "1";
-      const seed = Number(given);
-      if (!/^\d+$/.test(given) || seed > MAX_SEED) {
-        throw new ProblemError(
-          "invalid-input",
-          `seed must be an integer from 0 to ${MAX_SEED}, got ${JSON.stringify(given)}`,
-          "seed",
-        );
-      }
-      return jsonAnswer(c, { loss: c.var.loss.name, seed, inputs: sampleInputs(c.var.loss, seed) });
-    })
-    .get(
-      "/api/openapi.json",
-      documented(openApiOperation),
-      cacheable(),
-      (c) => jsonAnswer(c, openapi ??= buildOpenApi(base.routes, limits)),
-    )
-    .get(
-      "/api/docs",
-      documented(docsOperation),
-      (c) => c.html(docsPage(undefined, c.get("secureHeadersNonce"))),
-    );
+    .route(API_V1, api)
+    .route(API_ALIAS, api);
 
   app.notFound((c) =>
-    problemFor(c, "not-found", `path: nothing at ${c.req.path}; see /api/docs`, "path")
+    problemFor(c, "not-found", `path: nothing at ${c.req.path}; see ${API_V1}/docs`, "path")
   );
   app.onError((error, c) => {
     const problem = problemOfError(error);

@@ -14,14 +14,49 @@
  *
  * @module
  */
-export { computeLoss, isIndexArray, optionsOf } from "./core/compute.ts";
-export type { ComputeSettings, LossResult } from "./core/compute.ts";
+export { computeLoss, explainLoss, lookUp } from "./core/by_name.ts";
+export { computeDense, dtypeChoices, isIndexArray, optionsOf } from "./core/compute.ts";
+export { explainDense, MAX_SWEEP_POINTS } from "./core/explain.ts";
+export type { ExplainSettings, Explanation, SweepResult } from "./core/explain.ts";
+export type {
+  ComputeSettings,
+  DenseResult,
+  DenseSettings,
+  Evaluation,
+  LossResult,
+} from "./core/compute.ts";
 export type * from "./core/definition.ts";
-export { CATEGORIES, defineLoss, holdsIndices } from "./core/definition.ts";
+export { CATEGORIES, defineLoss, formulaFor, holdsIndices, sourceOf } from "./core/definition.ts";
 export { elementField, LossInputError } from "./core/errors.ts";
-export { findLoss, losses, lossNames } from "./core/registry.ts";
+export {
+  closestLosses,
+  findLoss,
+  losses,
+  lossNames,
+  namesOf,
+  unknownLossMessage,
+} from "./core/registry.ts";
 export { createRandom, MAX_SEED } from "./core/random.ts";
 export { broadcastShapes } from "./ops/broadcast.ts";
 export type { Random } from "./core/random.ts";
-export { DTYPES, indexNdArrayOf, isDType, MAX_RANK, ndarrayOf } from "./core/tensor.ts";
-export type { DType, FloatArray, NdArray, NumericArray, PlainTensor } from "./core/tensor.ts";
+export {
+  DTYPES,
+  indexNdArrayOf,
+  isDType,
+  MAX_RANK,
+  ndarrayOf,
+  numel,
+  readDense,
+  toNdArray,
+} from "./core/tensor.ts";
+export type {
+  Dense,
+  DType,
+  FloatArray,
+  FloatDense,
+  NdArray,
+  NumericArray,
+  PlainTensor,
+} from "./core/tensor.ts";
+export { NOTATION, REDUCTION_TEX } from "./core/notation.ts";
+export type { NotationEntry } from "./core/notation.ts";

@@ -1,6 +1,6 @@
 /**
  * Builds the static site into `site/dist/`: one page per loss from the registry, the home page,
- * `/notebook`, the bundled script, and the styles and fonts of the npm packages it uses (KaTeX,
+ * `/notebook`, `/notation`, the bundled script, and the styles and fonts of the npm packages it uses (KaTeX,
  * uPlot), so that no page loads anything from another origin.
  *
  * Run by `deno task build`, which `start`, `worker` and `test` run first.
@@ -13,6 +13,8 @@ import { Hono } from "hono";
 import { siteSecureHeaders } from "../functions/middleware/security.ts";
 import { LossPage } from "./pages/loss.tsx";
 import { NotebookPage } from "./pages/notebook.tsx";
+import { sourcesDigest } from "./sources.ts";
+import { NotationPage } from "./pages/notation.tsx";
 import { copySwaggerUi } from "./vendor.ts";
 
 const site = new URL("./", import.meta.url);
@@ -88,15 +90,23 @@ const FAVICON = `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 32 32">` +
   `<rect width="32" height="32" rx="6" fill="#1f3a5f"/>` +
   `<path d="M5 8 Q16 40 27 8" stroke="#f4b942" stroke-width="3" fill="none"/></svg>\n`;
 
+/** The paths of the site's pages: what a loss's related links may lead to. */
+export function sitePages(): Set<string> {
+  return new Set(["/", "/notebook", "/notation", ...losses.map((l) => `/losses/${l.slug}`)]);
+}
+
 /** Builds the whole site. */
 export async function buildSite(): Promise<void> {
   await Deno.remove(dist, { recursive: true }).catch(() => {});
+  const pages = sitePages();
   await write("index.html", await page(HomePage({ losses })));
   for (const loss of losses) {
-    await write(`losses/${loss.slug}/index.html`, await page(LossPage({ loss })));
+    await write(`losses/${loss.slug}/index.html`, await page(LossPage({ loss, pages })));
   }
   await write("notebook/index.html", await page(NotebookPage()));
+  await write("notation/index.html", await page(NotationPage({ losses })));
   await write("assets/site.css", await Deno.readTextFile(new URL("styles.css", site)));
+  await write("assets/header.css", await Deno.readTextFile(new URL("header.css", site)));
   await write("favicon.svg", FAVICON);
   await write("_headers", await headersFile());
   const katex = await packageFolder("katex");
@@ -116,9 +126,11 @@ export async function buildSite(): Promise<void> {
   );
   await copySwaggerUi(new URL("vendor/swagger-ui/", dist)); // the API reference page
   await bundleScript();
+  // Last, so that a build that failed half-way leaves no stamp: the test suites rebuild.
+  await write("build.json", JSON.stringify({ sources: await sourcesDigest() }) + "\n");
 }
 
 if (import.meta.main) {
   await buildSite();
-  console.log(`site built: ${losses.length} loss pages, home and notebook in site/dist/`);
+  console.log(`site built: ${losses.length} loss pages, home, notebook and notation in site/dist/`);
 }

@@ -14,18 +14,20 @@ Deno.test("typed client (hc) over HTTP", async (t) => {
     const client = hc<AppType>(server.url);
 
     await t.step("catalog and one entry", async () => {
-      const catalog = await (await client.api.losses.$get()).json();
+      const catalog = await (await client.api.v1.losses.$get()).json();
       assert.ok(catalog.losses.some((entry) => entry.name === "CrossEntropyLoss"));
-      const response = await client.api.losses[":name"].$get({ param: { name: "cross_entropy" } });
+      const response = await client.api.v1.losses[":name"].$get({
+        param: { name: "cross_entropy" },
+      });
       assert.equal(response.status, 200);
       if (response.status === 200) {
         const entry = await response.json();
-        assert.deepEqual(entry.aliases, ["cross_entropy", "cross-entropy"]);
+        assert.deepEqual(entry.aliases, ["cross_entropy", "cross_entropy_loss", "cross-entropy"]);
       }
     });
 
     await t.step("compute the notebook's cross-entropy with its gradient", async () => {
-      const response = await client.api.losses[":name"].$post({
+      const response = await client.api.v1.losses[":name"].$post({
         param: { name: "cross-entropy" },
         json: { inputs: notebookCrossEntropy(), grad: true },
       });
@@ -38,7 +40,7 @@ Deno.test("typed client (hc) over HTTP", async (t) => {
     });
 
     await t.step("a problem is typed too", async () => {
-      const response = await client.api.losses[":name"].$post({
+      const response = await client.api.v1.losses[":name"].$post({
         param: { name: "mse" },
         json: { inputs: { input: [1, 2], target: [1, 2, 3] } },
       });

@@ -4,14 +4,19 @@
  */
 import assert from "node:assert/strict";
 import { Validator } from "@seriousme/openapi-schema-validator";
-import { losses } from "../lib/mod.ts";
+import { losses, namesOf } from "../lib/mod.ts";
 import { SWAGGER_UI_PATH } from "../functions/api/docs.ts";
 import { DEFAULT_LIMITS } from "../functions/api/limits.ts";
 import { packagedFile } from "../site/vendor.ts";
+import { binaryApiSteps } from "./api_binary_steps.ts";
 import { replayEdgeSteps, replayGoldenSteps } from "./api_golden.ts";
 import { assertProblem, postJson } from "./api_http.ts";
 import { startDenoServer, withServer } from "./api_servers.ts";
-import { sharedApiSteps } from "./api_shared_steps.ts";
+import { pageUrlSteps, sharedApiSteps } from "./api_shared_steps.ts";
+import { ensureBuiltSite } from "./built_site.ts";
+
+// The Deno server serves the built site: build it first if it is missing or stale.
+await ensureBuiltSite();
 
 /** Whether two byte arrays are equal (`assert.deepEqual` is slow on megabytes). */
 function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
@@ -20,22 +25,23 @@ function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
 
 Deno.test("HTTP API on Deno", (t) =>
   withServer(startDenoServer(), async (server) => {
-    const api = `${server.url}/api`;
+    const api = `${server.url}/api/v1`;
     await sharedApiSteps(t, api);
+    await pageUrlSteps(t, server.url);
 
-    await t.step("GET /api/losses/{name} by class name, functional name and slug", async () => {
+    await t.step("GET /api/v1/losses/{name} by every name of the loss", async () => {
       for (const loss of losses) {
+        const names = namesOf(loss);
         const entries = await Promise.all(
-          [loss.name, loss.functional, loss.slug].map(async (name) => {
+          [...names, loss.name.toUpperCase()].map(async (name) => {
             const response = await fetch(`${api}/losses/${name}`);
             assert.equal(response.status, 200, name);
             assert.ok(response.headers.get("ETag"));
             return await response.json();
           }),
         );
+        for (const entry of entries) assert.deepEqual(entry, entries[0]);
         assert.equal(entries[0].name, loss.name);
-        assert.deepEqual(entries[1], entries[0]);
-        assert.deepEqual(entries[2], entries[0]);
       }
     });
 
@@ -56,7 +62,7 @@ Deno.test("HTTP API on Deno", (t) =>
       }
     });
 
-    await t.step("GET /api/losses/{name}/sample draws valid, seeded inputs", async () => {
+    await t.step("GET /api/v1/losses/{name}/sample draws valid, seeded inputs", async () => {
       for (const loss of losses) {
         const draw = (seed: number) =>
           fetch(`${api}/losses/${loss.slug}/sample?seed=${seed}`).then((r) => r.json());
@@ -126,7 +132,7 @@ Deno.test("HTTP API on Deno", (t) =>
     });
 
     await t.step(
-      "GET /api/openapi.json is valid OpenAPI 3.1, with an example per loss",
+      "GET /api/v1/openapi.json is valid OpenAPI 3.1, with an example per loss",
       async () => {
         const response = await fetch(`${api}/openapi.json`);
         assert.ok(response.headers.get("ETag"));
@@ -137,7 +143,7 @@ Deno.test("HTTP API on Deno", (t) =>
         assert.ok(result.valid, JSON.stringify(result.errors, null, 2));
         assert.equal(validator.version, "3.1");
         for (const loss of losses) {
-          const post = document.paths[`/api/losses/${loss.name}`].post;
+          const post = document.paths[`/api/v1/losses/${loss.name}`].post;
           const json = post.requestBody.content["application/json"];
           assert.deepEqual(
             json.schema.properties.inputs.required,
@@ -152,11 +158,11 @@ Deno.test("HTTP API on Deno", (t) =>
       },
     );
 
-    await t.step("GET /api/docs is a self-hosted reference page", async () => {
+    await t.step("GET /api/v1/docs is a self-hosted reference page", async () => {
       const response = await fetch(`${api}/docs`);
       const html = await response.text();
       assert.match(response.headers.get("Content-Type") ?? "", /text\/html/);
-      assert.match(html, /\/api\/openapi\.json/);
+      assert.match(html, /\/api\/v1\/openapi\.json/);
       assert.doesNotMatch(html, /https?:\/\//, "no CDN");
       for (const file of ["swagger-ui-bundle.js", "swagger-ui.css"]) {
         assert.ok(html.includes(`${SWAGGER_UI_PATH}/${file}`));
@@ -250,6 +256,39 @@ Deno.test("HTTP API on Deno", (t) =>
       await assertProblem(await fetch(`${api}/losses/no-such-loss`), 404, "name");
       await assertProblem(await fetch(`${api}/nothing-here`), 404, "path");
     });
+
+    await t.step(
+      "PyTorch's functional names, with or without _loss; a 404 suggests names",
+      async () => {
+        for (
+          const name of [
+            "gaussian_nll",
+            "gaussian_nll_loss",
+            "triplet_margin",
+            "mse_loss",
+            "kl_div",
+          ]
+        ) {
+          const response = await fetch(`${api}/losses/${name}`);
+          assert.equal(response.status, 200, name);
+          await response.body?.cancel();
+        }
+        const suggestions = {
+          crossentropy: ["CrossEntropyLoss (cross_entropy)"],
+          tripplet_margin: ["TripletMarginLoss (triplet_margin_loss)"],
+          bce_logits: ["BCEWithLogitsLoss (binary_cross_entropy_with_logits)"],
+          huberr: ["HuberLoss (huber_loss)"],
+        };
+        for (const [name, expected] of Object.entries(suggestions)) {
+          const problem = await assertProblem(await fetch(`${api}/losses/${name}`), 404, "name");
+          const hint = `did you mean ${expected.join(" or ")}?`;
+          assert.ok(String(problem.detail).includes(hint), `${name}: ${problem.detail}`);
+        }
+        const none = await assertProblem(await postJson(`${api}/losses/zzz`, valid), 404, "name");
+        assert.doesNotMatch(String(none.detail), /did you mean/);
+        assert.match(String(none.detail), /; the losses are .*L1Loss/);
+      },
+    );
 
     await t.step("405: wrong method", async () => {
       const response = await fetch(`${api}/losses/mse`, { method: "DELETE" });
@@ -349,6 +388,7 @@ Deno.test("HTTP API on Deno", (t) =>
       await assertProblem(invalidUtf8, 400, "body");
     });
 
+    await binaryApiSteps(t, api);
     await replayGoldenSteps(t, server.url);
     await replayEdgeSteps(t, server.url);
   }));

@@ -1,5 +1,5 @@
 /**
- * Fuzzing `POST /api/losses/{name}` over HTTP on both runtimes (see `api_fuzz.ts`): 12,000
+ * Fuzzing `POST /api/v1/losses/{name}` over HTTP on both runtimes (see `api_fuzz.ts`): 12,000
  * generated requests against the Deno server and 2,000 against the Worker under local workerd,
  * each half valid (answers equal to `computeLoss` called directly) and half invalid (a 4xx
  * problem naming the broken field); then the server must still answer.  `FUZZ_SEED` replays
@@ -21,7 +21,7 @@ async function fuzz(server: RunningServer, numRuns: number): Promise<void> {
         `${tally.rejectedByLibrary} rejected by the library as by the server, ${tally.invalid} ` +
         `invalid answered 4xx; slowest answer ${tally.slowestMs.toFixed(0)} ms`,
     );
-    const health = await fetch(`${server.url}/api/health`);
+    const health = await fetch(`${server.url}/api/v1/health`);
     assert.equal(health.status, 200, "the server still answers");
     await health.body?.cancel();
   } finally {
@@ -29,10 +29,10 @@ async function fuzz(server: RunningServer, numRuns: number): Promise<void> {
   }
 }
 
-Deno.test("fuzzing POST /api/losses/{name} on Deno", async () => {
+Deno.test("fuzzing POST /api/v1/losses/{name} on Deno", async () => {
   await fuzz(await startDenoServer(), runs("FUZZ_RUNS_DENO", 12_000));
 });
 
-Deno.test("fuzzing POST /api/losses/{name} on Workers (local workerd)", async () => {
+Deno.test("fuzzing POST /api/v1/losses/{name} on Workers (local workerd)", async () => {
   await fuzz(await startWorker(), runs("FUZZ_RUNS_WORKER", 2000));
 });

@@ -1,7 +1,9 @@
 /**
- * The golden replay over HTTP: every PyTorch reference case (and every case at the extremes)
- * sent to a running server in the wire form, its answer compared with PyTorch's within the golden
- * tolerances.
+ * The golden replay over HTTP: every PyTorch reference case sent to a running server in every
+ * wire format (JSON numbers, JSON with .npy tensors and `"encoding": "npy"`, multipart .npy
+ * parts, an .npz answer), the JSON answer compared with PyTorch's within the golden tolerances
+ * and every other format's answer with the JSON one, number for number; and every case at the
+ * extremes in JSON, NaN and infinities as the wire's strings both ways.
  *
  * @module
  */
@@ -13,9 +15,16 @@ import {
   edgeCases,
   type GoldenCase,
   goldenCases,
-  wireNumber,
 } from "./golden.ts";
 import { assertRejectedField } from "./golden_rejections.ts";
+import {
+  decodeAnswer,
+  type Format,
+  FORMATS,
+  requestIn,
+  sameAnswer,
+  type WireRequest,
+} from "./api_formats.ts";
 
 /** The request body of a case: its tensors as the golden file writes them, with gradients. */
 export function goldenRequest(golden: GoldenCase): Record<string, unknown> {
@@ -28,41 +37,62 @@ export function goldenRequest(golden: GoldenCase): Record<string, unknown> {
   };
 }
 
-interface WireTensorResult {
-  shape: number[];
-  data: (number | string)[];
-}
-
-const decoded = (tensor: WireTensorResult) => ({
-  shape: tensor.shape,
-  data: tensor.data.map(wireNumber),
-});
-
-/** Posts a case to `baseUrl` and checks the answer against PyTorch's; throws on a mismatch. */
-export async function checkCaseOverHttp(baseUrl: string, golden: GoldenCase): Promise<void> {
-  const response = await fetch(`${baseUrl}/api/losses/${golden.loss}`, {
-    method: "POST",
-    headers: { "Content-Type": "application/json" },
-    body: JSON.stringify(goldenRequest(golden)),
-  });
-  const body = await response.json();
+/**
+ * Posts a case to `baseUrl` in `format` and checks the answer against PyTorch's (JSON numbers)
+ * or against `reference`, the JSON numbers' answer (other formats); returns the decoded answer.
+ * The multipart format asks for an .npz answer when `npz` is set.  Throws on a mismatch.
+ */
+export async function checkCaseOverHttp(
+  baseUrl: string,
+  golden: GoldenCase,
+  format: Format = "json",
+  reference?: Awaited<ReturnType<typeof decodeAnswer>>,
+  npz = false,
+): Promise<Awaited<ReturnType<typeof decodeAnswer>> | undefined> {
+  const request = goldenRequest(golden) as unknown as WireRequest;
+  const response = await fetch(
+    `${baseUrl}/api/v1/losses/${golden.loss}`,
+    requestIn(request, format, npz ? "npz" : "json"),
+  );
+  const label = `${golden.id} (${format}${npz ? ", .npz answer" : ""})`;
   if (golden.error) {
+    const body = await response.json();
     assert.ok(
       response.status >= 400 && response.status < 500,
-      `${golden.id}: PyTorch rejects this (${golden.error.message}); got ${response.status}`,
+      `${label}: PyTorch rejects this (${golden.error.message}); got ${response.status}`,
     );
-    assert.equal(response.headers.get("Content-Type"), "application/problem+json", golden.id);
-    assertRejectedField(golden, body.field, "the API");
-    assert.ok(String(body.detail).includes(body.field), `${golden.id}: ${body.detail}`);
+    assert.equal(response.headers.get("Content-Type"), "application/problem+json", label);
+    assertRejectedField(golden, body.field, `the API (${format})`);
+    assert.ok(String(body.detail).includes(body.field), `${label}: ${body.detail}`);
     return;
   }
-  assert.equal(response.status, 200, `${golden.id}: ${JSON.stringify(body)}`);
-  assertMatchesCase(golden, decodeResult<WireTensorResult>(body, decoded), "the API");
+  if (response.status !== 200) assert.fail(`${label}: ${response.status} ${await response.text()}`);
+  const answer = await decodeAnswer(response);
+  if (reference) {
+    const wrong = sameAnswer(answer, reference);
+    assert.equal(wrong, undefined, `${label}: not the JSON numbers' answer: ${wrong}`);
+  } else {
+    assertMatchesCase(golden, decodeResult(answer, (tensor) => tensor), "the API");
+  }
+  return answer;
+}
+
+/** Checks a case in every format: the JSON numbers against PyTorch, the others against them. */
+export async function checkCaseInEveryFormat(
+  baseUrl: string,
+  golden: GoldenCase,
+  index: number,
+): Promise<void> {
+  const reference = await checkCaseOverHttp(baseUrl, golden, "json");
+  for (const format of FORMATS.slice(1)) {
+    await checkCaseOverHttp(baseUrl, golden, format, reference, index % 2 === 1);
+  }
 }
 
 /**
  * Registers one step per loss that replays its cases (`select` picks which) against
- * `baseUrl`, a few requests at a time.  A loss the registry does not have fails its step.
+ * `baseUrl` in every format, a few cases at a time.  A loss the registry does not have fails
+ * its step.
  */
 export async function replayGoldenSteps(
   t: Deno.TestContext,
@@ -72,10 +102,23 @@ export async function replayGoldenSteps(
   const chosen = goldenCases.filter(select);
   for (const [loss, cases] of Map.groupBy(chosen, (golden) => golden.loss)) {
     await t.step({
-      name: `golden over HTTP: ${loss} (${cases.length} cases)`,
+      name: `golden over HTTP in every format: ${loss} (${cases.length} cases)`,
       async fn() {
         assert.ok(findLoss(loss), `${loss} has golden cases but is not registered`);
-        await replayOverHttp(baseUrl, cases);
+        const failures: string[] = [];
+        const queue = cases.map((golden, index) => ({ golden, index }));
+        const worker = async () => {
+          for (let next = queue.shift(); next; next = queue.shift()) {
+            const { golden, index } = next;
+            try {
+              await checkCaseInEveryFormat(baseUrl, golden, index);
+            } catch (error) {
+              failures.push(error instanceof Error ? error.message : String(error));
+            }
+          }
+        };
+        await Promise.all(Array.from({ length: 4 }, worker));
+        assert.deepEqual(failures, [], `${failures.length} of ${cases.length} cases fail`);
       },
     });
   }

@@ -1,6 +1,6 @@
 /**
- * What a server process uses, read from Linux's `/proc`: CPU time over all its threads, and
- * its resident memory, now and at its peak.  The Worker's code runs in `workerd`, a process of
+ * What a server process uses, read from Linux's `/proc`: CPU time over all its threads, its
+ * resident memory, now and at its peak, and the ports its process group listens on.  The Worker's code runs in `workerd`, a process of
  * the group that `wrangler dev` leads.
  *
  * @module
@@ -54,4 +54,50 @@ export async function memoryMiB(pid: number, field: "VmRSS" | "VmHWM"): Promise<
 /** Resets the peak resident memory (`VmHWM`) to the current one. */
 export async function resetPeakMemory(pid: number): Promise<void> {
   await Deno.writeTextFile(`/proc/${pid}/clear_refs`, "5");
+}
+
+/** The processes of process group `group`, whatever their command. */
+export async function processesOf(group: number): Promise<number[]> {
+  const found: number[] = [];
+  for await (const entry of Deno.readDir("/proc")) {
+    const pid = Number(entry.name);
+    if (!Number.isInteger(pid)) continue;
+    try {
+      if (Number((await statFields(pid))[2]) === group) found.push(pid);
+    } catch {
+      // the process ended while we looked
+    }
+  }
+  return found;
+}
+
+/**
+ * The TCP ports the processes of process group `group` listen on, read from `/proc/net/tcp`
+ * and `tcp6` (state 0A, LISTEN) and the sockets among the processes' open files.
+ */
+export async function listeningPorts(group: number): Promise<number[]> {
+  const inodes = new Set<string>();
+  for (const pid of await processesOf(group)) {
+    try {
+      for await (const fd of Deno.readDir(`/proc/${pid}/fd`)) {
+        const link = await Deno.readLink(`/proc/${pid}/fd/${fd.name}`).catch(() => "");
+        const socket = /^socket:\[(\d+)\]$/.exec(link);
+        if (socket) inodes.add(socket[1]);
+      }
+    } catch {
+      // the process ended while we looked
+    }
+  }
+  const ports = new Set<number>();
+  for (const table of ["/proc/net/tcp", "/proc/net/tcp6"]) {
+    const lines = (await Deno.readTextFile(table).catch(() => "")).split("\n").slice(1);
+    for (const line of lines) {
+      const fields = line.trim().split(/\s+/);
+      // local_address is fields[1] (hex ip:port), st fields[3], inode fields[9]
+      if (fields.length > 9 && fields[3] === "0A" && inodes.has(fields[9])) {
+        ports.add(parseInt(fields[1].split(":")[1], 16));
+      }
+    }
+  }
+  return [...ports].sort((a, b) => a - b);
 }

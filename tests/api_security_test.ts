@@ -14,6 +14,10 @@ import { API_CSP } from "../functions/middleware/security.ts";
 import { notebookCrossEntropy, postJson } from "./api_http.ts";
 import { type RunningServer, startDenoServer, startWorker, withServer } from "./api_servers.ts";
 import { hasChromium, launchChromium } from "./chromium.ts";
+import { ensureBuiltSite } from "./built_site.ts";
+
+// The Deno server serves the built site: build it first if it is missing or stale.
+await ensureBuiltSite();
 
 /** Headers Hono's `secureHeaders` sets on every answer. */
 const SECURE = {
@@ -35,9 +39,9 @@ function assertSecure(response: Response, what: string, csp?: string | RegExp): 
 }
 
 async function checkApiAnswers(server: RunningServer): Promise<void> {
-  const api = `${server.url}/api`;
+  const api = `${server.url}/api/v1`;
   const answers: [string, Promise<Response>][] = [
-    ["GET /api/health", fetch(`${api}/health`)],
+    ["GET /api/v1/health", fetch(`${api}/health`)],
     ["POST 200", postJson(`${api}/losses/mse`, { inputs: { input: [1], target: [2] } })],
     ["POST 400", postJson(`${api}/losses/mse`, "{")],
     ["404", fetch(`${api}/nothing`)],
@@ -62,22 +66,24 @@ async function checkApiAnswers(server: RunningServer): Promise<void> {
 }
 
 async function checkRequestIds(server: RunningServer): Promise<void> {
-  const given = await fetch(`${server.url}/api/health`, { headers: { "X-Request-Id": "abc-123" } });
+  const given = await fetch(`${server.url}/api/v1/health`, {
+    headers: { "X-Request-Id": "abc-123" },
+  });
   await given.body?.cancel();
   assert.equal(given.headers.get("X-Request-Id"), "abc-123", "a caller's id is kept");
-  const problem = await postJson(`${server.url}/api/losses/mse`, { inputs: [] });
+  const problem = await postJson(`${server.url}/api/v1/losses/mse`, { inputs: [] });
   const body = await problem.json();
   assert.equal(body.request_id, problem.headers.get("X-Request-Id"), "the problem has the id");
 }
 
 async function checkDocs(server: RunningServer): Promise<void> {
-  const response = await fetch(`${server.url}/api/docs`);
+  const response = await fetch(`${server.url}/api/v1/docs`);
   const html = await response.text();
-  assertSecure(response, "/api/docs", /script-src 'self' 'nonce-[\w+/=]+'/);
+  assertSecure(response, "/api/v1/docs", /script-src 'self' 'nonce-[\w+/=]+'/);
   const policy = response.headers.get("Content-Security-Policy")!;
   const nonce = policy.match(/'nonce-([\w+/=]+)'/)![1];
   assert.ok(html.includes(`<script nonce="${nonce}">`), "the inline script has the nonce");
-  const again = await fetch(`${server.url}/api/docs`);
+  const again = await fetch(`${server.url}/api/v1/docs`);
   await again.body?.cancel();
   assert.ok(!again.headers.get("Content-Security-Policy")!.includes(nonce), "a nonce per answer");
 }
@@ -86,7 +92,7 @@ async function checkDocs(server: RunningServer): Promise<void> {
 async function sharedSteps(t: Deno.TestContext, server: RunningServer): Promise<void> {
   await t.step("the API's answers", () => checkApiAnswers(server));
   await t.step("request ids", () => checkRequestIds(server));
-  await t.step("/api/docs has its own CSP with a nonce", () => checkDocs(server));
+  await t.step("/api/v1/docs has its own CSP with a nonce", () => checkDocs(server));
 }
 
 Deno.test("security headers, CORS, request ids and the log on Deno", (t) =>
@@ -94,7 +100,7 @@ Deno.test("security headers, CORS, request ids and the log on Deno", (t) =>
     await sharedSteps(t, server);
 
     await t.step("the site's pages and files have the site's CSP, no CORS", async () => {
-      for (const path of ["/", "/losses/mse/", "/assets/site.css"]) {
+      for (const path of ["/", "/losses/mse", "/assets/site.css"]) {
         const response = await fetch(`${server.url}${path}`);
         await response.body?.cancel();
         assert.equal(response.status, 200, path);
@@ -106,7 +112,7 @@ Deno.test("security headers, CORS, request ids and the log on Deno", (t) =>
     await t.step("one JSON log line per request, with its fields and no tensor", async () => {
       const id = `log-test-${Date.now()}`;
       const body = JSON.stringify({ inputs: notebookCrossEntropy(), grad: true });
-      const response = await fetch(`${server.url}/api/losses/cross-entropy`, {
+      const response = await fetch(`${server.url}/api/v1/losses/cross-entropy`, {
         method: "POST",
         headers: { "Content-Type": "application/json", "X-Request-Id": id },
         body,
@@ -130,7 +136,7 @@ Deno.test("security headers, CORS, request ids and the log on Deno", (t) =>
         "time",
       ]);
       assert.equal(entry.method, "POST");
-      assert.equal(entry.route, "/api/losses/:name");
+      assert.equal(entry.route, "/api/v1/losses/:name");
       assert.equal(entry.status, 200);
       assert.equal(entry.request_bytes, new TextEncoder().encode(body).length);
       assert.equal(entry.response_bytes, answer.length);
@@ -152,7 +158,7 @@ Deno.test("security headers, CORS, request ids and the log on Deno", (t) =>
             }
           });
           page.on("pageerror", (error) => errors.push(error.message));
-          await page.goto(`${server.url}/api/docs`, { waitUntil: "load" });
+          await page.goto(`${server.url}/api/v1/docs`, { waitUntil: "load" });
           await page.waitForSelector(".swagger-ui .info .title", { timeout: 20_000 });
           await page.waitForSelector(".opblock", { timeout: 20_000 });
           assert.deepEqual(errors, [], "no CSP violation or script error");

@@ -1,11 +1,18 @@
 /**
  * The servers the API tests run against, started and stopped by the tests: the Deno entry
- * (`functions/adapters/deno.ts`) and the Worker under wrangler's local workerd.  Each runs in its own
- * process group, stopped as a whole.
+ * (`functions/adapters/deno.ts`) and the Worker under wrangler's local workerd.  Each runs in
+ * its own process group, stopped as a whole.
+ *
+ * Each server picks a free port itself (`PORT=0`, `wrangler dev --port 0`) and says which in
+ * its output; nothing else can take the port between our choosing and its listening, as it
+ * could when a port was found free, closed and handed over.  When a server does not come up,
+ * the error says what happened: it exited (with its code), it never said where it listens, or
+ * it did and then did not answer.
  *
  * @module
  */
-import { PROJECT_ROOT, wranglerDev } from "../tools/worker_dev.ts";
+import { PROJECT_ROOT, READY_LINE, wranglerDev } from "../tools/worker_dev.ts";
+import { ensureBuiltSite } from "./built_site.ts";
 
 /** A running server. */
 export interface RunningServer {
@@ -15,34 +22,46 @@ export interface RunningServer {
   pid: number;
   /** The last 20,000 characters it printed on stdout. */
   stdout(): string;
+  /** The last 20,000 characters it printed on stderr. */
+  stderr(): string;
   /** Stops the server and every process it started. */
   stop(): Promise<void>;
 }
 
-/** A free TCP port on the loopback interface. */
-export function freePort(): number {
-  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  const { port } = listener.addr;
-  listener.close();
-  return port;
-}
+/** What the Deno entry prints once it listens (`functions/adapters/deno.ts`). */
+export const LISTENING_LINE = /^Listening on (http:\/\/[^\s/]+)\/[: ]/m;
+
+// deno-lint-ignore no-control-regex
+const ANSI = /\x1b\[[0-9;]*m/g;
 
 /** Keeps the last `limit` characters a process printed, for failure messages. */
 class OutputTail {
   #text = "";
+  #changed = Promise.withResolvers<void>();
   readonly done: Promise<void>;
 
   constructor(stream: ReadableStream<Uint8Array>, readonly limit = 20_000) {
     this.done = (async () => {
       const decoder = new TextDecoder();
       for await (const chunk of stream) {
-        this.#text = (this.#text + decoder.decode(chunk, { stream: true })).slice(-this.limit);
+        const text = decoder.decode(chunk, { stream: true }).replace(ANSI, "");
+        this.#text = (this.#text + text).slice(-this.limit);
+        this.#changed.resolve();
+        this.#changed = Promise.withResolvers<void>();
       }
     })();
   }
 
   get text(): string {
     return this.#text;
+  }
+
+  /**
+   * Resolves when more text arrives; never once the stream has ended (a promise that is
+   * already settled would make a waiting loop spin without letting the process's exit in).
+   */
+  changed(): Promise<void> {
+    return this.#changed.promise;
   }
 }
 
@@ -55,22 +74,31 @@ function signalGroup(leader: number, signal: Deno.Signal): void {
   }
 }
 
-async function serve(
+/** The last lines of a process's output, for an error message. */
+function outputs(stdout: OutputTail, stderr: OutputTail): string {
+  const tail = (text: string) => text.trim().split("\n").slice(-40).join("\n") || "(nothing)";
+  return `stdout:\n${tail(stdout.text)}\nstderr:\n${tail(stderr.text)}`;
+}
+
+/**
+ * Waits for `child` (named `what`, started in its own process group with piped output) to print
+ * the URL it serves (`announce`'s first group) and to answer `GET /api/v1/health` there; stops
+ * it and throws, saying what happened, otherwise.
+ */
+export async function serveChild(
+  what: string,
   child: Deno.ChildProcess,
-  url: string,
+  announce: RegExp,
   startupSeconds: number,
 ): Promise<RunningServer> {
   const stdout = new OutputTail(child.stdout);
   const stderr = new OutputTail(child.stderr);
-  let exited = false;
-  const status = child.status.then((status) => {
-    exited = true;
-    return status;
-  });
+  let exit: Deno.CommandStatus | undefined;
+  const status = child.status.then((status) => exit = status);
   // SIGINT, as Ctrl-C: wrangler then stops and reaps workerd. What is
   // left of its process group after it exited is then killed.
   const stop = async () => {
-    if (!exited) {
+    if (!exit) {
       child.kill("SIGINT");
       const timer = setTimeout(() => signalGroup(child.pid, "SIGKILL"), 15_000);
       await status;
@@ -79,44 +107,80 @@ async function serve(
     signalGroup(child.pid, "SIGKILL");
     await Promise.all([stdout.done, stderr.done]);
   };
-  const deadline = Date.now() + startupSeconds * 1000;
-  while (Date.now() < deadline && !exited) {
+  const fail = async (problem: string): Promise<never> => {
+    await stop();
+    throw new Error(`${what} ${problem}\n${outputs(stdout, stderr)}`);
+  };
+  const exited = () => `exited with code ${exit!.code}${exit!.signal ? ` (${exit!.signal})` : ""}`;
+
+  const started = Date.now();
+  const deadline = started + startupSeconds * 1000;
+  let url: string | undefined;
+  while (!url) {
+    url = (announce.exec(stderr.text) ?? announce.exec(stdout.text))?.[1];
+    if (url) break;
+    if (exit) return await fail(`${exited()} before it said where it listens.`);
+    const left = deadline - Date.now();
+    if (left <= 0) {
+      return await fail(`did not say where it listens within ${startupSeconds} s.`);
+    }
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    await Promise.race([
+      stdout.changed(),
+      stderr.changed(),
+      status,
+      new Promise((resolve) => timer = setTimeout(resolve, Math.min(left, 1000))),
+    ]);
+    clearTimeout(timer);
+  }
+  url = url.replace(/\/$/, "");
+  let last = "no answer yet";
+  while (Date.now() < deadline) {
+    if (exit) return await fail(`said it listens on ${url}, then ${exited()}.`);
     try {
-      const response = await fetch(`${url}/api/health`);
+      const response = await fetch(`${url}/api/v1/health`);
       await response.body?.cancel();
-      if (response.ok) return { url, pid: child.pid, stdout: () => stdout.text, stop };
-    } catch {
-      // not listening yet
+      if (response.ok) {
+        return { url, pid: child.pid, stdout: () => stdout.text, stderr: () => stderr.text, stop };
+      }
+      last = `status ${response.status}`;
+    } catch (error) {
+      last = error instanceof Error ? error.message : String(error);
     }
     await new Promise((resolve) => setTimeout(resolve, 200));
   }
-  await stop();
-  throw new Error(
-    `The server at ${url} did not answer /api/health within ${startupSeconds} s.\n` +
-      `stdout:\n${stdout.text}\nstderr:\n${stderr.text}`,
+  const seconds = Math.round((Date.now() - started) / 1000);
+  return await fail(
+    `said it listens on ${url}, but GET /api/v1/health did not answer 200 within ${seconds} s ` +
+      `(last: ${last}).`,
   );
 }
 
-/** Starts `functions/adapters/deno.ts` (what `deno task start` runs) on a free port. */
+/**
+ * Starts `functions/adapters/deno.ts` (what `deno task start` runs) on a free port of
+ * 127.0.0.1, with `env` added to the environment.
+ */
 export function startDenoServer(env: Record<string, string> = {}): Promise<RunningServer> {
-  const port = freePort();
   const child = new Deno.Command(Deno.execPath(), {
     args: ["run", "--allow-net", "--allow-read", "--allow-env", "functions/adapters/deno.ts"],
     cwd: PROJECT_ROOT,
-    env: { ...env, PORT: String(port) },
+    env: { HOST: "127.0.0.1", PORT: "0", ...env },
     stdin: "null",
     stdout: "piped",
     stderr: "piped",
     detached: true,
   }).spawn();
-  return serve(child, `http://127.0.0.1:${port}`, 60);
+  return serveChild("The Deno server", child, LISTENING_LINE, 60);
 }
 
-/** Starts the Worker under wrangler's local workerd (what `deno task worker` runs). */
-export function startWorker(vars: Record<string, string> = {}): Promise<RunningServer> {
-  const port = freePort();
-  const child = wranglerDev(port, { vars, stdout: "piped" });
-  return serve(child, `http://127.0.0.1:${port}`, 180);
+/**
+ * Starts the Worker under wrangler's local workerd (what `deno task worker` runs), building the
+ * site first if it is not up to date: wrangler serves it as the Worker's static assets.
+ */
+export async function startWorker(vars: Record<string, string> = {}): Promise<RunningServer> {
+  await ensureBuiltSite();
+  const child = wranglerDev(0, { vars, stdout: "piped" });
+  return serveChild("wrangler dev (the Worker)", child, READY_LINE, 180);
 }
 
 /** Runs `body` against a server being started, and stops the server however `body` ends. */

@@ -1,10 +1,18 @@
 /**
  * The Deno entry (`deno task start`) and the Deno Deploy entrypoint: serves the API and the
- * built site (`site/dist/`, with the site's security headers and CSP) with `Deno.serve` on `PORT`
- * (default 8000).  Limits come from the environment (see `limits.ts`).
+ * built site (`site/dist/`, with the site's security headers and CSP) with `Deno.serve` on
+ * `HOST` (default `0.0.0.0`, every interface, as Deno Deploy and containers need) and `PORT`
+ * (default 8000; 0 picks a free port).  It says where it listens on standard error, in one
+ * line that starts `Listening on http://HOST:PORT/`.  Limits come from the environment (see
+ * `limits.ts`).  On Deno Deploy, `DENO_SERVE_ADDRESS` sets the address instead.
+ *
+ * Page URLs answer as Cloudflare Workers' static assets answer them (`html_handling =
+ * "drop-trailing-slash"` in `wrangler.toml`): `/losses/mse` is the page, `/losses/mse/` and
+ * `/losses/mse/index.html` redirect to it with a 307.
  *
  * @module
  */
+import type { MiddlewareHandler } from "hono";
 import { serveStatic } from "hono/deno";
 import { batchedLines } from "../middleware/access_log.ts";
 import { createApp } from "../app.ts";
@@ -13,6 +21,12 @@ import { exceptUnder, siteSecureHeaders } from "../middleware/security.ts";
 
 /** The built site (`deno task build`), as a path: the server may start from any folder. */
 const SITE_ROOT = decodeURIComponent(new URL("../../site/dist", import.meta.url).pathname);
+
+/** Where the server listens unless `HOST` says otherwise: every interface. */
+export const DEFAULT_HOST = "0.0.0.0";
+
+/** Where the server listens unless `PORT` says otherwise. */
+export const DEFAULT_PORT = 8000;
 
 const encoder = new TextEncoder();
 
@@ -24,17 +38,112 @@ function writeStdout(text: string): void {
   }
 }
 
+/** Whether the built site has `path` as a file. */
+function isFile(path: string): boolean {
+  try {
+    return Deno.statSync(`${SITE_ROOT}${path}`).isFile;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Redirects page URLs to their canonical form, as Workers' static assets do with
+ * `html_handling = "drop-trailing-slash"`: a folder's `index.html` and a path with a trailing
+ * slash go to the path without it, when the page exists.
+ */
+function dropTrailingSlash(): MiddlewareHandler {
+  return async (c, next) => {
+    const { pathname, search } = new URL(c.req.url);
+    if (c.req.method === "GET" || c.req.method === "HEAD") {
+      let page: string | undefined;
+      if (pathname.endsWith("/index.html")) page = pathname.slice(0, -"index.html".length);
+      else if (pathname.endsWith("/") && pathname !== "/") page = pathname;
+      if (page !== undefined && isFile(`${page}index.html`)) {
+        const target = page === "/" ? "/" : page.slice(0, -1);
+        return c.redirect(`${target}${search}`, 307);
+      }
+    }
+    await next();
+  };
+}
+
 /**
  * The API and the site as one Hono app, with limits from `env`; its request log goes to
  * standard output in batches (one write per 50 ms at most, not one per request).
  */
 export function createDenoApp(env: Record<string, string> = Deno.env.toObject()) {
   const app = createApp({ limits: limitsFromEnv(env), log: batchedLines(writeStdout) });
-  app.use("/*", exceptUnder("/api/", siteSecureHeaders()), serveStatic({ root: SITE_ROOT }));
+  app.use(
+    "/*",
+    exceptUnder("/api/", siteSecureHeaders()),
+    exceptUnder("/api/", dropTrailingSlash()),
+    serveStatic({ root: SITE_ROOT }),
+  );
   return app;
 }
 
-if (import.meta.main) {
-  const port = Number(Deno.env.get("PORT") ?? 8000);
-  Deno.serve({ port }, createDenoApp().fetch);
+/** `http://host:port/`, with an IPv6 host in brackets. */
+function origin(hostname: string, port: number): string {
+  return `http://${hostname.includes(":") ? `[${hostname}]` : hostname}:${port}/`;
 }
+
+/** Where to listen, from `HOST` and `PORT`; a message instead when `PORT` is not a port. */
+export function listenOptions(
+  env: Record<string, string | undefined>,
+): { hostname: string; port: number } | { error: string } {
+  const hostname = env.HOST || DEFAULT_HOST;
+  const given = env.PORT ?? String(DEFAULT_PORT);
+  const port = Number(given);
+  if (!/^\d+$/.test(given) || port > 65535) {
+    return {
+      error: `PORT must be a TCP port from 0 to 65535 (0 picks a free one), not "${given}"`,
+    };
+  }
+  return { hostname, port };
+}
+
+/**
+ * Starts the server as `deno task start` and Deno Deploy do; on a bad `PORT` or an address that
+ * is taken or unavailable, prints one line saying so and exits with 1 instead of a stack trace.
+ */
+export function serve(env: Record<string, string> = Deno.env.toObject()): Deno.HttpServer | never {
+  const listen = listenOptions(env);
+  const fail = (message: string): never => {
+    console.error(message);
+    Deno.exit(1);
+  };
+  if ("error" in listen) return fail(listen.error);
+  const app = createDenoApp(env);
+  try {
+    return Deno.serve({
+      ...listen,
+      onListen: ({ hostname, port }) => {
+        const local = hostname === DEFAULT_HOST || hostname === "::"
+          ? ` (${origin("localhost", port)})`
+          : "";
+        console.error(
+          `Listening on ${origin(hostname, port)}${local}: the site at /, the API at /api/v1, ` +
+            "its reference at /api/v1/docs",
+        );
+      },
+    }, app.fetch);
+  } catch (error) {
+    const where = `${listen.hostname}:${listen.port}`;
+    if (error instanceof Deno.errors.AddrInUse) {
+      return fail(
+        `Cannot listen on ${where}: the port is already in use. Stop what uses it, or set PORT ` +
+          "to another port (PORT=0 picks a free one).",
+      );
+    }
+    if (error instanceof Deno.errors.AddrNotAvailable || error instanceof Deno.errors.NotFound) {
+      return fail(`Cannot listen on ${where}: HOST is not an address of this machine.`);
+    }
+    if (error instanceof Deno.errors.PermissionDenied) {
+      return fail(`Cannot listen on ${where}: permission denied (ports below 1024 need root).`);
+    }
+    throw error;
+  }
+}
+
+if (import.meta.main) serve();

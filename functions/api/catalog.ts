@@ -1,6 +1,6 @@
 /**
- * The catalog of losses, derived from the library's registry: what `GET /api/losses` and
- * `GET /api/losses/{name}` answer, and the example request of each loss.
+ * The catalog of losses, derived from the library's registry: what `GET /api/v1/losses` and
+ * `GET /api/v1/losses/{name}` answer, and the example request of each loss.
  *
  * @module
  */
@@ -9,10 +9,14 @@ import {
   createRandom,
   type InputSpec,
   losses,
+  type LossSource,
+  namesOf,
   optionsOf,
   type OptionSpec,
   type PlainTensor,
+  sourceOf,
 } from "../../lib/mod.ts";
+import { API_V1 } from "./paths.ts";
 import type { ComputeRequest } from "./request.ts";
 
 /** The seed of every example: the same examples on every start and every runtime. */
@@ -25,13 +29,27 @@ export const EXAMPLE_SEED = 2024;
 export interface CatalogEntry extends
   Pick<
     AnyLoss,
-    "name" | "functional" | "slug" | "category" | "summary" | "formula" | "outputShape"
+    | "name"
+    | "functional"
+    | "slug"
+    | "category"
+    | "summary"
+    | "formula"
+    | "formulas"
+    | "outputShape"
+    | "teaching"
+    | "keywords"
   > {
-  /** The other names the routes accept: the functional name and the slug. */
+  /**
+   * The other names the routes accept: the functional name, with and without `_loss`, and the
+   * slug.
+   */
   aliases: string[];
+  /** Where the loss is defined: PyTorch (with its documentation page) or another library. */
+  source: LossSource;
   inputs: InputSpec[];
   options: OptionSpec[];
-  /** A valid request body for `POST /api/losses/{name}`. */
+  /** A valid request body for `POST /api/v1/losses/{name}`. */
   example: ComputeRequest;
   /** This entry's URL. */
   url: string;
@@ -67,17 +85,21 @@ export function exampleRequest(loss: AnyLoss): ComputeRequest {
 export function catalogEntry(loss: AnyLoss): CatalogEntry {
   return {
     name: loss.name,
-    aliases: [loss.functional, loss.slug],
+    aliases: namesOf(loss).slice(1),
     functional: loss.functional,
     slug: loss.slug,
     category: loss.category,
     summary: loss.summary,
     formula: loss.formula,
+    formulas: loss.formulas ?? [],
     outputShape: loss.outputShape,
+    source: sourceOf(loss),
+    teaching: loss.teaching,
+    keywords: loss.keywords ?? [],
     inputs: loss.inputs.map((input) => ({ ...input })),
     options: optionsOf(loss).map((option) => ({ ...option })),
     example: exampleRequest(loss),
-    url: `/api/losses/${loss.name}`,
+    url: `${API_V1}/losses/${loss.name}`,
   };
 }
 

@@ -14,19 +14,21 @@ import {
   type AnyLoss,
   broadcastShapes,
   LossInputError,
-  type NdArray,
-  type NumericArray,
+  type ShapedValues,
   type WorkEstimate,
 } from "../../lib/mod.ts";
 import { LIMIT_VARIABLES, type Limits } from "./limits.ts";
 
-/** A decoded tensor of the request and where it is (`inputs.input`, `options.weight`). */
+/**
+ * A decoded tensor of the request and where it is (`inputs.input`, `options.weight`): its shape,
+ * and its values, read only by the losses whose work depends on them (CTC's target lengths).
+ */
 export interface FieldTensor {
   field: string;
-  tensor: NdArray<NumericArray>;
+  tensor: ShapedValues;
 }
 
-type Inputs = Record<string, NdArray<NumericArray>>;
+type Inputs = Record<string, ShapedValues>;
 
 const sizeOf = (shape: readonly number[]) => shape.reduce((a, b) => a * b, 1);
 
@@ -37,12 +39,16 @@ const sizeOf = (shape: readonly number[]) => shape.reduce((a, b) => a * b, 1);
  *
  * @throws LossInputError of kind `too-large` naming the tensor that makes the broadcast too large.
  */
-export function checkBroadcastSize(tensors: FieldTensor[], maxElements: number): number {
+export function checkBroadcastSize(
+  tensors: FieldTensor[],
+  maxElements: number,
+  variable = LIMIT_VARIABLES.maxElements,
+): number {
   const refuse = (field: string, other: string, size: number) => {
     throw new LossInputError(
       field,
       `${field} broadcasts with ${other} to ${size} elements, more than the limit of ` +
-        `${maxElements} (${LIMIT_VARIABLES.maxElements})`,
+        `${maxElements} (${variable})`,
       "too-large",
     );
   };
@@ -83,7 +89,8 @@ export function estimateWork(loss: AnyLoss, inputs: Inputs, broadcastSize: numbe
 
 /**
  * Estimates a decoded request's cost and refuses it when it exceeds `limits`; returns the
- * estimated work.
+ * estimated work.  A request holding a binary tensor (`binary`) may broadcast to
+ * `MAX_BINARY_ELEMENTS` elements, any other to `MAX_ELEMENTS`; both are under `MAX_WORK`.
  *
  * @throws LossInputError of kind `too-large` (413) naming the field that drives the cost.
  *
@@ -102,8 +109,15 @@ export function estimateWork(loss: AnyLoss, inputs: Inputs, broadcastSize: numbe
  * assert.throws(() => checkCost(findLoss("mse")!, tensors, DEFAULT_LIMITS), /1000000 elements/);
  * ```
  */
-export function checkCost(loss: AnyLoss, tensors: FieldTensor[], limits: Limits): number {
-  const broadcastSize = checkBroadcastSize(tensors, limits.maxElements);
+export function checkCost(
+  loss: AnyLoss,
+  tensors: FieldTensor[],
+  limits: Limits,
+  binary = false,
+): number {
+  const broadcastSize = binary && limits.maxBinaryElements > limits.maxElements
+    ? checkBroadcastSize(tensors, limits.maxBinaryElements, LIMIT_VARIABLES.maxBinaryElements)
+    : checkBroadcastSize(tensors, limits.maxElements);
   const inputs: Inputs = {};
   for (const { field, tensor } of tensors) {
     if (field.startsWith("inputs.")) inputs[field.slice("inputs.".length)] = tensor;

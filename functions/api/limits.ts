@@ -12,8 +12,19 @@
  *   steps before computing (CTC's T x (2S + 1) x N, MultiLabelMarginLoss's N x C x C, the
  *   broadcast size for the others; default 2,097,152).
  *
+ * Binary tensors (.npy, in a multipart body or as `{"npy": base64}` in JSON) cost little to
+ * decode, so they have limits of their own:
+ *
+ * - `MAX_BINARY_ELEMENTS`: the most elements of one .npy tensor, the largest size of any of its
+ *   dimensions, and the most elements the tensors of a request holding one may broadcast to
+ *   (default 1,048,576); .npy tensors do not count against `MAX_ELEMENTS`;
+ * - `MAX_BINARY_BODY_BYTES`: the largest multipart body, in bytes (default 8 MiB and 64 KiB:
+ *   two float32 tensors of 2^20 elements, or a float64 one, with small ones and their headers); a JSON body
+ *   keeps `MAX_BODY_BYTES`, whatever it holds.
+ *
  * The defaults keep the largest accepted request well inside a Cloudflare Worker's 128 MB of
- * memory and a fraction of a second of CPU time (measured in BENCHMARKS.md, "Hardening").
+ * memory and a fraction of a second of CPU time, the largest binary one within 100 ms (measured
+ * in BENCHMARKS.md, "Hardening" and "Binary tensors").
  *
  * @module
  */
@@ -27,6 +38,10 @@ export interface Limits {
   maxElements: number;
   /** The most estimated work of one request, in element steps (see `cost.ts`). */
   maxWork: number;
+  /** The most elements of one binary (.npy) tensor, in a dimension, in a broadcast with one. */
+  maxBinaryElements: number;
+  /** The largest multipart body, in bytes. */
+  maxBinaryBodyBytes: number;
 }
 
 /** The limits when the environment sets none. */
@@ -34,6 +49,8 @@ export const DEFAULT_LIMITS: Readonly<Limits> = {
   maxBodyBytes: 4 * 1024 * 1024,
   maxElements: 262_144,
   maxWork: 2_097_152,
+  maxBinaryElements: 1_048_576,
+  maxBinaryBodyBytes: 8 * 1024 * 1024 + 65_536,
 };
 
 /** The environment variable of each limit. */
@@ -41,6 +58,8 @@ export const LIMIT_VARIABLES: Readonly<Record<keyof Limits, string>> = {
   maxBodyBytes: "MAX_BODY_BYTES",
   maxElements: "MAX_ELEMENTS",
   maxWork: "MAX_WORK",
+  maxBinaryElements: "MAX_BINARY_ELEMENTS",
+  maxBinaryBodyBytes: "MAX_BINARY_BODY_BYTES",
 };
 
 /**
@@ -70,12 +89,46 @@ export function limitsFromEnv(env: Record<string, unknown>): Limits {
   return limits;
 }
 
-/** What is left of a request's element allowance as its tensors are decoded. */
+/**
+ * What is left of a request's element allowance as its tensors are decoded: `limit` elements
+ * of JSON numbers in all, and `binaryLimit` elements in each binary (.npy) tensor.
+ */
 export class ElementBudget {
   #remaining: number;
+  /** Whether a binary tensor was taken: the request's broadcasts are then under `binaryLimit`. */
+  binary = false;
 
-  constructor(readonly limit: number) {
+  constructor(readonly limit: number, readonly binaryLimit = DEFAULT_LIMITS.maxBinaryElements) {
     this.#remaining = limit;
+  }
+
+  /**
+   * Takes a binary tensor of `shape` at `field`: at most `binaryLimit` elements, and in each
+   * dimension (a shape with a zero has no elements, however large its other sizes).
+   *
+   * @throws LossInputError of kind `too-large` naming the field, or the dimension.
+   */
+  takeBinary(field: string, shape: readonly number[]): void {
+    const variable = LIMIT_VARIABLES.maxBinaryElements;
+    const size = shape.reduce((a, b) => a * b, 1);
+    if (size > this.binaryLimit) {
+      throw new LossInputError(
+        field,
+        `${field} has ${size} elements, more than the limit of ${this.binaryLimit} for a ` +
+          `binary tensor (${variable})`,
+        "too-large",
+      );
+    }
+    shape.forEach((size, i) => {
+      if (size > this.binaryLimit) {
+        throw new LossInputError(
+          `${field}.shape[${i}]`,
+          `${field}.shape[${i}] is ${size}, more than the limit of ${this.binaryLimit} (${variable})`,
+          "too-large",
+        );
+      }
+    });
+    this.binary = true;
   }
 
   /**

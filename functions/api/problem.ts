@@ -18,7 +18,10 @@ export const PROBLEMS = {
   "unknown-loss": { status: 404, title: "No such loss" },
   "method-not-allowed": { status: 405, title: "Method not allowed" },
   "too-large": { status: 413, title: "The request is too large" },
-  "unsupported-media-type": { status: 415, title: "The body must be JSON" },
+  "unsupported-media-type": {
+    status: 415,
+    title: "The body, or a tensor in it, is in a format the API does not read",
+  },
   "internal": { status: 500, title: "Internal error" },
 } as const;
 

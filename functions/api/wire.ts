@@ -4,22 +4,22 @@
  * A wire tensor is either the golden files' flat form, `{"shape": [2, 3], "data": [...],
  * "dtype": "float" | "int" | "bool"}` (row-major, `dtype` optional), or nested arrays as
  * `torch.tensor` takes them (`[[1, 2, 3], [4, 5, 6]]`, or a bare number for a scalar).
- * Non-finite numbers are the strings `"NaN"`, `"Infinity"` and `"-Infinity"`, both ways.
+ * Non-finite numbers are the strings `"NaN"`, `"Infinity"` and `"-Infinity"`, both ways.  A
+ * tensor may also be `{"npy": "<base64 of an .npy file>"}` (with an optional `shape` that must
+ * agree with the file's), read by `codecs/npy.ts` under the binary limits.
  *
  * @module
  */
 import {
-  type DType,
+  type Dense,
   elementField,
   type FloatArray,
-  indexNdArrayOf,
   LossInputError,
   MAX_RANK,
-  type NdArray,
-  ndarrayOf,
-  type NumericArray,
   type PlainTensor,
 } from "../../lib/mod.ts";
+import { npyTensor } from "./codecs/npy.ts";
+import { decodedOf, type DecodedTensor } from "./decoded.ts";
 import { type ElementBudget, LIMIT_VARIABLES } from "./limits.ts";
 
 /** A number as the wire writes it: non-finite numbers are strings. */
@@ -31,21 +31,32 @@ export type FlatTensor = PlainTensor<WireNumber>;
 /** Nested arrays of numbers, as `torch.tensor` takes them; a bare number is a scalar. */
 export type NestedTensor = WireNumber | NestedTensor[];
 
+/** A tensor as an .npy file, base64-encoded; a `shape` beside it must be the file's. */
+export interface NpyWireTensor {
+  npy: string;
+  shape?: number[];
+}
+
 /** A tensor as a request may give it. */
-export type WireTensor = FlatTensor | NestedTensor;
+export type WireTensor = FlatTensor | NestedTensor | NpyWireTensor;
+
+/** A tensor of an answer with `"encoding": "npy"`: its shape, NumPy's dtype, the .npy file. */
+export interface NpyEncodedTensor {
+  shape: number[];
+  dtype: "float32" | "float64";
+  npy: string;
+}
 
 /** A tensor as responses give it: the flat form, `data` row-major. */
 export type EncodedTensor = Omit<FlatTensor, "dtype">;
 
 /**
- * How to read a tensor: as real numbers in `dtype` (`float`), as integers (`index`), or, for
+ * How to read a tensor: as real numbers (`float`), as integers (`index`), or, for
  * `float-or-index`, as integers when marked `"dtype": "int"` (or `"bool"`) and as real numbers
- * otherwise, which the loss reads as indices or probabilities by their shape.
+ * otherwise, which the loss reads as indices or probabilities by their shape.  The library
+ * converts real numbers to the request's dtype.
  */
-export interface TensorReading {
-  kind: "float" | "index" | "float-or-index";
-  dtype: DType;
-}
+export type TensorReading = "float" | "index" | "float-or-index";
 
 const NON_FINITE = new Map([["NaN", NaN], ["Infinity", Infinity], ["-Infinity", -Infinity]]);
 
@@ -61,8 +72,9 @@ interface RawTensor {
 }
 
 /**
- * Decodes a wire tensor into an `ndarray`: float32 or float64 for real tensors, int32 for
- * indices.  Takes its elements from `budget`.
+ * Decodes a wire tensor: JSON numbers into a dense float64 tensor (int32 for indices), taking
+ * its elements from `budget`; an `{"npy": ...}` tensor into an .npy tensor under the budget's
+ * binary limit, its data decoded when first used.
  *
  * @param field Where the tensor is in the request (`inputs.target`), for errors.
  * @throws LossInputError naming the exact element or key that is wrong (`inputs.input[2][1]`,
@@ -73,10 +85,9 @@ interface RawTensor {
  * import assert from "node:assert/strict";
  * import { ElementBudget } from "./limits.ts";
  * import { decodeTensor } from "./wire.ts";
- * const reading = { kind: "float", dtype: "float64" } as const;
- * const tensor = decodeTensor([[1, "NaN"], [3, 4]], "inputs.input", reading, new ElementBudget(10));
+ * const tensor = decodeTensor([[1, "NaN"], [3, 4]], "inputs.input", "float", new ElementBudget(10));
  * assert.deepEqual(tensor.shape, [2, 2]);
- * assert.ok(Number.isNaN(tensor.get(0, 1)));
+ * assert.ok(Number.isNaN(tensor.dense().data[1]));
  * ```
  */
 export function decodeTensor(
@@ -84,23 +95,91 @@ export function decodeTensor(
   field: string,
   reading: TensorReading,
   budget: ElementBudget,
-): NdArray<NumericArray> {
+): DecodedTensor {
+  if (isPlainObject(value) && "npy" in value) return readNpy(value, field, reading, budget);
   const raw = isPlainObject(value)
     ? readFlat(value, field, budget)
     : readNested(value, field, budget);
   if (isIndexTensor(raw, field, reading)) {
     checkIntegers(raw, field, isPlainObject(value));
-    return indexNdArrayOf(raw.values, raw.shape);
+    return decodedOf({ shape: raw.shape, data: Int32Array.from(raw.values) });
   }
-  return ndarrayOf(raw.values, raw.shape, reading.dtype);
+  return decodedOf({ shape: raw.shape, data: raw.values });
 }
 
 function isPlainObject(value: unknown): value is Record<string, unknown> {
   return typeof value === "object" && value !== null && !Array.isArray(value);
 }
 
+const NPY_KEYS = ["npy", "shape"];
+
+function readNpy(
+  tensor: Record<string, unknown>,
+  field: string,
+  reading: TensorReading,
+  budget: ElementBudget,
+): DecodedTensor {
+  for (const key of Object.keys(tensor)) {
+    if (!NPY_KEYS.includes(key)) {
+      throw new LossInputError(
+        `${field}.${key}`,
+        `${field}.${key} is not part of an .npy tensor: it is {npy, shape} (shape optional)`,
+      );
+    }
+  }
+  const text = tensor.npy;
+  if (typeof text !== "string") {
+    throw new LossInputError(
+      `${field}.npy`,
+      `${field}.npy must be the base64 text of an .npy file, got ${describe(text)}`,
+    );
+  }
+  let bytes: Uint8Array;
+  try {
+    bytes = fromBase64(text);
+  } catch {
+    throw new LossInputError(`${field}.npy`, `${field}.npy is not base64 text`);
+  }
+  const decoded = npyTensor(bytes, `${field}.npy`, budget, reading === "index");
+  if (tensor.shape !== undefined) {
+    const shape = readShape(tensor.shape, `${field}.shape`);
+    if (shape.length !== decoded.shape.length || shape.some((n, i) => n !== decoded.shape[i])) {
+      throw new LossInputError(
+        `${field}.shape`,
+        `${field}.shape is [${shape.join(", ")}], but the .npy file's shape is ` +
+          `[${decoded.shape.join(", ")}]`,
+      );
+    }
+  }
+  return decoded;
+}
+
+const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
+
+/** The bytes of base64 text (standard alphabet, padding optional, no line breaks). */
+export function fromBase64(text: string): Uint8Array {
+  const native = (Uint8Array as { fromBase64?: (text: string) => Uint8Array }).fromBase64;
+  if (native) return native(text);
+  if (!BASE64.test(text)) throw new SyntaxError("not base64");
+  const binary = atob(text);
+  const bytes = new Uint8Array(binary.length);
+  for (let i = 0; i < binary.length; i++) bytes[i] = binary.charCodeAt(i);
+  return bytes;
+}
+
+/** Base64 text of `bytes`. */
+export function toBase64(bytes: Uint8Array): string {
+  const native = (bytes as { toBase64?: () => string }).toBase64;
+  if (native) return native.call(bytes);
+  let binary = "";
+  for (let i = 0; i < bytes.length; i += 0x8000) {
+    binary += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
+  }
+  return btoa(binary);
+}
+
 function isIndexTensor(raw: RawTensor, field: string, reading: TensorReading): boolean {
-  switch (reading.kind) {
+  switch (reading) {
     case "float":
       return false;
     case "index":
@@ -185,8 +264,12 @@ function readFlat(
   }
   budget.take(field, size);
   const values = new Float64Array(size);
+  const bool = declared === "bool";
   for (let i = 0; i < size; i++) {
-    values[i] = readNumber(data[i], `${field}.data[${i}]`, declared === "bool");
+    const value = data[i];
+    // A finite number takes the fast path; the element's path is spelled only for an error.
+    if (typeof value === "number" && value - value === 0) values[i] = value;
+    else values[i] = readNumber(value, () => `${field}.data[${i}]`, bool);
   }
   return { shape, values, declared };
 }
@@ -212,14 +295,16 @@ function readShape(shape: unknown, field: string): number[] {
   return shape as number[];
 }
 
-function readNumber(value: unknown, field: string, allowBoolean = false): number {
+function readNumber(value: unknown, at: () => string, allowBoolean = false): number {
   if (typeof value === "number") {
     if (Number.isFinite(value)) return value;
+    const field = at();
     throw new LossInputError(field, `${field} ${OVERFLOWS}`);
   }
   const nonFinite = typeof value === "string" ? NON_FINITE.get(value) : undefined;
   if (nonFinite !== undefined) return nonFinite;
   if (allowBoolean && typeof value === "boolean") return value ? 1 : 0;
+  const field = at();
   throw new LossInputError(
     field,
     `${field} must be a number (or "NaN", "Infinity", "-Infinity"), got ${describe(value)}`,
@@ -286,7 +371,7 @@ function readNested(value: unknown, field: string, budget: ElementBudget): RawTe
         `${pathTo(depth)} is an array, but ${field} has ${rank} dimensions (ragged array)`,
       );
     }
-    values[next++] = readNumber(node, pathTo(depth));
+    values[next++] = readNumber(node, () => pathTo(depth));
   };
   visit(value, 0);
   return { shape, values };
@@ -302,46 +387,23 @@ export function describe(value: unknown): string {
 }
 
 /**
- * Encodes an `ndarray` (any strides) as a flat wire tensor, writing non-finite numbers as
- * strings.
+ * Encodes a dense float tensor (or an `ndarray` of the library's results, which are row-major)
+ * as a flat wire tensor, writing non-finite numbers as strings.
  *
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { ndarrayOf } from "../../lib/mod.ts";
  * import { encodeTensor } from "./wire.ts";
- * const encoded = encodeTensor(ndarrayOf([1, NaN, -Infinity], [3]));
+ * const encoded = encodeTensor({ shape: [3], data: new Float64Array([1, NaN, -Infinity]) });
  * assert.deepEqual(encoded, { shape: [3], data: [1, "NaN", "-Infinity"] });
  * ```
  */
-export function encodeTensor(array: NdArray<FloatArray>): EncodedTensor {
-  const shape = [...array.shape];
-  const size = shape.reduce((a, b) => a * b, 1);
-  const data = new Array<WireNumber>(size);
-  const read = rowMajorReader(array);
-  for (let i = 0; i < size; i++) {
-    const value = read(i);
-    data[i] = Number.isFinite(value) ? value : (String(value) as WireNumber);
+export function encodeTensor(tensor: Dense<FloatArray>): EncodedTensor {
+  const { data } = tensor;
+  const out = new Array<WireNumber>(data.length);
+  for (let i = 0; i < data.length; i++) {
+    const value = data[i];
+    out[i] = value - value === 0 ? value : (String(value) as WireNumber);
   }
-  return { shape, data };
-}
-
-/** Reads the `i`-th row-major element of an `ndarray`, directly when it is contiguous. */
-function rowMajorReader(array: NdArray<FloatArray>): (i: number) => number {
-  const { shape, stride, offset, data } = array;
-  let step = 1;
-  let contiguous = true;
-  for (let d = shape.length - 1; d >= 0; d--) {
-    if (shape[d] !== 1 && stride[d] !== step) contiguous = false;
-    step *= shape[d];
-  }
-  if (contiguous) return (i) => data[offset + i];
-  return (i) => {
-    let at = offset;
-    for (let d = shape.length - 1; d >= 0; d--) {
-      at += (i % shape[d]) * stride[d];
-      i = Math.floor(i / shape[d]);
-    }
-    return data[at];
-  };
+  return { shape: [...tensor.shape], data: out };
 }

@@ -1,8 +1,8 @@
 /**
  * Security headers, by Hono's `secureHeaders`, with one Content-Security-Policy per kind of
- * answer: the API's JSON (nothing may load), the reference page `/api/docs` (Swagger UI from
+ * answer: the API's JSON (nothing may load), the reference page `/api/v1/docs` (Swagger UI from
  * the site's `vendor/`, its one inline script allowed by a nonce) and the site's pages (the
- * policy of `site/csp.ts`, which `site/build.ts` also writes into `_headers` for Workers).
+ * policy of `functions/middleware/csp.ts`, which `site/build.ts` also writes into `_headers` for Workers).
  *
  * @module
  */
@@ -39,7 +39,7 @@ export function apiSecureHeaders(): MiddlewareHandler {
 }
 
 /**
- * Secure headers of `/api/docs`: Swagger UI's files from this origin, its inline start-up
+ * Secure headers of `/api/v1/docs` (and its alias `/api/docs`): Swagger UI's files from this origin, its inline start-up
  * script by nonce (read it with `c.get("secureHeadersNonce")`), the OpenAPI document fetched
  * from this origin, and the inline styles and `data:` images Swagger UI uses.
  */
@@ -59,12 +59,19 @@ export function docsSecureHeaders(): MiddlewareHandler {
   });
 }
 
-/** Runs `middleware` except on the paths that start with `prefix` (cheaper than `except`). */
-export function exceptUnder(prefix: string, middleware: MiddlewareHandler): MiddlewareHandler {
-  return (c, next) => c.req.path.startsWith(prefix) ? next() : middleware(c, next);
+/**
+ * Runs `middleware` except on the paths that start with `prefix`, or with one of the prefixes
+ * (cheaper than Hono's `except`).
+ */
+export function exceptUnder(
+  prefix: string | readonly string[],
+  middleware: MiddlewareHandler,
+): MiddlewareHandler {
+  const prefixes = typeof prefix === "string" ? [prefix] : prefix;
+  return (c, next) => prefixes.some((p) => c.req.path.startsWith(p)) ? next() : middleware(c, next);
 }
 
-/** Secure headers of the site's pages and files, with the site's policy (`site/csp.ts`). */
+/** Secure headers of the site's pages and files, with the site's policy (`functions/middleware/csp.ts`). */
 export function siteSecureHeaders(): MiddlewareHandler {
   return secureHeaders({ contentSecurityPolicy: directivesOf(CONTENT_SECURITY_POLICY) });
 }

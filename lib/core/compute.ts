@@ -1,16 +1,23 @@
 /**
- * Computing a loss from the registry: input and option checks shared by every loss, then the
- * loss's forward and, when asked, its backward.
+ * Computing a loss: the library's core entry ({@link computeDense}) on a loss definition and
+ * dense tensors, its input and option checks shared by every loss, then the loss's forward and,
+ * when asked, its backward.  The lookup by name is `by_name.ts`'s (`computeLoss`).
  *
  * @module
  */
-import type { AnyLoss, Context, OptionSpec, OptionValues } from "./definition.ts";
+import type { Advice, AnyLoss, Context, OptionSpec, OptionValues } from "./definition.ts";
 import { LossInputError } from "./errors.ts";
 import { legacyReduction } from "../ops/reduction.ts";
-import { findLoss, lossNames } from "./registry.ts";
 import type { Dense, DType, FloatArray, FloatDense, NdArray, NumericArray } from "./tensor.ts";
-import { DTYPES, formatShape, fromNdArray, isDType, sameShape, toFloat } from "./tensor.ts";
-import { toNdArray } from "./tensor.ts";
+import {
+  DTYPES,
+  formatShape,
+  fromNdArray,
+  isDType,
+  readDense,
+  sameShape,
+  toFloat,
+} from "./tensor.ts";
 
 /** How to compute: the dtype, and whether to return gradients. */
 export interface ComputeSettings {
@@ -25,10 +32,11 @@ export interface ComputeSettings {
   gradOutput?: NdArray<NumericArray>;
 }
 
-/** The result of {@link computeLoss}. */
+/** The result of `computeLoss`: the evaluation with its tensors as `ndarray`s. */
 export interface LossResult {
   /** The loss's class name. */
   loss: string;
+  /** The dtype it was computed in. */
   dtype: DType;
   /** The loss: a scalar, or one value per element for `reduction: "none"`. */
   output: NdArray<FloatArray>;
@@ -36,6 +44,20 @@ export interface LossResult {
   grads: Record<string, NdArray<FloatArray>>;
   /** PyTorch's warnings for these inputs, as PyTorch words them. */
   warnings: string[];
+  /** Our hints about likely misuse of the loss with these inputs (see `advise`). */
+  advice: Advice[];
+}
+
+/** A loss's forward (and backward) on checked dense tensors: {@link evaluate}'s result. */
+export interface Evaluation {
+  /** The loss: a scalar, or one value per element for `reduction: "none"`. */
+  output: FloatDense;
+  /** The gradient of each differentiable input, when asked. */
+  grads: Record<string, FloatDense>;
+  /** PyTorch's warnings, word for word. */
+  warnings: string[];
+  /** Hints of classic misuse (see `LossDefinition.advise`). */
+  advice: Advice[];
 }
 
 /** The deprecated `size_average` and `reduce` options of many losses. */
@@ -61,52 +83,117 @@ export function optionsOf(loss: AnyLoss): OptionSpec[] {
   return loss.legacyReduction ? [...loss.options, ...LEGACY_REDUCTION_OPTIONS] : loss.options;
 }
 
+/** How to compute on dense tensors: {@link ComputeSettings} with a dense `gradOutput`. */
+export interface DenseSettings {
+  /** `float32` (default) or `float64`; anything else is refused, naming `dtype`. */
+  dtype?: unknown;
+  /** Whether to compute the gradient of every differentiable input. */
+  grad?: boolean;
+  /** The gradient of the output, of its shape (ones by default). */
+  gradOutput?: Dense;
+}
+
+/** What {@link computeDense} returns: the evaluation, with the loss's name and the dtype. */
+export interface DenseResult extends Evaluation {
+  /** The loss's class name. */
+  loss: string;
+  /** The dtype it computed in. */
+  dtype: DType;
+}
+
 /**
- * Computes the loss `name` (class name, functional name or slug) of `inputs` as PyTorch does,
- * and with `settings.grad`, the gradient of each differentiable input.
+ * The library's core entry: computes `loss` (a registry entry, already found) on dense
+ * row-major tensors, as a server's codecs decode them: checks the dtype, the inputs
+ * ({@link checkInputs}) and the options ({@link checkOptions}), each rule once, then
+ * {@link evaluate}s.  Float tensors of the dtype are used in place; integer tensors are index
+ * inputs as they are, or converted for float inputs.
  *
- * @param inputs The arguments of PyTorch's `forward`, by name, as `ndarray`s (any strides).
- * @param options The loss's constructor options, by PyTorch's keyword names.
  * @throws LossInputError for anything PyTorch would reject, naming the field.
  *
- * @example The notebook's L1 loss
+ * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { computeLoss, ndarrayOf } from "../mod.ts";
- * const input = ndarrayOf([1, 2, 3], [3]);
- * const target = ndarrayOf([1, 0, 5], [3]);
- * const { output } = computeLoss("L1Loss", { input, target });
- * assert.ok(Math.abs(output.get() - 4 / 3) < 1e-6);
+ * import { computeDense, findLoss } from "../mod.ts";
+ * const input = { shape: [2], data: new Float32Array([1, 3]) };
+ * const target = { shape: [2], data: new Int8Array([0, 1]) };
+ * const result = computeDense(findLoss("mse")!, { input, target }, {}, { grad: true });
+ * assert.equal(result.output.data[0], 2.5);
+ * assert.deepEqual([...result.grads.input.data], [1, 2]);
  * ```
  */
-export function computeLoss(
-  name: string,
+export function computeDense(
+  loss: AnyLoss,
   inputs: Record<string, unknown>,
   options: Record<string, unknown> = {},
-  settings: ComputeSettings = {},
-): LossResult {
-  const loss = findLoss(name);
-  if (!loss) {
-    throw new LossInputError("loss", `${name} is not a loss; the losses are ${lossNames()}`);
-  }
-  const dtype = settings.dtype ?? "float32";
+  settings: DenseSettings = {},
+): DenseResult {
+  return computeWith(loss, inputs, options, settings, readDense);
+}
+
+/** Checks and reads every tensor of a request with `read`, then evaluates: one rule, once. */
+export function checkRequest(
+  loss: AnyLoss,
+  inputs: Record<string, unknown>,
+  options: Record<string, unknown>,
+  settings: { dtype?: unknown; gradOutput?: unknown },
+  read: (value: unknown, field: string) => Dense,
+): { dtype: DType; tensors: Record<string, Dense>; values: OptionValues; gradOutput?: FloatDense } {
+  const dtype = settings.dtype ?? DTYPES[0];
   if (!isDType(dtype)) {
-    throw new LossInputError("dtype", `dtype must be ${dtypeChoices()}, got ${dtype}`);
+    throw new LossInputError("dtype", `dtype must be ${dtypeChoices()}, got ${describe(dtype)}`);
   }
+  const tensors = checkInputs(loss, inputs, dtype, read);
+  const values = checkOptions(loss, options, dtype, read);
+  const gradOutput = settings.gradOutput === undefined || settings.gradOutput === null
+    ? undefined
+    : toFloat(read(settings.gradOutput, "grad_output"), dtype);
+  return { dtype, tensors, values, gradOutput };
+}
+
+/** {@link computeDense} with tensors read by `read` (`ndarray`s for `computeLoss`). */
+export function computeWith(
+  loss: AnyLoss,
+  inputs: Record<string, unknown>,
+  options: Record<string, unknown>,
+  settings: { dtype?: unknown; grad?: boolean; gradOutput?: unknown },
+  read: (value: unknown, field: string) => Dense,
+): DenseResult {
+  const { dtype, tensors, values, gradOutput } = checkRequest(
+    loss,
+    inputs,
+    options,
+    settings,
+    read,
+  );
+  const result = evaluate(loss, tensors, values, { dtype, grad: settings.grad, gradOutput });
+  return { ...result, loss: loss.name, dtype };
+}
+
+/**
+ * Computes `loss` on inputs and options that the library has checked ({@link checkInputs},
+ * {@link checkOptions}): its forward, its backward when `grad` is set (for `gradOutput`, ones by
+ * default), PyTorch's warnings, and the loss's advice on the inputs.
+ */
+export function evaluate(
+  loss: AnyLoss,
+  tensors: Record<string, Dense>,
+  values: OptionValues,
+  settings: { dtype: DType; grad?: boolean; gradOutput?: FloatDense },
+): Evaluation {
+  const { dtype } = settings;
   const warnings: string[] = [];
   const grad = Boolean(settings.grad);
   const context: Context = { dtype, grad, warn: (message) => warnings.push(message) };
-  const tensors = readInputs(loss, inputs, dtype);
-  const values = readOptions(loss, options, dtype);
   const { output, saved } = loss.forward(tensors, values, context);
-  const grads: Record<string, NdArray<FloatArray>> = {};
+  const advice = loss.advise?.(tensors, values) ?? [];
+  const grads: Record<string, FloatDense> = {};
   if (grad) {
     const gradOutput = readGradOutput(settings.gradOutput, output, dtype);
     for (const [key, gradient] of Object.entries(loss.backward(saved, gradOutput, context))) {
-      grads[key] = toNdArray(gradient);
+      grads[key] = gradient;
     }
   }
-  return { loss: loss.name, dtype, output: toNdArray(output), grads, warnings };
+  return { output, grads, warnings, advice };
 }
 
 /** The dtypes, quoted and joined for messages: `"float32" or "float64"`. */
@@ -114,10 +201,18 @@ export function dtypeChoices(): string {
   return DTYPES.map((dtype) => `"${dtype}"`).join(" or ");
 }
 
-function readInputs(
+/**
+ * The inputs of `loss` as it computes on them: each read as a dense tensor (`read`: an
+ * `ndarray` by default), float
+ * inputs in `dtype`, index inputs checked to hold integers.
+ *
+ * @throws LossInputError naming an unknown, missing or malformed input.
+ */
+export function checkInputs(
   loss: AnyLoss,
   inputs: Record<string, unknown>,
   dtype: DType,
+  read: (value: unknown, field: string) => Dense = fromNdArray,
 ): Record<string, Dense> {
   if (typeof inputs !== "object" || inputs === null) {
     throw new LossInputError("inputs", "inputs must be an object of tensors by name");
@@ -140,7 +235,7 @@ function readInputs(
         `${field} is missing; ${loss.name} takes ${names.join(", ")}`,
       );
     }
-    const tensor = fromNdArray(inputs[spec.name], field);
+    const tensor = read(inputs[spec.name], field);
     if (spec.kind === "float") tensors[spec.name] = toFloat(tensor, dtype);
     else if (spec.kind === "index") tensors[spec.name] = checkIndices(tensor, field);
     else tensors[spec.name] = isIndexArray(tensor.data) ? tensor : toFloat(tensor, dtype);
@@ -168,10 +263,18 @@ function checkIndices(tensor: Dense, field: string): Dense {
   return tensor;
 }
 
-function readOptions(
+/**
+ * The options of `loss` as it computes with them: every option, its default where not given,
+ * each given value checked against its spec, tensors in `dtype`, and the deprecated
+ * `size_average`/`reduce` folded into `reduction`.
+ *
+ * @throws LossInputError naming an unknown option or a value out of its range.
+ */
+export function checkOptions(
   loss: AnyLoss,
   options: Record<string, unknown>,
   dtype: DType,
+  read: (value: unknown, field: string) => Dense = fromNdArray,
 ): OptionValues {
   if (typeof options !== "object" || options === null || Array.isArray(options)) {
     throw new LossInputError("options", "options must be an object of options by name");
@@ -191,7 +294,7 @@ function readOptions(
     const given = Object.hasOwn(options, spec.name) ? options[spec.name] : undefined;
     values[spec.name] = given === undefined || given === null
       ? spec.default
-      : readOption(spec, given, dtype);
+      : readOption(spec, given, dtype, read);
   }
   if (values.size_average !== null || values.reduce !== null) {
     if (loss.legacyReduction) {
@@ -204,7 +307,12 @@ function readOptions(
   return values;
 }
 
-function readOption(spec: OptionSpec, value: unknown, dtype: DType): OptionValues[string] {
+function readOption(
+  spec: OptionSpec,
+  value: unknown,
+  dtype: DType,
+  read: (value: unknown, field: string) => Dense,
+): OptionValues[string] {
   const field = `options.${spec.name}`;
   switch (spec.type) {
     case "boolean":
@@ -222,7 +330,7 @@ function readOption(spec: OptionSpec, value: unknown, dtype: DType): OptionValue
       }
       return value;
     case "tensor":
-      return toFloat(fromNdArray(value, field), dtype);
+      return toFloat(read(value, field), dtype);
     case "integer":
       if (typeof value !== "number" || !Number.isSafeInteger(value)) {
         throw new LossInputError(field, `${field} must be an integer, got ${describe(value)}`);
@@ -259,13 +367,14 @@ function readNumber(spec: OptionSpec & { type: "number" }, value: unknown, field
 }
 
 function describe(value: unknown): string {
+  if (value === null) return "null";
   if (typeof value === "string") return JSON.stringify(value.slice(0, 40));
   if (typeof value === "number" || typeof value === "boolean") return String(value);
   return Array.isArray(value) ? "an array" : typeof value === "object" ? "an object" : typeof value;
 }
 
 function readGradOutput(
-  given: NdArray<NumericArray> | undefined,
+  given: FloatDense | undefined,
   output: FloatDense,
   dtype: DType,
 ): FloatDense {
@@ -277,7 +386,7 @@ function readGradOutput(
     ones.data.fill(1);
     return ones;
   }
-  const gradOutput = toFloat(fromNdArray(given, "grad_output"), dtype);
+  const gradOutput = given;
   if (!sameShape(gradOutput.shape, output.shape)) {
     throw new LossInputError(
       "grad_output",

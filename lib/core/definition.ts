@@ -64,20 +64,33 @@ export interface InputSpec {
   differentiable: boolean;
 }
 
-interface OptionBase {
+/** What every option declares, whatever its type. */
+export interface OptionBase {
   /** PyTorch's keyword name. */
   name: string;
+  /** What it does, in a sentence; `code` in backticks and TeX between `$` signs. */
   description: string;
+  /**
+   * How formulas write it, in TeX: a Greek letter where PyTorch's documentation uses one
+   * (`\delta`, `\beta`, `\varepsilon`), `\text{margin}` otherwise.  Absent for options that
+   * formulas do not show.
+   */
+  symbol?: string;
   /** Deprecated in PyTorch, kept for completeness (`size_average`, `reduce`). */
   deprecated?: boolean;
 }
 
 /** A real-valued option with optional bounds. */
 export interface NumberOption extends OptionBase {
+  /** A real number. */
   type: "number";
+  /** PyTorch's default. */
   default: number;
+  /** The least value accepted. */
   minimum?: number;
+  /** A bound the value must exceed. */
   exclusiveMinimum?: number;
+  /** The greatest value accepted. */
   maximum?: number;
   /** When set, the only values accepted (MultiMarginLoss's `p`). */
   oneOf?: number[];
@@ -85,32 +98,43 @@ export interface NumberOption extends OptionBase {
 
 /** An integer option (class indices such as `ignore_index`, `blank`). */
 export interface IntegerOption extends OptionBase {
+  /** An integer. */
   type: "integer";
+  /** PyTorch's default. */
   default: number;
+  /** The least value accepted. */
   minimum?: number;
 }
 
 /** A boolean option; a `null` default means "not given" (`size_average`, `reduce`). */
 export interface BooleanOption extends OptionBase {
+  /** `true` or `false`. */
   type: "boolean";
+  /** PyTorch's default; `null` when not given. */
   default: boolean | null;
 }
 
 /** A string option from a fixed set (`reduction`). */
 export interface EnumOption extends OptionBase {
+  /** One string of {@link EnumOption.enum}. */
   type: "string";
+  /** The strings accepted. */
   enum: string[];
+  /** PyTorch's default. */
   default: string;
   /**
-   * How PyTorch code writes each value, where it is not the string itself (the function a
-   * `distance_function` name stands for).
+   * How code (PyTorch's, or the source library's for a loss beyond `torch.nn`) writes each
+   * value, where it is not the quoted string itself: the function a `distance_function` name
+   * stands for, Keras's name of a reduction.
    */
-  pytorch?: Record<string, string>;
+  code?: Record<string, string>;
 }
 
 /** A tensor option, absent by default (`weight`, `pos_weight`). */
 export interface TensorOption extends OptionBase {
+  /** A tensor, in the loss's dtype. */
   type: "tensor";
+  /** Absent unless given. */
   default: null;
   /** Its accepted shapes, in PyTorch's notation. */
   shape: string;
@@ -143,7 +167,9 @@ export interface Context {
 
 /** The result of a forward pass: the output and what the backward pass needs. */
 export interface Forward<Saved> {
+  /** The loss: a scalar, or one value per element with `reduction: "none"`. */
   output: FloatDense;
+  /** What the backward pass needs, kept from the forward pass. */
   saved: Saved;
 }
 
@@ -159,6 +185,167 @@ export interface Curve {
   lines: { label: string; values: Record<string, number> }[];
 }
 
+/** Where a loss is defined: PyTorch's `torch.nn`, or the library a loss beyond it follows. */
+export interface LossSource {
+  /** The library: `PyTorch`, `torchvision`, `optax`, `torchmetrics`, `Keras 3`. */
+  library: string;
+  /** The loss as that library calls it: `torch.nn.HuberLoss`, `torchvision.ops.sigmoid_focal_loss`. */
+  call: string;
+  /** Its page in the library's documentation. */
+  docs: string;
+  /**
+   * Python code that computes the same numbers with that library, for the site's "reproduce
+   * it" panel: `{input}` (any input's name) is replaced by the tensor as a nested list, `{alpha}`
+   * (any option's name) by the option's value as Python writes it (through the option's `code`
+   * where it has one), `{dtype}` by `float32` or `float64`.  The code prints the loss and the
+   * gradients the API returns.
+   */
+  code?: string;
+}
+
+/**
+ * What a loss page teaches, written in the loss's module.  Text may hold `code` in backticks and
+ * TeX between `$` signs, in the page's notation (`site/pages/notation.ts`).
+ */
+export interface Teaching {
+  /** What the loss measures, in two to four sentences. */
+  measures: string;
+  /** When to choose it over its neighbours. */
+  choose: string;
+  /** The classic mistake made with it, and how to avoid it. */
+  mistake: string;
+  /**
+   * Related losses and pages, each with why: `to` is a loss's class name, or a path of the site
+   * (`/notebook#two-classes`, `/lessons/outliers`).
+   */
+  related: { to: string; why: string }[];
+}
+
+/**
+ * A formula for some option values: the first case whose `when` matches the options in force
+ * replaces the loss's default formula.  Each condition is a value the option must have, or
+ * `{ not: value }`; `null` stands for a tensor option that is not given.
+ */
+export interface FormulaCase {
+  /** The options' conditions, by option name, all of which must hold. */
+  when: Record<string, OptionCondition>;
+  /** The formula, in TeX. */
+  tex: string;
+}
+
+/** A value an option must have (or, with `not`, must not have) for a {@link FormulaCase}. */
+export type OptionCondition =
+  | boolean
+  | number
+  | string
+  | null
+  | { not: boolean | number | string | null };
+
+/**
+ * The formula of `loss` for the options in force: the first of its `formulas` whose conditions
+ * all hold, or its default `formula`.  Tensor options count as `null` when not given.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { formulaFor } from "./definition.ts";
+ * const loss = { formula: "a", formulas: [{ when: { full: true }, tex: "b" }] };
+ * assert.equal(formulaFor(loss, { full: true }), "b");
+ * assert.equal(formulaFor(loss, {}), "a");
+ * ```
+ */
+export function formulaFor(
+  loss: { formula: string; formulas?: FormulaCase[] },
+  options: Record<string, unknown>,
+): string {
+  const plain = (value: unknown) =>
+    value === undefined || value === null ? null : typeof value === "object" ? "tensor" : value;
+  const holds = (condition: OptionCondition, value: unknown): boolean =>
+    typeof condition === "object" && condition !== null
+      ? plain(value) !== condition.not
+      : plain(value) === condition;
+  for (const { when, tex } of loss.formulas ?? []) {
+    if (Object.entries(when).every(([name, condition]) => holds(condition, options[name]))) {
+      return tex;
+    }
+  }
+  return loss.formula;
+}
+
+/** One step of an element's computation, with its value: what the site's worked panel shows. */
+export interface WorkedStep {
+  /** What the step does, in words: `subtract the row's maximum`. */
+  label: string;
+  /** The step in TeX with the numbers in it: `x_1 - \max_c x_c = 0.31 - 1.2 = -0.89`. */
+  tex: string;
+  /** The step's value (NaN and ±∞ where the computation gives them). */
+  value: number;
+}
+
+/** One element worked through: which one, and the steps that give its loss. */
+export interface WorkedElement {
+  /** The element in words: `sample 2 (target class 1)`, `element [1, 3]`. */
+  label: string;
+  /** The steps, the last of which is the element's loss. */
+  steps: WorkedStep[];
+}
+
+/**
+ * How a loss explains its numbers: one element (or sample) at a time, and the reduction of the
+ * per-element losses to the output.  `element` indexes the loss's per-element output (its
+ * `reduction: "none"` output, row-major) unless `count` says otherwise.
+ */
+export interface Explainer<Options, Inputs> {
+  /** How many elements can be worked through; the size of the per-element output by default. */
+  count?(inputs: Inputs, options: Options): number;
+  /** The computation of element `element` (in float64, from the inputs in the loss's dtype). */
+  element(inputs: Inputs, options: Options, element: number): WorkedElement;
+  /**
+   * The reduction of the per-element `losses` to `output`, naming its divisor; by default the
+   * sum, and for `mean` the sum over their number (in words when there are none).
+   */
+  reduction?(inputs: Inputs, options: Options, losses: FloatDense, output: number): WorkedStep[];
+}
+
+/**
+ * A sweep of the loss against one input value: for a picked element, which entry of which input
+ * varies, over what range, and how one batched forward computes the loss (and the derivative
+ * along the sweep) at many values of it.
+ */
+export interface SweepPlan {
+  /** The entry that varies, as a field: `inputs.input[2][1]`. */
+  field: string;
+  /** What the x axis is, in words: `the logit of class 1 in sample 2`. */
+  label: string;
+  /** Its current value. */
+  current: number;
+  /** Where the sweep starts. */
+  from: number;
+  /** Where the sweep ends. */
+  to: number;
+  /**
+   * Inputs (in the loss's dtype, index inputs as integers) whose per-element output (`reduction:
+   * "none"`, which the caller sets) holds the loss at each of `values`, in order, and any other
+   * options the batch needs.
+   */
+  batch(values: number[]): { inputs: LossInputs; options?: OptionValues };
+  /**
+   * The loss at each value, and its derivative along the sweep, from the batch's per-element
+   * output and the gradients of the sum of that output.
+   */
+  read(output: FloatDense, grads: Record<string, FloatDense>): { loss: number[]; slope: number[] };
+}
+
+/** A hint that a request looks like a classic misuse: it never changes the numbers. */
+export interface Advice {
+  /** A stable code: `probabilities-as-logits`. */
+  code: string;
+  /** The field it is about: `inputs.input`. */
+  field: string;
+  /** What looks wrong and what to do instead, in a sentence or two. */
+  message: string;
+}
+
 /** The work of computing a loss, in inner-loop steps, and what drives it. */
 export interface WorkEstimate {
   /** Inner-loop steps of the forward pass. */
@@ -171,7 +358,9 @@ export interface WorkEstimate {
 
 /** A tensor's shape and values, as {@link LossDefinition.work} reads them (any ndarray fits). */
 export interface ShapedValues {
+  /** The tensor's shape. */
   shape: number[];
+  /** Its values, in row-major order. */
   data: ArrayLike<number>;
 }
 
@@ -200,14 +389,28 @@ export interface LossDefinition<
   functional: string;
   /** The URL slug: `cross-entropy`. */
   slug: string;
+  /** What it is for: the group the site shows it in. */
   category: Category;
+  /**
+   * Where it is defined, for losses beyond `torch.nn` (the library they follow); the losses of
+   * `torch.nn` are PyTorch's ({@link sourceOf}).
+   */
+  source?: LossSource;
   /** One line: what it computes. */
   summary: string;
-  /** The formula in LaTeX, as PyTorch's docstring gives it. */
+  /** The formula in TeX for the default options, in the site's notation. */
   formula: string;
+  /** The formula for other option values, where they change it (see {@link formulaFor}). */
+  formulas?: FormulaCase[];
+  /** What its page teaches. */
+  teaching?: Teaching;
+  /** The words people search for it by: `classification`, `robust`, `outlier`, `ranking`. */
+  keywords?: string[];
   /** The output's shape for each reduction, in PyTorch's notation. */
   outputShape: string;
+  /** The arguments of its `forward`, in PyTorch's order. */
   inputs: InputSpec[];
+  /** Its constructor options, by PyTorch's keyword names (the deprecated ones aside). */
   options: OptionSpec[];
   /** For pointwise and binary losses: how the site charts the loss against the prediction. */
   curve?: Curve;
@@ -233,7 +436,24 @@ export interface LossDefinition<
    * (0, 1), class indices in range, positive variances).
    */
   sample(random: Random): Record<string, PlainTensor>;
+  /** One element's computation step by step, and the reduction: the site's worked numbers. */
+  explain?: Explainer<Options, Inputs>;
+  /**
+   * The sweep of the loss for a picked element (indexed as {@link Explainer}'s): which input
+   * entry varies and the batch that computes the loss along it in one forward pass.
+   */
+  sweep?(inputs: Inputs, options: Options, element: number): SweepPlan;
+  /**
+   * Hints about classic misuses these inputs show (probabilities given as logits, a target that
+   * is not ±1...): returned beside PyTorch's warnings; they never change the numbers.
+   */
+  advise?(inputs: Inputs, options: Options): Advice[];
+  /** The loss of `inputs` with `options`, and what {@link LossDefinition.backward} needs. */
   forward(inputs: Inputs, options: Options, context: Context): Forward<Saved>;
+  /**
+   * The gradient of `sum(output * gradOutput)` with respect to each differentiable input, from
+   * what the forward pass saved.
+   */
   backward(saved: Saved, gradOutput: FloatDense, context: Context): Record<string, FloatDense>;
 }
 
@@ -248,6 +468,18 @@ export function holdsIndices(
 ): boolean {
   return shape.length !== firstInputShape.length ||
     shape.some((size, i) => size !== firstInputShape[i]);
+}
+
+/**
+ * Where `loss` is defined: its own `source`, or, for a loss of `torch.nn`, PyTorch's class and
+ * its page in PyTorch's documentation.
+ */
+export function sourceOf(loss: { name: string; source?: LossSource }): LossSource {
+  return loss.source ?? {
+    library: "PyTorch",
+    call: `torch.nn.${loss.name}`,
+    docs: `https://docs.pytorch.org/docs/stable/generated/torch.nn.${loss.name}.html`,
+  };
 }
 
 /** A loss of any options, saved state and inputs: what the registry holds. */

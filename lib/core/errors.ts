@@ -19,6 +19,7 @@ export class LossInputError extends Error {
   /** What the error is about, for an HTTP status: a bad value, or too much work. */
   readonly kind: "invalid" | "too-large";
 
+  /** An error about `field`, saying why in `message`. */
   constructor(field: string, message: string, kind: "invalid" | "too-large" = "invalid") {
     super(message);
     this.name = "LossInputError";

@@ -34,8 +34,11 @@ export function isDType(value: unknown): value is DType {
  * wire.
  */
 export interface PlainTensor<N = number> {
+  /** Its shape: `[]` for a scalar. */
   shape: number[];
+  /** Its values, in row-major order. */
   data: N[];
+  /** `int` or `bool` for integer tensors; floating by default. */
   dtype?: "float" | "int" | "bool";
 }
 
@@ -69,7 +72,9 @@ export const MAX_RANK = 8;
  * `data.length` is the product of `shape` (1 for a scalar, `shape = []`).
  */
 export interface Dense<A extends NumericArray = NumericArray> {
+  /** Its shape: `[]` for a scalar. */
   shape: number[];
+  /** Its values, in row-major order. */
   data: A;
 }
 
@@ -180,6 +185,38 @@ export function fromNdArray(array: unknown, field: string): Dense {
     };
   }
   return { shape, data: gather(nd, size) };
+}
+
+/**
+ * Checks that `value` is a dense row-major tensor (`{shape, data}`, as a server's codecs
+ * decode one) and returns it: the reader of {@link computeDense}, which uses it in place.
+ *
+ * @param field The name of the argument, for errors (`inputs.target`).
+ */
+export function readDense(value: unknown, field: string): Dense {
+  const candidate = value as Partial<Dense> | null;
+  if (
+    typeof candidate !== "object" || candidate === null || !isArrayLike(candidate.data) ||
+    !Array.isArray(candidate.shape)
+  ) {
+    throw new LossInputError(field, `${field} must be a tensor`);
+  }
+  const { shape, data } = candidate as Dense;
+  if (shape.length > MAX_RANK) {
+    throw new LossInputError(
+      field,
+      `${field} has ${shape.length} dimensions, more than the ${MAX_RANK} supported`,
+    );
+  }
+  if (
+    shape.some((size) => !Number.isSafeInteger(size) || size < 0) || numel(shape) !== data.length
+  ) {
+    throw new LossInputError(
+      field,
+      `${field} has shape ${formatShape(shape)} and ${data.length} values, which do not fit`,
+    );
+  }
+  return { shape, data };
 }
 
 function emptyLike(data: NumericArray): NumericArray {

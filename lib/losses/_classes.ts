@@ -223,3 +223,18 @@ export function totalNllLevels(levels: Float64Array, loss: number, weight: numbe
   levels[14] = totalLoss;
   levels[15] = totalWeight;
 }
+
+/**
+ * The scores of the C classes at one position of the layout (`position` indexes the loss's
+ * per-position output, (N, d1, …, dK) row-major): x[n, :, k].
+ */
+export function classRow(
+  x: ArrayLike<number>,
+  { classes, inner }: ClassLayout,
+  position: number,
+): number[] {
+  const n = Math.floor(position / inner);
+  const k = position % inner;
+  const start = n * classes * inner + k;
+  return Array.from({ length: classes }, (_, c) => Number(x[start + c * inner]));
+}

@@ -13,7 +13,9 @@
  *
  * @module
  */
-import { defineLoss } from "../core/definition.ts";
+import { defineLoss, type WorkedStep } from "../core/definition.ts";
+import { tex, texTerm } from "../core/tex.ts";
+import { elementExplainer, elementSweep } from "../ops/element.ts";
 import { elementField, LossInputError } from "../core/errors.ts";
 import { torchSize } from "../ops/broadcast.ts";
 import { elementWeightOption, expandOntoInput } from "../ops/expand_onto_input.ts";
@@ -69,8 +71,42 @@ export const bceLoss = defineLoss<BCEOptions, BCESaved>({
   slug: "bce",
   category: "binary",
   summary: "Binary cross entropy between predicted probabilities and target probabilities",
-  formula: String.raw`\ell(x, y) = L = \{l_1,\dots,l_N\}^\top, \quad
-l_n = - w_n \left[ y_n \cdot \log x_n + (1 - y_n) \cdot \log (1 - x_n) \right]`,
+  formula: String.raw`l_n = -\left[ y_n \log x_n + (1 - y_n) \log (1 - x_n) \right]`,
+  formulas: [{
+    when: { weight: { not: null } },
+    tex: String.raw`l_n = -w_n \left[ y_n \log x_n + (1 - y_n) \log (1 - x_n) \right]`,
+  }],
+  teaching: {
+    measures: "The negative log-likelihood of a label under a predicted probability: " +
+      "$-\\log x_n$ when $y_n = 1$, $-\\log(1 - x_n)$ when $y_n = 0$, and the mix of the two " +
+      "for a soft target. A confident wrong probability costs without bound, so PyTorch " +
+      "clamps each log at $-100$: a probability of exactly 0 or 1 on the wrong side costs 100.",
+    choose: "Only when the model's output already is a probability and the logit before it " +
+      "is out of reach. Otherwise `BCEWithLogitsLoss` computes the same loss from the logit, " +
+      "stably, with the gradient $\\sigma(x_n) - y_n$, and a `pos_weight` for imbalance. For " +
+      "exactly one of C classes, `CrossEntropyLoss`.",
+    mistake: "A sigmoid followed by `BCELoss`: past a logit of about 17 the float32 sigmoid " +
+      "rounds to exactly 1, a label of 0 then costs the clamped 100, and the gradient " +
+      "reaching the logit is exactly 0, so the model cannot learn its way back. Drop the " +
+      "sigmoid and give the logits to `BCEWithLogitsLoss`. Also, `weight` rescales elements, " +
+      "but `mean` still divides by their number, not by the weights' sum.",
+    related: [
+      { to: "BCEWithLogitsLoss", why: "the same loss from logits: stable, with pos_weight" },
+      { to: "CrossEntropyLoss", why: "for one right class among C" },
+      { to: "/notebook#bce-title", why: "BCELoss on sigmoid(logits) and BCEWithLogitsLoss agree" },
+      { to: "/lessons/stability", why: "why the loss from the logit is the stable one" },
+      { to: "/lessons/calibration", why: "what a predicted probability should mean" },
+    ],
+  },
+  keywords: [
+    "classification",
+    "binary",
+    "multi-label",
+    "probability",
+    "log loss",
+    "cross entropy",
+    "sigmoid",
+  ],
   outputShape: "scalar; (*), as the input, for reduction none",
   curve: {
     x: { input: "input", from: 0.001, to: 0.999, label: "predicted probability x" },
@@ -102,6 +138,82 @@ l_n = - w_n \left[ y_n \cdot \log x_n + (1 - y_n) \cdot \log (1 - x_n) \right]`,
     const probs = logits.data.map((v) => 1 / (1 + Math.exp(-v)));
     const labels = random.randint(0, 2, [10]).data;
     return { input: { shape: [10], data: probs }, target: { shape: [10], data: labels } };
+  },
+  explain: elementExplainer<BCEOptions>(({ input: x, target: y, "options.weight": w }) => {
+    const logX = Math.max(Math.log(x), -100);
+    const log1mX = Math.max(Math.log1p(-x), -100);
+    let loss = (y - 1) * log1mX - y * logX;
+    const steps: WorkedStep[] = [
+      {
+        label: "the probability and the target",
+        tex: `x_n = ${tex(x)},\\ y_n = ${tex(y)}`,
+        value: x,
+      },
+      {
+        label: logX === -100 && Math.log(x) < -100
+          ? "the log of the probability, clamped at −100"
+          : "the log of the probability",
+        tex: `\\log x_n = ${tex(logX)}`,
+        value: logX,
+      },
+      {
+        label: log1mX === -100 && Math.log1p(-x) < -100
+          ? "the log of its complement, clamped at −100"
+          : "the log of its complement",
+        tex: `\\log(1 - x_n) = ${tex(log1mX)}`,
+        value: log1mX,
+      },
+    ];
+    const unweighted = loss;
+    const mix = `-[${tex(y)} \\cdot ${texTerm(logX)} + ${texTerm(1 - y)} \\cdot ${
+      texTerm(log1mX)
+    }]`;
+    steps.push({
+      label: w === undefined
+        ? "their mix by the target, negated: the element's loss"
+        : "their mix by the target, negated",
+      tex: `${w === undefined ? "l_n = " : ""}${mix} = ${tex(loss)}`,
+      value: loss,
+    });
+    if (w !== undefined) {
+      loss *= w;
+      steps.push({
+        label: "times the element's weight: its loss",
+        tex: `l_n = w_n \\cdot ${texTerm(unweighted)} = ${tex(w)} \\cdot ${texTerm(unweighted)} = ${
+          tex(loss)
+        }`,
+        value: loss,
+      });
+    }
+    return steps;
+  }, ["weight"]),
+  sweep(inputs, options, element) {
+    const range = (current: number): [number, number] => [
+      Math.min(0.01, Number.isFinite(current) ? current : 0.01),
+      Math.max(0.99, Number.isFinite(current) ? current : 0.99),
+    ];
+    return elementSweep({ input: "input", range, elementOptions: ["weight"] })(
+      inputs,
+      options,
+      element,
+    );
+  },
+  advise({ input, target }) {
+    const x = input.data, y = target.data;
+    for (let i = 0; i < x.length; i++) {
+      if ((x[i] === 0 && y[i] > 0) || (x[i] === 1 && y[i] < 1)) {
+        const field = elementField("inputs.input", input.shape, i);
+        return [{
+          code: "saturated-probabilities",
+          field: "inputs.input",
+          message: `${field} is exactly ${x[i]} against a target of ${tex(y[i])}: BCELoss ` +
+            "clamps the log at −100 there, and a sigmoid that rounded to 0 or 1 passes no " +
+            "gradient back to its logit. Give the logits to BCEWithLogitsLoss instead of " +
+            "taking their sigmoid first.",
+        }];
+      }
+    }
+    return [];
   },
   forward({ input, target }, { weight, reduction }, context) {
     if (!sameShape(input.shape, target.shape)) {

@@ -14,9 +14,23 @@
  *
  * @module
  */
-import { broadcastShape, broadcastShapes, expandTo, sumTo } from "../ops/broadcast.ts";
-import { defineLoss } from "../core/definition.ts";
-import { LossInputError } from "../core/errors.ts";
+import {
+  broadcastIndex,
+  broadcastShape,
+  broadcastShapes,
+  expandTo,
+  sumTo,
+} from "../ops/broadcast.ts";
+import {
+  defineLoss,
+  type FloatInputs,
+  type SweepPlan,
+  type WorkedStep,
+} from "../core/definition.ts";
+import { tex, texTerm } from "../core/tex.ts";
+import { elementField, LossInputError } from "../core/errors.ts";
+import { filled } from "../ops/element.ts";
+import { firstNotIn, including, notPlusMinusOne, rowsLike, texList } from "./_explain.ts";
 import {
   allocate,
   reducedOutput,
@@ -288,8 +302,38 @@ export const cosineEmbeddingLoss = defineLoss<CosineEmbeddingOptions, CosineEmbe
   slug: "cosine-embedding",
   category: "ranking",
   summary: "1 - cosine similarity for similar pairs (target 1), a hinge on it for dissimilar (-1)",
-  formula: String
-    .raw`\text{loss}(x, y) = \begin{cases} 1 - \cos(x_1, x_2), & \text{if } y = 1 \\ \max(0, \cos(x_1, x_2) - \text{margin}), & \text{if } y = -1 \end{cases}`,
+  formula: String.raw`l_n = \begin{cases}
+1 - \cos(x^{(1)}_n, x^{(2)}_n) & y_n = 1 \\
+\max(0,\ \cos(x^{(1)}_n, x^{(2)}_n) - \text{margin}) & y_n = -1
+\end{cases}`,
+  teaching: {
+    measures: "Whether two vectors point the same way: a similar pair ($y_n = 1$) costs " +
+      "$1 - \\cos(x^{(1)}_n, x^{(2)}_n)$, a dissimilar one ($y_n = -1$) the amount by which " +
+      "its cosine exceeds the margin. Only directions matter: scaling a vector changes " +
+      "nothing. PyTorch adds $10^{-12}$ to each squared norm, so a zero vector has cosine 0.",
+    choose: "For learning embeddings compared by cosine similarity (text, faces, retrieval) " +
+      "from labelled pairs. A margin of 0 to 0.5 is typical; 0 asks dissimilar pairs to be " +
+      "orthogonal or opposed. `HingeEmbeddingLoss` takes a distance you compute; " +
+      "`TripletMarginWithDistanceLoss` with the cosine distance compares a positive and a " +
+      "negative for each anchor.",
+    mistake: "Labels of 0 and 1: a target of 0 costs nothing and has no gradient, so those " +
+      "pairs are silently ignored. Use 1 and −1. The target has one label per pair, shape " +
+      "(N), for inputs of shape (N, D).",
+    related: [
+      { to: "HingeEmbeddingLoss", why: "the same idea on a distance you compute" },
+      { to: "TripletMarginWithDistanceLoss", why: "triplets, with the cosine distance" },
+      { to: "MarginRankingLoss", why: "pairs of scores instead of vectors" },
+    ],
+  },
+  keywords: [
+    "embedding",
+    "similarity",
+    "cosine",
+    "contrastive",
+    "metric learning",
+    "pairs",
+    "retrieval",
+  ],
   outputShape: "scalar; (N), or () for unbatched inputs, for reduction none",
   inputs: [
     {
@@ -319,8 +363,9 @@ export const cosineEmbeddingLoss = defineLoss<CosineEmbeddingOptions, CosineEmbe
       name: "margin",
       type: "number",
       default: 0,
-      description: "The cosine below which dissimilar pairs cost nothing (-1 to 1; 0 to 0.5 " +
-        "suggested)",
+      symbol: String.raw`\text{margin}`,
+      description: "The cosine below which dissimilar pairs cost nothing: between −1 and 1, " +
+        "0 to 0.5 suggested",
     },
     reductionOption(),
   ],
@@ -330,6 +375,105 @@ export const cosineEmbeddingLoss = defineLoss<CosineEmbeddingOptions, CosineEmbe
     input2: random.randn([3, 5]),
     target: { shape: [3], data: [0, 1, 2].map(() => random.int(0, 2) * 2 - 1) },
   }),
+  explain: {
+    element(inputs, { margin }, e) {
+      const { a, b, y, own1, own2 } = pairAt(inputs, e);
+      let dot = 0;
+      for (let i = 0; i < a.length; i++) dot += a[i] * b[i];
+      // The squared norms come from each input's own rows, before they broadcast.
+      const m1 = own1.reduce((sum, v) => sum + v * v, 0) + EPSILON;
+      const m2 = own2.reduce((sum, v) => sum + v * v, 0) + EPSILON;
+      const cos = dot / Math.sqrt(m1 * m2);
+      const steps: WorkedStep[] = [
+        { label: "the first vector", tex: `x^{(1)}_n = ${texList(a)}`, value: a[0] ?? 0 },
+        { label: "the second vector", tex: `x^{(2)}_n = ${texList(b)}`, value: b[0] ?? 0 },
+        { label: "their dot product", tex: `x^{(1)}_n \\cdot x^{(2)}_n = ${tex(dot)}`, value: dot },
+        {
+          label: "their squared norms, each plus 10⁻¹²",
+          tex: `\\lVert x^{(1)}_n \\rVert^2 + 10^{-12} = ${tex(m1)},\\ ` +
+            `\\lVert x^{(2)}_n \\rVert^2 + 10^{-12} = ${tex(m2)}`,
+          value: m1,
+        },
+        {
+          label: "the cosine: the dot product over the product of the norms",
+          tex: `\\cos = \\frac{${tex(dot)}}{\\sqrt{${tex(m1)} \\cdot ${tex(m2)}}} = ${tex(cos)}`,
+          value: cos,
+        },
+      ];
+      if (y === 1) {
+        steps.push({
+          label: "a similar pair (y = 1) costs 1 − cos",
+          tex: `l_n = 1 - ${texTerm(cos)} = ${tex(1 - cos)}`,
+          value: 1 - cos,
+        });
+      } else if (y === -1) {
+        const loss = Math.max(cos - margin, 0);
+        steps.push({
+          label: "a dissimilar pair (y = −1) costs what its cosine has above the margin",
+          tex: `l_n = \\max(0,\\ ${tex(cos)} - ${texTerm(margin)}) = ${tex(loss)}`,
+          value: loss,
+        });
+      } else {
+        steps.push({
+          label: `a target of ${tex(y)}, neither 1 nor −1, costs 0, as in PyTorch`,
+          tex: "l_n = 0",
+          value: 0,
+        });
+      }
+      return { label: `pair ${e}, target ${tex(y)}`, steps };
+    },
+  },
+  sweep(inputs, _options, e): SweepPlan {
+    const { a, b, y, row1, own1, own2 } = pairAt(inputs, e);
+    const size = a.length;
+    // Move the coordinate of input1 where input2 is largest: the one that turns the cosine most.
+    let k = 0;
+    for (let i = 1; i < size; i++) if (Math.abs(b[i]) > Math.abs(b[k])) k = i;
+    let rest = 0;
+    for (let i = 0; i < size; i++) if (i !== k) rest += a[i] * a[i];
+    const half = Number.isFinite(rest) ? Math.max(3, 3 * Math.sqrt(rest)) : 3;
+    const current = size ? a[k] : 0;
+    const [from, to] = including(-half, half, current, 1);
+    const input1 = inputs.input1;
+    const own = own1.length;
+    // Each batch input keeps its own size along the vectors (1 broadcasts, as given), so that
+    // the squared norms are the forward's.
+    const j = own === 1 ? 0 : k;
+    return {
+      field: elementField("inputs.input1", input1.shape, row1 * own + j),
+      label: own === 1
+        ? "input1's one coordinate (broadcast along the vectors)"
+        : `coordinate ${k} of input1 (where input2 is largest)`,
+      current,
+      from,
+      to,
+      batch(values) {
+        const P = values.length;
+        return {
+          inputs: {
+            input1: rowsLike(input1.data, P, own, (p, c) => c === j ? values[p] : own1[c]),
+            input2: rowsLike(input1.data, P, own2.length, (_, c) => own2[c]),
+            target: { shape: [P], data: filled(inputs.target.data, P, y) },
+          },
+        };
+      },
+      read(output, grads) {
+        const slope = Array.from(output.data, (_, p) => grads.input1.data[p * own + j] ?? 0);
+        return { loss: Array.from(output.data), slope };
+      },
+    };
+  },
+  advise({ target }) {
+    const value = firstNotIn(target.data, [1, -1]);
+    if (value === undefined) return [];
+    return [
+      notPlusMinusOne(
+        "CosineEmbeddingLoss",
+        value,
+        "a target of 0 costs nothing and has no gradient, so that pair is ignored",
+      ),
+    ];
+  },
   forward({ input1, input2, target }, { margin, reduction }, { dtype }) {
     checkRanks(input1, input2, target);
     const shape = broadcastShape(
@@ -517,3 +661,32 @@ export const cosineEmbeddingLoss = defineLoss<CosineEmbeddingOptions, CosineEmbe
     };
   },
 });
+
+/**
+ * Pair `e` of the output: the two vectors as the forward pairs them (each input's own row,
+ * broadcast), its target, and the row of input1 it comes from.
+ */
+function pairAt({ input1, input2, target }: FloatInputs, e: number) {
+  const shape = broadcastShapes(input1.shape, input2.shape) ?? input1.shape;
+  const cosineShape = shape.slice(0, -1);
+  const outputShape = broadcastShapes(target.shape, cosineShape) ?? cosineShape;
+  const size = shape.length === 0 ? 1 : shape[shape.length - 1];
+  const row = broadcastIndex(cosineShape, outputShape, e);
+  const ownRow = (tensor: FloatDense) => {
+    const r = broadcastIndex(tensor.shape.slice(0, -1), cosineShape, row);
+    const own = tensor.shape[tensor.shape.length - 1];
+    return Array.from({ length: own }, (_, i) => Number(tensor.data[r * own + i]));
+  };
+  const own1 = ownRow(input1);
+  const own2 = ownRow(input2);
+  const broadcast = (own: number[]) =>
+    Array.from({ length: size }, (_, i) => own[own.length === 1 ? 0 : i]);
+  return {
+    a: broadcast(own1),
+    b: broadcast(own2),
+    own1,
+    own2,
+    y: Number(target.data[broadcastIndex(target.shape, outputShape, e)]),
+    row1: broadcastIndex(input1.shape.slice(0, -1), cosineShape, row),
+  };
+}

@@ -32,16 +32,26 @@ import {
   checkIndexTargetShape,
   type ClassLayout,
   classLayout,
+  classRow,
   classWeightOption,
   ignoreIndexOption,
   isFloatArray,
   nllLevels,
   totalNllLevels,
 } from "./_classes.ts";
-import { defineLoss, holdsIndices, type LossInputs } from "../core/definition.ts";
-import { LossInputError } from "../core/errors.ts";
+import {
+  type Advice,
+  defineLoss,
+  holdsIndices,
+  type LossInputs,
+  type SweepPlan,
+  type WorkedStep,
+} from "../core/definition.ts";
+import { elementField, LossInputError } from "../core/errors.ts";
 import { exp32, exp64 } from "../ops/exp_log.ts";
 import { logSoftmaxStatistics } from "../ops/log_softmax.ts";
+import { plainReduction, tex, texTerm } from "../core/tex.ts";
+import { filled } from "../ops/element.ts";
 import { allocate, type Reduction, reductionOption } from "../ops/reduction.ts";
 import type { Dense, DType, FloatArray, FloatDense, NumericArray } from "../core/tensor.ts";
 import { formatShape, scalar } from "../core/tensor.ts";
@@ -113,8 +123,72 @@ export const crossEntropyLoss = defineLoss<
   slug: "cross-entropy",
   category: "multiclass",
   summary: "Cross entropy between the softmax of class scores and class indices or probabilities",
-  formula: String
-    .raw`\ell(x, y) = L = \{l_1,\dots,l_N\}^\top, \quad l_n = - w_{y_n} \log \frac{\exp(x_{n,y_n})}{\sum_{c=1}^C \exp(x_{n,c})} \cdot \mathbb{1}\{y_n \not= \text{ignore\_index}\}`,
+  formula: String.raw`l_n = \begin{cases}
+-\log \operatorname{softmax}(x_n)_{y_n} & y_n \text{ a class index} \\
+-\sum_{c=1}^{C} y_{n,c} \log \operatorname{softmax}(x_n)_c & y_n \text{ probabilities}
+\end{cases}`,
+  formulas: [
+    {
+      when: { label_smoothing: 0, weight: { not: null } },
+      tex: String.raw`l_n = \begin{cases}
+-w_{y_n} \log \operatorname{softmax}(x_n)_{y_n} & y_n \text{ a class index} \\
+-\sum_{c=1}^{C} w_c\, y_{n,c} \log \operatorname{softmax}(x_n)_c & y_n \text{ probabilities}
+\end{cases}`,
+    },
+    {
+      when: { label_smoothing: { not: 0 }, weight: null },
+      tex: String.raw`l_n = -\sum_{c=1}^{C} q_{n,c} \log \operatorname{softmax}(x_n)_c,\quad
+q_{n,c} = \begin{cases}
+(1 - \varepsilon)\,[c = y_n] + \varepsilon / C & y_n \text{ a class index} \\
+(1 - \varepsilon)\, y_{n,c} + \varepsilon / C & y_n \text{ probabilities}
+\end{cases}`,
+    },
+    {
+      when: { label_smoothing: { not: 0 }, weight: { not: null } },
+      tex: String.raw`l_n = -\sum_{c=1}^{C} w_c\, q_{n,c} \log \operatorname{softmax}(x_n)_c,\quad
+q_{n,c} = \begin{cases}
+(1 - \varepsilon)\,[c = y_n] + \varepsilon / C & y_n \text{ a class index} \\
+(1 - \varepsilon)\, y_{n,c} + \varepsilon / C & y_n \text{ probabilities}
+\end{cases}`,
+    },
+  ],
+  teaching: {
+    measures: "How surprised the model is by the right answer: the negative log of the " +
+      "probability that the softmax of the scores gives the target class. A confident right " +
+      "answer costs almost nothing, a confident wrong one costs a lot, and the gradient with " +
+      "respect to the scores is simply $\\operatorname{softmax}(x_n) - \\text{one-hot}(y_n)$.",
+    choose: "The default for classification with exactly one right class among C. It takes " +
+      "raw scores (logits) and applies log-softmax itself, stably; use `NLLLoss` only when " +
+      "the model already outputs log-probabilities, and `BCEWithLogitsLoss` when several " +
+      "classes can be right at once. Class weights counter imbalance; label smoothing " +
+      "keeps the model from becoming over-confident.",
+    mistake: "Passing probabilities (the output of a softmax) instead of logits: the loss then " +
+      "applies a second softmax, the gradients shrink and training stalls. A second one: " +
+      "label smoothing with `ignore_index` still divides by the weights of the targets kept, " +
+      "and a probability target cannot use `ignore_index` at all.",
+    related: [
+      {
+        to: "NLLLoss",
+        why: "the same loss on log-probabilities: CrossEntropyLoss is " +
+          "log-softmax followed by NLLLoss",
+      },
+      { to: "BCEWithLogitsLoss", why: "for labels that are not mutually exclusive (multi-label)" },
+      { to: "KLDivLoss", why: "against a target distribution, it differs by the target's entropy" },
+      { to: "MultiMarginLoss", why: "a margin (hinge) loss over the same class scores" },
+      { to: "/notebook#ce-title", why: "CrossEntropyLoss equals NLLLoss after log_softmax" },
+      { to: "/lessons/calibration", why: "what label smoothing does to over-confidence" },
+    ],
+  },
+  keywords: [
+    "classification",
+    "multiclass",
+    "softmax",
+    "log loss",
+    "logits",
+    "label smoothing",
+    "imbalance",
+    "segmentation",
+  ],
   outputShape: "scalar; (N), () or (N, d1, ..., dK) for reduction none",
   inputs: [
     {
@@ -143,14 +217,224 @@ export const crossEntropyLoss = defineLoss<
       default: 0,
       minimum: 0,
       maximum: 1,
-      description: "The amount of smoothing, in [0, 1]: the target becomes a mixture of the " +
-        "original ground truth and a uniform distribution",
+      symbol: String.raw`\varepsilon`,
+      description: "The amount of smoothing: the target becomes a mixture of the original " +
+        "ground truth, weighted 1 − ε, and a uniform distribution, weighted ε",
     },
   ],
   meanDivisor: "for class indices, the sum of the weights of the targets not ignored (their " +
     "number without weight); for class probabilities, the number of losses",
   legacyReduction: true,
   sample: (random) => ({ input: random.randn([10, 3]), target: random.randint(0, 3, [10]) }),
+  explain: {
+    element({ input, target }, options, position) {
+      const layout = classLayout(input.shape);
+      const x = classRow(input.data, layout, position);
+      const probabilities = !holdsIndices(target.shape, input.shape);
+      const { weight, label_smoothing: smoothing, ignore_index: ignoreIndex } = options;
+      const w = (c: number) => weight ? weight.data[c] : 1;
+      const classes = x.length;
+      const t = probabilities ? -1 : Number(target.data[position]);
+      const where = layout.inner === 1 ? `sample ${position}` : `position ${position}`;
+      if (!probabilities && t === ignoreIndex) {
+        return {
+          label: `${where}: target ${t}, the ignore_index`,
+          steps: [{ label: "an ignored target: its loss is 0", tex: "l_n = 0", value: 0 }],
+        };
+      }
+      const max = Math.max(...x);
+      const exps = x.map((v) => Math.exp(v - max));
+      const sum = exps.reduce((a, b) => a + b, 0);
+      const logSum = max + Math.log(sum);
+      const logp = x.map((v) => v - logSum);
+      const steps: WorkedStep[] = [
+        {
+          label: "the logits of the sample",
+          tex: `x_n = (${x.map(tex).join(",\\ ")})`,
+          value: x[Math.max(t, 0)],
+        },
+        {
+          label: "their maximum, subtracted first so that no exponential overflows",
+          tex: `m = \\max_c x_{n,c} = ${tex(max)}`,
+          value: max,
+        },
+        {
+          label: "the exponentials of the shifted logits",
+          tex: `e^{x_{n,c} - m} = (${exps.map(tex).join(",\\ ")})`,
+          value: exps[Math.max(t, 0)],
+        },
+        { label: "their sum", tex: `\\sum_c e^{x_{n,c} - m} = ${tex(sum)}`, value: sum },
+        {
+          label: "the log-sum-exp of the logits",
+          tex: `m + \\log ${texTerm(sum)} = ${tex(logSum)}`,
+          value: logSum,
+        },
+      ];
+      const given = probabilities ? classRow(target.data, layout, position) : [];
+      const q = Array.from(
+        { length: classes },
+        (_, c) => (probabilities ? given[c] : +(c === t)) * (1 - smoothing) + smoothing / classes,
+      );
+      if (!probabilities && smoothing === 0) {
+        const nll = logSum - x[t];
+        steps.push({
+          label: `minus the logit of the target class ${t}: −log softmax`,
+          tex: `-\\log \\operatorname{softmax}(x_n)_{${t}} = ${tex(logSum)} - ${texTerm(x[t])} = ${
+            tex(nll)
+          }`,
+          value: nll,
+        });
+        if (weight) {
+          steps.push({
+            label: `times the weight of class ${t}: the sample's loss`,
+            tex: `l_n = w_{${t}} \\cdot ${texTerm(nll)} = ${tex(w(t))} \\cdot ${texTerm(nll)} = ${
+              tex(w(t) * nll)
+            }`,
+            value: w(t) * nll,
+          });
+        } else {
+          steps.push({ label: "the sample's loss", tex: `l_n = ${tex(nll)}`, value: nll });
+        }
+        return { label: `${where}, target class ${t}`, steps };
+      }
+      steps.push({
+        label: probabilities
+          ? smoothing > 0
+            ? "the target probabilities, smoothed: (1 − ε) y + ε / C"
+            : "the target probabilities"
+          : `the target as probabilities: (1 − ε) one-hot(${t}) + ε / C`,
+        tex: `q_n = (${q.map(tex).join(",\\ ")})`,
+        value: q[Math.max(t, 0)],
+      });
+      const loss = -q.reduce((total, qc, c) => total + w(c) * qc * logp[c], 0);
+      steps.push({
+        label: weight
+          ? "the weighted cross entropy with the log-softmax: the sample's loss"
+          : "the cross entropy with the log-softmax: the sample's loss",
+        tex: `l_n = -\\sum_c ${weight ? "w_c\\, " : ""}q_{n,c} (x_{n,c} - ${texTerm(logSum)}) = ${
+          tex(loss)
+        }`,
+        value: loss,
+      });
+      return { label: probabilities ? where : `${where}, target class ${t}`, steps };
+    },
+    reduction({ input, target }, options, losses, output) {
+      const probabilities = !holdsIndices(target.shape, input.shape);
+      if (options.reduction !== "mean" || probabilities) {
+        return plainReduction(options.reduction, losses, output);
+      }
+      let sum = 0;
+      let divisor = 0;
+      for (let i = 0; i < target.data.length; i++) {
+        const t = Number(target.data[i]);
+        if (t === options.ignore_index) continue;
+        sum += losses.data[i];
+        divisor += options.weight ? options.weight.data[t] : 1;
+      }
+      const kept = options.weight
+        ? "the sum of the weights of the targets not ignored"
+        : "the number of targets not ignored";
+      if (divisor === 0) {
+        return [{
+          label: `the mean divides by ${kept}, which is 0 here: 0 / 0 is NaN, as in PyTorch`,
+          tex: String.raw`\frac{0}{0} = \text{NaN}`,
+          value: output,
+        }];
+      }
+      return [
+        { label: "the sum of the samples' losses", tex: `\\sum_n l_n = ${tex(sum)}`, value: sum },
+        {
+          label: `divided by ${kept}, ${tex(divisor)}`,
+          tex: `\\frac{${tex(sum)}}{${tex(divisor)}} = ${tex(output)}`,
+          value: output,
+        },
+      ];
+    },
+  },
+  sweep({ input, target }, _options, position): SweepPlan {
+    const layout = classLayout(input.shape);
+    const row = classRow(input.data, layout, position);
+    const classes = row.length;
+    const probabilities = !holdsIndices(target.shape, input.shape);
+    const targetRow = probabilities ? classRow(target.data, layout, position) : [];
+    const t = probabilities
+      ? targetRow.indexOf(Math.max(...targetRow))
+      : Math.max(0, Math.min(classes - 1, Number(target.data[position])));
+    const n = Math.floor(position / layout.inner);
+    const flat = (n * classes + t) * layout.inner + (position % layout.inner);
+    const current = row[t];
+    const span = Math.max(6, Math.abs(current) + 2);
+    /** `count` rows of C values in the input's dtype, value(p, c) at row p and class c. */
+    const rows = (count: number, value: (p: number, c: number) => number): FloatDense => {
+      const data = new (input.data.constructor as Float64ArrayConstructor)(count * classes);
+      for (let p = 0; p < count; p++) {
+        for (let c = 0; c < classes; c++) data[p * classes + c] = value(p, c);
+      }
+      return { shape: [count, classes], data };
+    };
+    return {
+      field: elementField("inputs.input", input.shape, flat),
+      label: `the logit of class ${t}` +
+        (probabilities ? " (the most probable in the target)" : " (the target class)"),
+      current,
+      from: -span,
+      to: span,
+      batch(values) {
+        const P = values.length;
+        const x = rows(P, (p, c) => c === t ? values[p] : row[c]);
+        const batchTarget: Dense = probabilities
+          ? rows(P, (_, c) => targetRow[c])
+          : { shape: [P], data: filled(target.data, P, Number(target.data[position])) };
+        return { inputs: { input: x, target: batchTarget } };
+      },
+      read(output, grads) {
+        const slope = Array.from(
+          { length: output.data.length },
+          (_, p) => grads.input.data[p * classes + t],
+        );
+        return { loss: Array.from(output.data), slope };
+      },
+    };
+  },
+  advise({ input, target }) {
+    const advice: Advice[] = [];
+    if (input.shape.length === 0) return advice;
+    const layout = classLayout(input.shape);
+    const positions = layout.batch * layout.inner;
+    const rowsSumToOne = (data: ArrayLike<number>) => {
+      for (let position = 0; position < positions; position++) {
+        const row = classRow(data, layout, position);
+        if (row.some((v) => !(v >= 0 && v <= 1))) return false;
+        if (Math.abs(row.reduce((a, b) => a + b, 0) - 1) > 1e-3) return false;
+      }
+      return positions > 0 && layout.classes > 1;
+    };
+    if (rowsSumToOne(input.data)) {
+      advice.push({
+        code: "probabilities-as-logits",
+        field: "inputs.input",
+        message: "Every row of input lies in [0, 1] and sums to 1, as probabilities do, but " +
+          "CrossEntropyLoss takes logits (unnormalized scores) and applies log-softmax " +
+          "itself: pass the scores from before the softmax.",
+      });
+    }
+    if (!holdsIndices(target.shape, input.shape)) {
+      for (let position = 0; position < positions; position++) {
+        const row = classRow(target.data, layout, position);
+        if (Math.abs(row.reduce((a, b) => a + b, 0) - 1) > 1e-3) {
+          advice.push({
+            code: "target-not-a-distribution",
+            field: "inputs.target",
+            message: `The target holds class probabilities (it has the input's shape), but ` +
+              `its row ${position} sums to ${tex(row.reduce((a, b) => a + b, 0))}, not 1: ` +
+              "the loss is then not a cross entropy between distributions.",
+          });
+          break;
+        }
+      }
+    }
+    return advice;
+  },
   forward({ input, target }, options, context) {
     const layout = classLayout(input.shape);
     const probabilities = !holdsIndices(target.shape, input.shape);

@@ -17,7 +17,15 @@
  * @module
  */
 import { logSoftmaxRows } from "../ops/log_softmax.ts";
-import { defineLoss } from "../core/definition.ts";
+import {
+  type Advice,
+  defineLoss,
+  type SweepPlan,
+  type WorkedElement,
+  type WorkedStep,
+} from "../core/definition.ts";
+import { plainReduction, tex } from "../core/tex.ts";
+import { indexRowsLike, logProbabilityRange, rowsSumToOne, texList } from "./_explain.ts";
 import { elementField, LossInputError } from "../core/errors.ts";
 import { exp32, exp64, log32 } from "../ops/exp_log.ts";
 import {
@@ -105,8 +113,45 @@ export const ctcLoss = defineLoss<CTCOptions, CTCSaved, CTCInputs>({
   category: "sequence",
   summary: "Negative log-likelihood of a target sequence summed over all its alignments to the " +
     "input frames (connectionist temporal classification)",
-  formula: String.raw`\ell_n = -\log \sum_{\pi \in \mathcal{B}^{-1}(y_n)} \prod_{t=1}^{T_n} ` +
-    String.raw`\exp\left(\mathrm{log\_probs}_{t, n, \pi_t}\right)`,
+  formula: String
+    .raw`l_n = -\log \sum_{\pi \in \mathcal{B}^{-1}(y_n)} \prod_{t=1}^{T_n} e^{x_{t,n,\pi_t}}`,
+  formulas: [{
+    when: { zero_infinity: true },
+    tex: String
+      .raw`l_n = -\log \sum_{\pi \in \mathcal{B}^{-1}(y_n)} \prod_{t=1}^{T_n} e^{x_{t,n,\pi_t}}
+\quad (\infty \to 0)`,
+  }],
+  teaching: {
+    measures: "Minus the log-probability of a target sequence $y_n$ given per-frame class " +
+      "log-probabilities $x_{t,n,c}$, summed over every alignment π: every way of spelling " +
+      "the $S_n$ labels over the $T_n$ frames, with blanks between them and repeats merged " +
+      "($\\mathcal{B}$ removes repeats, then blanks). A recursion over the $2S_n + 1$ " +
+      "extended labels sums them in $O(T_n S_n)$.",
+    choose: "For sequence tasks whose input is longer than the target and not segmented: " +
+      "speech and handwriting recognition, OCR of text lines. It assumes a monotonic " +
+      "alignment and frames independent given the input; when outputs depend on earlier " +
+      "outputs, an attention decoder trained with `CrossEntropyLoss` per token fits better.",
+    mistake: "Raw scores as `log_probs`: it needs `log_softmax` over the classes, shaped " +
+      "(T, N, C), time first. PyTorch's gradient assumes that log_softmax (it is computed " +
+      "through it), so on other inputs it is not the loss's derivative. Also: a target " +
+      "holding the blank (index 0 by default), and input lengths too short for the target " +
+      "(it needs $S_n$ frames plus one per repeated neighbour), whose loss is ∞ unless " +
+      "`zero_infinity=True`. `mean` divides each loss by its target length first.",
+    related: [
+      { to: "NLLLoss", why: "the per-frame loss when every frame has a label" },
+      { to: "CrossEntropyLoss", why: "per-token training of an attention decoder" },
+    ],
+  },
+  keywords: [
+    "sequence",
+    "speech",
+    "speech recognition",
+    "OCR",
+    "handwriting",
+    "alignment",
+    "connectionist temporal classification",
+    "unsegmented",
+  ],
   outputShape: "scalar; (N), or () unbatched, for reduction none",
   work({ log_probs, targets, target_lengths }) {
     if (!log_probs || !targets) return undefined;
@@ -187,6 +232,9 @@ export const ctcLoss = defineLoss<CTCOptions, CTCSaved, CTCInputs>({
       target_lengths: random.randint(1, maxTarget + 1, [batch]),
     };
   },
+  explain: { element: ctcElement, reduction: ctcReduction },
+  sweep: ctcSweep,
+  advise: ctcAdvice,
   forward(inputs, { blank, reduction, zero_infinity }, context) {
     const problem = readProblem(inputs, blank);
     const { frames, batch, classes, batched } = problem;
@@ -711,4 +759,264 @@ function writeGradRow64(
     const lp = logProbs[frame + c];
     grad[frame + c] = (exp64(lp) - exp64(collected[c] + nll - lp)) * upstream;
   }
+}
+
+/** One sequence of a CTC problem, read as the forward reads it: for the worked numbers. */
+interface SequenceView {
+  /** T_n and S_n. */
+  inputLength: number;
+  targetLength: number;
+  /** y_n: its S_n labels. */
+  labels: number[];
+  frames: number;
+  batch: number;
+  classes: number;
+  batched: boolean;
+  /** log_probs[t, n, c] of this sequence. */
+  logProb(t: number, c: number): number;
+}
+
+/** Sequence `b` of the (already checked) inputs. */
+function sequenceView(inputs: CTCInputs, b: number): SequenceView {
+  const { log_probs, targets, input_lengths, target_lengths } = inputs;
+  const rank = log_probs.shape.length;
+  const batched = rank === 3;
+  const frames = log_probs.shape[0];
+  const batch = batched ? log_probs.shape[1] : 1;
+  const classes = log_probs.shape[rank - 1];
+  const targetLength = Number(target_lengths.data[b]);
+  let offset = b * (targets.shape[1] ?? 0);
+  if (targets.shape.length === 1) {
+    offset = 0;
+    for (let i = 0; i < b; i++) offset += Number(target_lengths.data[i]);
+  }
+  const labels = Array.from({ length: targetLength }, (_, k) => Number(targets.data[offset + k]));
+  return {
+    inputLength: Number(input_lengths.data[b]),
+    targetLength,
+    labels,
+    frames,
+    batch,
+    classes,
+    batched,
+    logProb: (t, c) => Number(log_probs.data[(t * batch + b) * classes + c]),
+  };
+}
+
+/** The alpha recursion of one sequence, as the forward computes it, with what it shows. */
+function alphaOf(view: SequenceView, blank: number) {
+  const { inputLength, targetLength, labels } = view;
+  const width = 2 * targetLength + 1;
+  const extended = Array.from({ length: width }, (_, s) => (s % 2 ? labels[(s - 1) / 2] : blank));
+  if (inputLength === 0) {
+    return { extended, first: [], last: [], nll: targetLength === 0 ? -0 : Infinity };
+  }
+  let alpha = new Float64Array(width).fill(-Infinity);
+  alpha[0] = view.logProb(0, blank);
+  if (targetLength > 0) alpha[1] = view.logProb(0, extended[1]);
+  const first = Array.from(alpha.subarray(0, Math.min(2, width)));
+  for (let t = 1; t < inputLength; t++) {
+    const next = new Float64Array(width);
+    for (let s = 0; s < width; s++) {
+      const label = extended[s];
+      const advance = s > 0 ? alpha[s - 1] : -Infinity;
+      const skip = s > 1 && extended[s - 2] !== label ? alpha[s - 2] : -Infinity;
+      next[s] = logSumExp3f64(alpha[s], advance, skip) + view.logProb(t, label);
+    }
+    alpha = next;
+  }
+  if (targetLength === 0) return { extended, first, last: [alpha[0]], nll: -alpha[0] };
+  const l1 = alpha[2 * targetLength];
+  const l2 = alpha[2 * targetLength - 1];
+  let max = l1 < l2 ? l2 : l1;
+  if (max === -Infinity) max = 0;
+  const nll = -(Math.log(Math.exp(l1 - max) + Math.exp(l2 - max)) + max);
+  return { extended, first, last: [l2, l1], nll };
+}
+
+/** The labels of the sequences in TeX, elided past 12. */
+function texLabels(labels: number[]): string {
+  const shown = labels.length > 12 ? [...labels.slice(0, 10), "\\dots", labels.at(-1)] : labels;
+  return `(${shown.join(",\\ ")})`;
+}
+
+/** Sequence b worked through: its frames and labels, the recursion's ends, the loss. */
+function ctcElement(inputs: CTCInputs, options: CTCOptions, b: number): WorkedElement {
+  const view = sequenceView(inputs, b);
+  const { inputLength: T, targetLength: S } = view;
+  const { extended, first, last, nll } = alphaOf(view, options.blank);
+  const steps: WorkedStep[] = [
+    {
+      label: "the frames the sequence uses, and its target labels",
+      tex: `T_n = ${T},\\ S_n = ${S},\\ y_n = ${texLabels(view.labels)}`,
+      value: T,
+    },
+    {
+      label: `the extended labels: the blank (${options.blank}) around and between the labels`,
+      tex: `l' = ${texLabels(extended)}`,
+      value: extended.length,
+    },
+  ];
+  if (T > 0) {
+    steps.push(
+      {
+        label: S > 0
+          ? "frame 0: an alignment starts on the blank or on the first label"
+          : "frame 0: an empty target can only start on the blank",
+        tex: S > 0
+          ? `\\alpha_0(0) = ${tex(first[0])},\\ \\alpha_0(1) = ${tex(first[1])}`
+          : `\\alpha_0(0) = ${tex(first[0])}`,
+        value: first[0],
+      },
+      {
+        label: `${T - 1} more frames of the recursion: stay on l′_s, advance from s − 1, or ` +
+          "skip a blank from s − 2 between different labels",
+        tex: String.raw`\alpha_t(s) = \log \sum_{r} e^{\alpha_{t-1}(r)} + x_{t,n,l'_s}`,
+        value: T * extended.length,
+      },
+      {
+        label: S > 0
+          ? "the last frame: end on the last label or on the blank after it"
+          : "the last frame: every frame a blank",
+        tex: S > 0
+          ? `\\alpha_{${T - 1}}(${2 * S - 1}) = ${tex(last[0])},\\ \\alpha_{${T - 1}}(${2 * S}) = ${
+            tex(last[1])
+          }`
+          : `\\alpha_{${T - 1}}(0) = ${tex(last[0])}`,
+        value: last[last.length - 1],
+      },
+    );
+  }
+  const logLikelihood = -nll;
+  steps.push({
+    label: nll === Infinity
+      ? "no alignment fits: the target needs more frames than the sequence has"
+      : "the log-probability of the target, summed over its alignments",
+    tex: `\\log p(y_n \\mid x) = ${tex(logLikelihood)}`,
+    value: logLikelihood,
+  });
+  if (options.zero_infinity && nll === Infinity) {
+    steps.push({
+      label: "an infinite loss, which zero_infinity sets to 0: the sequence's loss",
+      tex: "l_n = 0",
+      value: 0,
+    });
+  } else {
+    steps.push({ label: "negated: the sequence's loss", tex: `l_n = ${tex(nll)}`, value: nll });
+  }
+  return { label: `sequence ${b}, ${S} label${S === 1 ? "" : "s"} in ${T} frames`, steps };
+}
+
+/** The `mean` of CTCLoss: each loss over its target length (at least 1), then over N. */
+function ctcReduction(
+  inputs: CTCInputs,
+  options: CTCOptions,
+  losses: FloatDense,
+  output: number,
+): WorkedStep[] {
+  if (options.reduction !== "mean") return plainReduction(options.reduction, losses, output);
+  const batch = losses.data.length;
+  const lengths = Array.from(
+    { length: batch },
+    (_, b) => Math.max(Number(inputs.target_lengths.data[b]), 1),
+  );
+  const shares = lengths.map((length, b) => losses.data[b] / length);
+  const total = shares.reduce((a, b) => a + b, 0);
+  return [
+    {
+      label: "each sequence's loss divided by its target length (at least 1)",
+      tex: `\\frac{l_n}{\\max(S_n, 1)} = ${texList(shares)}`,
+      value: total,
+    },
+    {
+      label: Number.isFinite(total)
+        ? `their mean over the ${batch} sequence${batch === 1 ? "" : "s"}`
+        : `their mean over the ${batch} sequences: an infinite loss (a target too long for ` +
+          "its frames) makes it infinite; zero_infinity sets such losses to 0",
+      tex: `\\frac{1}{${batch}} \\sum_n \\frac{l_n}{\\max(S_n, 1)} = \\frac{${
+        tex(total)
+      }}{${batch}} = ${tex(output)}`,
+      value: output,
+    },
+  ];
+}
+
+/**
+ * The sweep of sequence b: the log-probability of its first label (the blank for an empty
+ * target) at frame 0, the rest held.  PyTorch's gradient of log_probs is taken through a
+ * log_softmax it assumes, so it is the curve's slope plus e^x.
+ */
+function ctcSweep(inputs: CTCInputs, _options: CTCOptions, b: number): SweepPlan {
+  const view = sequenceView(inputs, b);
+  const { frames, classes, targetLength: S } = view;
+  const c = S > 0 ? view.labels[0] : _options.blank;
+  const current = view.logProb(0, c);
+  const [from, to] = logProbabilityRange(-8, current);
+  const { log_probs, targets, input_lengths, target_lengths } = inputs;
+  return {
+    field: elementField("inputs.log_probs", log_probs.shape, view.batched ? b * classes + c : c),
+    label: `the log-probability of class ${c} at frame 0` +
+      (S > 0 ? " (the first label)" : " (the blank)") +
+      "; PyTorch's gradient assumes a log_softmax before it, so it is this curve's slope plus e^x",
+    current,
+    from,
+    to,
+    batch(values) {
+      const P = values.length;
+      const data = log_probs.data instanceof Float32Array
+        ? new Float32Array(frames * P * classes)
+        : new Float64Array(frames * P * classes);
+      for (let t = 0; t < frames; t++) {
+        for (let p = 0; p < P; p++) {
+          for (let k = 0; k < classes; k++) {
+            data[(t * P + p) * classes + k] = t === 0 && k === c ? values[p] : view.logProb(t, k);
+          }
+        }
+      }
+      return {
+        inputs: {
+          log_probs: { shape: [frames, P, classes], data },
+          targets: indexRowsLike(targets.data, P, S, (_, k) => view.labels[k]),
+          input_lengths: indexRowsLike(input_lengths.data, P, null, () => view.inputLength),
+          target_lengths: indexRowsLike(target_lengths.data, P, null, () => S),
+        },
+      };
+    },
+    read(output, grads) {
+      const slope = Array.from(output.data, (_, p) => grads.log_probs.data[p * classes + c]);
+      return { loss: Array.from(output.data), slope };
+    },
+  };
+}
+
+/** Advice: log_probs that are not log-probabilities, and targets holding the blank. */
+function ctcAdvice(inputs: CTCInputs, options: CTCOptions): Advice[] {
+  const advice: Advice[] = [];
+  const { log_probs } = inputs;
+  const classes = log_probs.shape[log_probs.shape.length - 1];
+  if (!rowsSumToOne(log_probs.data, classes, Math.exp)) {
+    advice.push({
+      code: "not-log-probabilities",
+      field: "inputs.log_probs",
+      message: "Some frames of log_probs are not log-probabilities (their exponentials do not " +
+        "sum to 1 over the classes): apply log_softmax over the classes first. PyTorch's CTC " +
+        "gradient assumes it, and is not the loss's derivative without it.",
+    });
+  }
+  const batch = log_probs.shape.length === 3 ? log_probs.shape[1] : 1;
+  for (let b = 0; b < batch; b++) {
+    const { labels } = sequenceView(inputs, b);
+    const at = labels.indexOf(options.blank);
+    if (at >= 0) {
+      advice.push({
+        code: "blank-in-targets",
+        field: "inputs.targets",
+        message: `Label ${at} of sequence ${b} is ${options.blank}, the blank: a target must ` +
+          "not contain the blank (PyTorch does not check). Shift the labels to start at 1, " +
+          "or choose another blank index.",
+      });
+      break;
+    }
+  }
+  return advice;
 }

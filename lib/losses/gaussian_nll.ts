@@ -16,7 +16,10 @@
  * @module
  */
 import { broadcastShape, expandTo, sumTo } from "../ops/broadcast.ts";
-import { defineLoss } from "../core/definition.ts";
+import { defineLoss, type FloatInputs, type WorkedStep } from "../core/definition.ts";
+import { tex, texTerm } from "../core/tex.ts";
+import { elementSweep, valuesAt } from "../ops/element.ts";
+import { centeredOn } from "./_explain.ts";
 import { elementField, LossInputError } from "../core/errors.ts";
 import { type FloatArray, formatShape, sameShape } from "../core/tensor.ts";
 import { log32 } from "../ops/exp_log.ts";
@@ -104,8 +107,42 @@ export const gaussianNLLLoss = defineLoss<GaussianNLLOptions, GaussianNLLSaved>(
   slug: "gaussian-nll",
   category: "probabilistic",
   summary: "Negative log-likelihood of the target under a Gaussian of mean input and variance var",
-  formula: String
-    .raw`\text{loss} = \frac{1}{2}\left(\log\left(\text{max}\left(\text{var}, \ \text{eps}\right)\right) + \frac{\left(\text{input} - \text{target}\right)^2} {\text{max}\left(\text{var}, \ \text{eps}\right)}\right) + \text{const.}`,
+  formula: String.raw`l_n = \frac{1}{2} \left( \log v_n + \frac{(x_n - y_n)^2}{v_n} \right),
+\quad v_n = \max(\text{var}_n, \varepsilon)`,
+  formulas: [{
+    when: { full: true },
+    tex: String.raw`l_n = \frac{1}{2} \left( \log v_n + \frac{(x_n - y_n)^2}{v_n} \right)
++ \frac{1}{2} \log 2\pi, \quad v_n = \max(\text{var}_n, \varepsilon)`,
+  }],
+  teaching: {
+    measures: "The negative log-likelihood of $y_n$ under a Gaussian of mean $x_n$ and " +
+      "variance $\\text{var}_n$ (at least $\\varepsilon$): half the log-variance plus the " +
+      "squared error over twice the variance. Predicting the variance lets a model say how " +
+      "sure it is: a large variance makes an error cheap, but adds half its log.",
+    choose: "For regression that predicts its own uncertainty, one variance per element or " +
+      "one per sample. With a fixed variance it is `MSELoss` scaled and shifted. " +
+      "`PoissonNLLLoss` for counts; `HuberLoss` for robustness without a variance.",
+    mistake: "Passing a standard deviation, or a log-variance, as `var`: it must be the " +
+      "variance itself, at least 0 (PyTorch rejects negative entries). Predict a " +
+      "log-variance and pass its exponential, or pass a softplus. A variance that collapses " +
+      "to $\\varepsilon$ makes the loss, and its gradients, explode on any remaining error.",
+    related: [
+      { to: "MSELoss", why: "what it becomes with a fixed variance" },
+      { to: "PoissonNLLLoss", why: "the likelihood of counts, whose variance is their mean" },
+      { to: "HuberLoss", why: "robust regression without a variance" },
+      { to: "/lessons/calibration", why: "whether predicted uncertainties mean what they say" },
+    ],
+  },
+  keywords: [
+    "probabilistic",
+    "regression",
+    "Gaussian",
+    "likelihood",
+    "uncertainty",
+    "variance",
+    "heteroscedastic",
+    "negative log likelihood",
+  ],
   outputShape: "scalar; (N, *), as the input, for reduction none",
   curve: {
     x: { input: "input", from: -3, to: 3, label: "predicted mean x (target y = 0)" },
@@ -150,6 +187,7 @@ export const gaussianNLLLoss = defineLoss<GaussianNLLOptions, GaussianNLLSaved>(
       name: "eps",
       type: "number",
       default: 1e-6,
+      symbol: String.raw`\varepsilon`,
       description: "The variances are clamped to at least eps, for stability",
     },
     reductionOption(),
@@ -159,6 +197,65 @@ export const gaussianNLLLoss = defineLoss<GaussianNLLOptions, GaussianNLLSaved>(
     target: random.randn([5, 3]),
     var: random.rand([5, 3]),
   }),
+  explain: {
+    element(inputs, options, element) {
+      const reshaped = withVarShape(inputs);
+      const { position, values } = valuesAt(reshaped, {}, element);
+      const { input: x, target: y, var: variance } = values;
+      // var is clamped in the dtype, as the forward does.
+      const eps = options.eps;
+      const floor = inputs.input.data instanceof Float32Array ? Math.fround(eps) : eps;
+      const v = variance < eps ? floor : variance;
+      const d = x - y;
+      const log = Math.log(v);
+      const ratio = d * d / v;
+      const half = 0.5 * (log + ratio);
+      const steps: WorkedStep[] = [
+        {
+          label: "the predicted mean, the target and the variance",
+          tex: `x_n = ${tex(x)},\\ y_n = ${tex(y)},\\ \\text{var}_n = ${tex(variance)}`,
+          value: x,
+        },
+        {
+          label: variance < eps
+            ? "the variance, raised to ε"
+            : "the variance, at least ε: unchanged",
+          tex: `v_n = \\max(${tex(variance)}, ${tex(floor)}) = ${tex(v)}`,
+          value: v,
+        },
+        { label: "the error", tex: `x_n - y_n = ${tex(d)}`, value: d },
+        {
+          label: "the squared error over the variance",
+          tex: `\\frac{${texTerm(d)}^2}{${tex(v)}} = ${tex(ratio)}`,
+          value: ratio,
+        },
+        { label: "the log of the variance", tex: `\\log v_n = ${tex(log)}`, value: log },
+        {
+          label: options.full ? "half their sum" : "half their sum: the element's loss",
+          tex: `${options.full ? "" : "l_n = "}\\frac{1}{2} (${tex(log)} + ${texTerm(ratio)}) = ${
+            tex(half)
+          }`,
+          value: half,
+        },
+      ];
+      if (options.full) {
+        const loss = half + 0.5 * Math.log(2 * Math.PI);
+        steps.push({
+          label: "plus the constant ½ log 2π (full): the element's loss",
+          tex: `l_n = ${tex(half)} + ${tex(0.5 * Math.log(2 * Math.PI))} = ${tex(loss)}`,
+          value: loss,
+        });
+      }
+      return { label: position ? `element ${position}` : "the only element", steps };
+    },
+  },
+  sweep(inputs, options, element) {
+    const reshaped = withVarShape(inputs);
+    const { target, var: variance } = valuesAt(reshaped, {}, element).values;
+    const spread = 3 * Math.sqrt(Math.max(variance, options.eps));
+    const range = centeredOn(target, Number.isFinite(spread) ? Math.max(2, spread) : 2);
+    return elementSweep({ input: "input", range })(reshaped, options, element);
+  },
   forward({ input, target, var: variance }, { full, eps, reduction }, context) {
     const vars = variance.data;
     const f32 = context.dtype === "float32";
@@ -380,4 +477,10 @@ function gradients64(
       quotient[i] = throughQuotient;
     }
   }
+}
+
+/** The inputs with var in the shape it takes in the computation ({@link gaussianVarShape}). */
+function withVarShape(inputs: FloatInputs): FloatInputs {
+  const shape = gaussianVarShape(inputs.input.shape, inputs.var.shape);
+  return { ...inputs, var: { shape, data: inputs.var.data } };
 }

@@ -12,7 +12,10 @@
  * @module
  */
 import { broadcastShape, expandTo, sumTo } from "../ops/broadcast.ts";
-import { defineLoss } from "../core/definition.ts";
+import { defineLoss, type WorkedStep } from "../core/definition.ts";
+import { tex, texTerm } from "../core/tex.ts";
+import { elementExplainer, elementSweep } from "../ops/element.ts";
+import { firstNotIn, including, notPlusMinusOne } from "./_explain.ts";
 import type { FloatArray } from "../core/tensor.ts";
 import {
   allocate,
@@ -59,8 +62,38 @@ export const hingeEmbeddingLoss = defineLoss<HingeEmbeddingOptions, HingeEmbeddi
   slug: "hinge-embedding",
   category: "ranking",
   summary: "The distance for similar pairs (target 1), a hinge on it for dissimilar ones (-1)",
-  formula: String
-    .raw`l_n = \begin{cases} x_n, & \text{if}\; y_n = 1,\\ \max \{0, margin - x_n\}, & \text{if}\; y_n = -1, \end{cases}`,
+  formula: String.raw`l_n = \begin{cases}
+x_n & y_n = 1 \\
+\max(0,\ \text{margin} - x_n) & y_n = -1
+\end{cases}`,
+  teaching: {
+    measures: "For a distance $x_n$ between two items and a label $y_n$: a similar pair " +
+      "($y_n = 1$) costs its distance, a dissimilar one ($y_n = -1$) costs " +
+      "$\\max(0, \\text{margin} - x_n)$, nothing once it is at least the margin apart. The " +
+      "input is the distance already (an L1 distance of two embeddings, say): the loss does " +
+      "not compute it.",
+    choose: "For learning embeddings or a similarity from labelled pairs, on distances you " +
+      "compute (a contrastive loss), or for semi-supervised embedding. `CosineEmbeddingLoss` " +
+      "computes the cosine of two vectors itself; `TripletMarginLoss` compares a positive and " +
+      "a negative for the same anchor.",
+    mistake: "Passing a similarity, or the embeddings, instead of a distance: the loss treats " +
+      "its input as a distance, pulling similar pairs towards 0. And 0/1 labels: a target of " +
+      "0 is neither 1 nor −1, so PyTorch adds both terms, $x_n + \\max(0, \\text{margin} - x_n)$.",
+    related: [
+      { to: "CosineEmbeddingLoss", why: "the same idea on the cosine of two vectors" },
+      { to: "TripletMarginLoss", why: "a positive and a negative for each anchor" },
+      { to: "MarginRankingLoss", why: "a hinge on the order of two scores" },
+    ],
+  },
+  keywords: [
+    "embedding",
+    "similarity",
+    "contrastive",
+    "metric learning",
+    "pairs",
+    "hinge",
+    "margin",
+  ],
   outputShape: "scalar; (*), as the input, for reduction none",
   curve: {
     x: { input: "input", from: 0, to: 3, label: "input x (a distance)" },
@@ -87,6 +120,7 @@ export const hingeEmbeddingLoss = defineLoss<HingeEmbeddingOptions, HingeEmbeddi
       name: "margin",
       type: "number",
       default: 1,
+      symbol: String.raw`\text{margin}`,
       description: "Dissimilar pairs cost nothing once their distance reaches the margin",
     },
     reductionOption(),
@@ -95,6 +129,52 @@ export const hingeEmbeddingLoss = defineLoss<HingeEmbeddingOptions, HingeEmbeddi
   sample: (random) => {
     const signs = random.randint(0, 2, [3, 4]).data.map((bit) => 2 * bit - 1);
     return { input: random.rand([3, 4]), target: { shape: [3, 4], data: signs } };
+  },
+  explain: elementExplainer<HingeEmbeddingOptions>(({ input: x, target: y }, { margin }) => {
+    const steps: WorkedStep[] = [
+      { label: "the distance and the label", tex: `x_n = ${tex(x)},\\ y_n = ${tex(y)}`, value: x },
+    ];
+    const gap = margin - x;
+    const hinge = gap < 0 ? 0 : gap;
+    if (y === 1) {
+      steps.push({
+        label: "a similar pair costs its distance",
+        tex: `l_n = x_n = ${tex(x)}`,
+        value: x,
+      });
+    } else if (y === -1) {
+      steps.push({
+        label: gap < 0
+          ? "a dissimilar pair beyond the margin costs nothing"
+          : "a dissimilar pair costs how far it falls short of the margin",
+        tex: `l_n = \\max(0,\\ ${tex(margin)} - ${texTerm(x)}) = ${tex(hinge)}`,
+        value: hinge,
+      });
+    } else {
+      const loss = hinge + x;
+      steps.push({
+        label: "a label neither 1 nor −1 gets both terms, as in PyTorch",
+        tex: `l_n = \\max(0,\\ ${tex(margin)} - ${texTerm(x)}) + ${texTerm(x)} = ${tex(loss)}`,
+        value: loss,
+      });
+    }
+    return steps;
+  }),
+  sweep(inputs, options, element) {
+    const range = (current: number) =>
+      including(Math.min(0, options.margin - 1), Math.max(3, 2 * options.margin), current, 0.5);
+    return elementSweep({ input: "input", range })(inputs, options, element);
+  },
+  advise({ target }) {
+    const value = firstNotIn(target.data, [1, -1]);
+    if (value === undefined) return [];
+    return [
+      notPlusMinusOne(
+        "HingeEmbeddingLoss",
+        value,
+        "PyTorch adds both terms for a label that is neither",
+      ),
+    ];
   },
   forward({ input, target }, { margin, reduction }, context) {
     const shape = broadcastShape(

@@ -13,6 +13,9 @@
  */
 import { defineLoss } from "../core/definition.ts";
 import { select, signOf } from "../ops/branchless.ts";
+import { tex, texTerm } from "../core/tex.ts";
+import { elementExplainer, elementSweep, valuesAt } from "../ops/element.ts";
+import { centeredOn } from "./_explain.ts";
 import { type Reduction, reductionOption } from "../ops/reduction.ts";
 import {
   differenceLoss,
@@ -50,10 +53,31 @@ export const huberLoss = defineLoss<HuberOptions, DifferenceSaved<HuberOptions>>
   slug: "huber",
   category: "regression",
   summary: "Squared error for small differences, delta-scaled absolute error for large ones",
-  formula: String.raw`\ell(x, y) = \{l_1,\dots,l_N\}^\top,\quad l_n = \begin{cases}
-0.5 (x_n - y_n)^2, & \text{if } |x_n - y_n| < delta \\
-delta \cdot (|x_n - y_n| - 0.5 \cdot delta), & \text{otherwise}
+  formula: String.raw`l_n = \begin{cases}
+\frac{1}{2} (x_n - y_n)^2 & |x_n - y_n| < \delta \\
+\delta \left(|x_n - y_n| - \frac{1}{2} \delta\right) & \text{otherwise}
 \end{cases}`,
+  teaching: {
+    measures: "Half the squared difference for errors smaller than $\\delta$, and $\\delta$ " +
+      "times the absolute difference less $\\delta / 2$ beyond: a parabola that turns into two " +
+      "straight lines with the same slope where they meet. Its gradient is the error clipped " +
+      "to $[-\\delta, \\delta]$, so no element pulls harder than $\\delta$.",
+    choose: "For regression with occasional outliers when you still want `MSELoss`'s smooth " +
+      "approach to the target. $\\delta$ says, in the target's units, where an error starts " +
+      "to count as an outlier. It is $\\delta$ times `SmoothL1Loss` with $\\beta = \\delta$: the " +
+      "same shape, with slope $\\delta$ rather than 1 beyond the threshold.",
+    mistake: "Taking `HuberLoss` and `SmoothL1Loss` for the same loss: they agree only at " +
+      "$\\delta = \\beta = 1$. Otherwise `HuberLoss` and its gradients are $\\delta$ times " +
+      "larger, which changes the effective learning rate. And choose $\\delta$ in the target's " +
+      "scale: with targets in the thousands, $\\delta = 1$ makes it practically `L1Loss`.",
+    related: [
+      { to: "SmoothL1Loss", why: "the same shape divided by delta: slope 1 beyond beta" },
+      { to: "MSELoss", why: "the quadratic part alone: outliers dominate it" },
+      { to: "L1Loss", why: "the linear part alone: robust, but its gradient never fades" },
+      { to: "/lessons/outliers", why: "how far one outlier pulls a fit, with each loss" },
+    ],
+  },
+  keywords: ["regression", "robust", "outlier", "Huber", "smooth L1", "M-estimator"],
   outputShape: "scalar; (*), as the input, for reduction none",
   curve: REGRESSION_CURVE,
   inputs: pointwiseInputs(),
@@ -64,10 +88,50 @@ delta \cdot (|x_n - y_n| - 0.5 \cdot delta), & \text{otherwise}
       type: "number",
       default: 1,
       exclusiveMinimum: 0,
-      description: "The threshold at which to change between delta-scaled L1 and L2 loss; > 0",
+      symbol: String.raw`\delta`,
+      description: "Where the loss turns from quadratic to linear, in the target's units",
     },
   ],
   sample: (random) => ({ input: random.randn([3, 5]), target: random.randn([3, 5]) }),
+  explain: elementExplainer<HuberOptions>(({ input: x, target: y }, { delta }) => {
+    const d = x - y;
+    const a = Math.abs(d);
+    const steps = [
+      {
+        label: "the prediction and the target",
+        tex: `x_n = ${tex(x)},\\ y_n = ${tex(y)}`,
+        value: x,
+      },
+      {
+        label: "their difference",
+        tex: `x_n - y_n = ${tex(x)} - ${texTerm(y)} = ${tex(d)}`,
+        value: d,
+      },
+    ];
+    if (a < delta) {
+      const loss = 0.5 * d * d;
+      steps.push({
+        label: `within δ = ${tex(delta)} of the target: half the square, the element's loss`,
+        tex: `l_n = \\frac{1}{2} \\cdot ${texTerm(d)}^2 = ${tex(loss)}`,
+        value: loss,
+      });
+    } else {
+      const loss = delta * (a - 0.5 * delta);
+      steps.push({
+        label: `at least δ = ${tex(delta)} away: δ (|d| − δ/2), the element's loss`,
+        tex: `l_n = ${tex(delta)} \\cdot (${tex(a)} - \\frac{1}{2} \\cdot ${tex(delta)}) = ${
+          tex(loss)
+        }`,
+        value: loss,
+      });
+    }
+    return steps;
+  }),
+  sweep(inputs, options, element) {
+    const { target } = valuesAt(inputs, {}, element).values;
+    const range = centeredOn(target, Math.max(3, 3 * options.delta));
+    return elementSweep({ input: "input", range })(inputs, options, element);
+  },
   ...differenceLoss<HuberOptions>({
     float32: {
       losses(x, y, losses, options) {

@@ -18,10 +18,13 @@
  */
 import { broadcastShape, expandTo, sumTo } from "../ops/broadcast.ts";
 import { logSoftmaxRows } from "../ops/log_softmax.ts";
-import { defineLoss } from "../core/definition.ts";
-import type { FloatArray } from "../core/tensor.ts";
+import { type Advice, defineLoss, type WorkedStep } from "../core/definition.ts";
+import type { FloatArray, FloatDense } from "../core/tensor.ts";
 import { exp32, exp64, log32 } from "../ops/exp_log.ts";
 import { allocate, reducedOutput, reductionOption, upstreamGradOf } from "../ops/reduction.ts";
+import { plainReduction, tex, texTerm } from "../core/tex.ts";
+import { elementExplainer, elementSweep } from "../ops/element.ts";
+import { firstAbove, logProbabilityRange, rowsSumToOne } from "./_explain.ts";
 
 /** Options of {@link klDivLoss}. */
 export interface KLDivOptions {
@@ -75,8 +78,42 @@ export const klDivLoss = defineLoss<KLDivOptions, KLDivSaved>({
   category: "probabilistic",
   summary:
     "Kullback-Leibler divergence of the target distribution from the input's log-probabilities",
-  formula: String
-    .raw`L(y_{\text{pred}},\ y_{\text{true}}) = y_{\text{true}} \cdot \log \frac{y_{\text{true}}}{y_{\text{pred}}} = y_{\text{true}} \cdot (\log y_{\text{true}} - \log y_{\text{pred}})`,
+  formula: String.raw`l_n = y_n \left(\log y_n - x_n\right) \quad (0 \text{ where } y_n = 0)`,
+  formulas: [{
+    when: { log_target: true },
+    tex: String.raw`l_n = e^{y_n} \left(y_n - x_n\right)`,
+  }],
+  teaching: {
+    measures: "How far the target distribution is from the model's, with the model's in log " +
+      "space: the input is $x_n = \\log p_n$, and each element costs $y_n(\\log y_n - x_n)$, 0 " +
+      "where $y_n = 0$. Summed over a distribution, that is the divergence " +
+      "$D_{KL}(y \\parallel p) = \\sum y \\log(y / p)$, which is 0 exactly when the two agree.",
+    choose: "For matching a whole target distribution: knowledge distillation (a teacher's " +
+      "softened probabilities), label distributions, variational objectives. Against a fixed " +
+      "target it differs from `CrossEntropyLoss` with probability targets only by the " +
+      "target's entropy, a constant, so the gradients are the same; KL reaches 0 at a perfect " +
+      "match, which makes it easier to read. `log_target=True` takes the target in log space.",
+    mistake: "Three at once. The order is the reverse of the math: `kl_div(input, target)` is " +
+      "$D_{KL}(\\text{target} \\parallel \\text{input})$. The input must be log-probabilities " +
+      "(`log_softmax`), not probabilities; the target is probabilities unless " +
+      "`log_target=True`. And `reduction='mean'` divides by every element, N·C: the " +
+      "divergence per sample is `batchmean`.",
+    related: [
+      { to: "CrossEntropyLoss", why: "with probability targets: the same gradients" },
+      { to: "NLLLoss", why: "KLDivLoss with a one-hot target, summed or batchmean" },
+      { to: "/lessons/calibration", why: "soft targets, temperature and distillation" },
+    ],
+  },
+  keywords: [
+    "probabilistic",
+    "distribution",
+    "divergence",
+    "KL",
+    "Kullback-Leibler",
+    "relative entropy",
+    "distillation",
+    "soft targets",
+  ],
   outputShape: "scalar; (*), as the input, for reduction none",
   curve: {
     x: { input: "input", from: -6, to: 0, label: "input x (a log-probability)" },
@@ -116,6 +153,123 @@ export const klDivLoss = defineLoss<KLDivOptions, KLDivSaved>({
     input: { shape: [3, 5], data: logSoftmaxRows(random.randn([3, 5]).data, 5) },
     target: { shape: [3, 5], data: softmaxRows(random.randn([3, 5]).data, 5) },
   }),
+  explain: {
+    ...elementExplainer<KLDivOptions>(({ input: x, target: y }, { log_target: logTarget }) => {
+      const steps: WorkedStep[] = [{
+        label: logTarget
+          ? "the log-probabilities of the input and of the target"
+          : "the input's log-probability and the target's probability",
+        tex: `x_n = ${tex(x)},\\ y_n = ${tex(y)}`,
+        value: x,
+      }];
+      if (logTarget) {
+        const p = Math.exp(y);
+        const loss = p * (y - x);
+        steps.push(
+          { label: "the target's probability", tex: `e^{y_n} = ${tex(p)}`, value: p },
+          {
+            label: "the difference of the two logs",
+            tex: `y_n - x_n = ${tex(y)} - ${texTerm(x)} = ${tex(y - x)}`,
+            value: y - x,
+          },
+          {
+            label: "weighed by the target's probability: the element's loss",
+            tex: `l_n = ${texTerm(p)} \\cdot ${texTerm(y - x)} = ${tex(loss)}`,
+            value: loss,
+          },
+        );
+        return steps;
+      }
+      const entropyTerm = y === 0 ? 0 : y * Math.log(y);
+      const loss = entropyTerm - y * x;
+      steps.push(
+        {
+          label: y === 0 ? "y log y, which is 0 for a target of 0" : "y log y",
+          tex: `y_n \\log y_n = ${tex(entropyTerm)}`,
+          value: entropyTerm,
+        },
+        {
+          label: "y times the input's log-probability",
+          tex: `y_n x_n = ${tex(y * x)}`,
+          value: y * x,
+        },
+        {
+          label: "their difference: the element's loss",
+          tex: `l_n = ${tex(entropyTerm)} - ${texTerm(y * x)} = ${tex(loss)}`,
+          value: loss,
+        },
+      );
+      return steps;
+    }),
+    reduction({ input }, options, losses, output) {
+      if (options.reduction !== "batchmean" || input.shape.length === 0) {
+        return plainReduction(
+          options.reduction === "batchmean" ? "sum" : options.reduction,
+          losses,
+          output,
+        );
+      }
+      const batch = input.shape[0];
+      let sum = 0;
+      for (let i = 0; i < losses.data.length; i++) sum += losses.data[i];
+      if (batch === 0) {
+        return [{
+          label: "batchmean divides by the batch size, which is 0 here: 0 / 0 is NaN, as in " +
+            "PyTorch",
+          tex: String.raw`\frac{0}{0} = \text{NaN}`,
+          value: output,
+        }];
+      }
+      return [
+        {
+          label: `the sum of the ${losses.data.length} losses`,
+          tex: `\\sum_n l_n = ${tex(sum)}`,
+          value: sum,
+        },
+        {
+          label: `divided by the batch size, the input's first size N = ${batch} (batchmean)`,
+          tex: `\\frac{${tex(sum)}}{${batch}} = ${tex(output)}`,
+          value: output,
+        },
+      ];
+    },
+  },
+  sweep: elementSweep({ input: "input", range: (current) => logProbabilityRange(-6, current) }),
+  advise({ input, target }, { log_target: logTarget }) {
+    const advice: Advice[] = [];
+    const positive = firstAbove(input.data, 1e-4);
+    if (positive !== undefined) {
+      advice.push({
+        code: "positive-log-probabilities",
+        field: "inputs.input",
+        message: `The input holds ${tex(positive)}, but KLDivLoss takes log-probabilities, ` +
+          "which are at most 0: pass log_softmax of the scores, not probabilities.",
+      });
+    }
+    if (logTarget) {
+      const above = firstAbove(target.data, 1e-4);
+      if (above !== undefined) {
+        advice.push({
+          code: "target-not-log-probabilities",
+          field: "inputs.target",
+          message: `log_target is true, so the target should hold log-probabilities, but it ` +
+            `holds ${tex(above)}: pass probabilities with log_target false, or their log.`,
+        });
+      }
+    } else if (!targetIsDistribution(target)) {
+      const negative = target.data.some((v) => v < 0);
+      advice.push({
+        code: "target-not-a-distribution",
+        field: "inputs.target",
+        message: negative
+          ? "The target holds negative values, as log-probabilities do: set log_target to " +
+            "true, or pass the probabilities themselves."
+          : "The target's rows (along its last dimension) do not sum to 1: KLDivLoss " +
+            "compares distributions, and the target is read as probabilities.",
+      });
+    }
+    return advice;
+  },
   forward({ input, target }, options, context) {
     const legacy = options.size_average !== null || options.reduce !== null;
     if (!legacy && options.reduction === "mean") context.warn(KL_DIV_MEAN_WARNING);
@@ -237,4 +391,25 @@ function losses64(
 function softmaxRows(values: number[], columns: number): number[] {
   const out = logSoftmaxRows(values, columns);
   return out.map(Math.exp);
+}
+
+/**
+ * Whether the target's rows are distributions: each sums to 1 along its last dimension, or,
+ * for a target of 3 dimensions or more (N, C, d1, …), along its second.
+ */
+function targetIsDistribution({ shape, data }: FloatDense): boolean {
+  if (shape.length === 0) return true;
+  if (data.some((v) => v < 0)) return false;
+  if (rowsSumToOne(data, shape[shape.length - 1])) return true;
+  if (shape.length < 3) return false;
+  const [batch, classes] = shape;
+  const inner = data.length / (batch * classes);
+  for (let n = 0; n < batch; n++) {
+    for (let k = 0; k < inner; k++) {
+      let sum = 0;
+      for (let c = 0; c < classes; c++) sum += data[(n * classes + c) * inner + k];
+      if (Math.abs(sum - 1) > 1e-3) return false;
+    }
+  }
+  return true;
 }

@@ -8,9 +8,12 @@
  * @module
  */
 import { defineLoss } from "../core/definition.ts";
+import { tex, texTerm } from "../core/tex.ts";
 import { signOf } from "../ops/branchless.ts";
 import type { FloatArray } from "../core/tensor.ts";
 import { inDtypeOf, type Reduction, reductionOption, type ScaledGrad } from "../ops/reduction.ts";
+import { elementExplainer, elementSweep, valuesAt } from "../ops/element.ts";
+import { centeredOn } from "./_explain.ts";
 import {
   differenceLoss,
   type DifferenceSaved,
@@ -44,13 +47,59 @@ export const l1Loss = defineLoss<L1Options, DifferenceSaved<L1Options>>({
   slug: "l1",
   category: "regression",
   summary: "Mean absolute error between each element of the input and the target",
-  formula: String.raw`\ell(x, y) = \{l_1,\dots,l_N\}^\top,\quad l_n = \left| x_n - y_n \right|`,
+  formula: String.raw`l_n = \left| x_n - y_n \right|`,
+  teaching: {
+    measures: "The absolute difference between each prediction and its target, averaged. " +
+      "Every unit of error costs the same, so the gradient is only the sign of the error, " +
+      "$\\pm 1$ (0 exactly at the target): a large error pulls no harder than a small one.",
+    choose: "For regression with outliers or heavy-tailed noise: minimizing it fits the " +
+      "conditional median rather than the mean, so a few wild targets barely move the fit. " +
+      "`MSELoss` when large errors really are worse; `HuberLoss` and `SmoothL1Loss` when you " +
+      "want its robustness far from the target and a gradient that fades near it.",
+    mistake: "Expecting the prediction to settle: the gradient keeps its size up to the " +
+      "target, so with a fixed learning rate the prediction hops back and forth across it. " +
+      "Decay the learning rate, or use `HuberLoss`. And, as with every pointwise loss, a " +
+      "target of shape (N) against an input of shape (N, 1) broadcasts to (N, N), with only " +
+      "a warning.",
+    related: [
+      { to: "MSELoss", why: "the squared error: fits the mean, and outliers dominate it" },
+      { to: "HuberLoss", why: "quadratic within delta of the target, linear beyond" },
+      { to: "SmoothL1Loss", why: "the same shape as Huber, with slope 1 beyond beta" },
+      { to: "/notebook#l1-title", why: "L1Loss and MSELoss computed by hand" },
+      { to: "/lessons/outliers", why: "how far one outlier pulls a fit, with L1 and with MSE" },
+    ],
+  },
+  keywords: ["regression", "robust", "outlier", "absolute error", "MAE", "L1", "median"],
   outputShape: "scalar; (*), as the input, for reduction none",
   curve: REGRESSION_CURVE,
   inputs: pointwiseInputs(),
   options: [reductionOption()],
   legacyReduction: true,
   sample: (random) => ({ input: random.randn([3, 5]), target: random.randn([3, 5]) }),
+  explain: elementExplainer(({ input: x, target: y }) => {
+    const d = x - y;
+    return [
+      {
+        label: "the prediction and the target",
+        tex: `x_n = ${tex(x)},\\ y_n = ${tex(y)}`,
+        value: x,
+      },
+      {
+        label: "their difference",
+        tex: `x_n - y_n = ${tex(x)} - ${texTerm(y)} = ${tex(d)}`,
+        value: d,
+      },
+      {
+        label: "its absolute value: the element's loss",
+        tex: `l_n = |${tex(d)}| = ${tex(Math.abs(d))}`,
+        value: Math.abs(d),
+      },
+    ];
+  }),
+  sweep(inputs, options, element) {
+    const { target } = valuesAt(inputs, {}, element).values;
+    return elementSweep({ input: "input", range: centeredOn(target, 3) })(inputs, options, element);
+  },
   ...differenceLoss<L1Options>({
     float32: {
       losses(x, y, losses) {

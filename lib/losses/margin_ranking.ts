@@ -11,6 +11,9 @@
  */
 import { broadcastShape, expandTo, sumTo } from "../ops/broadcast.ts";
 import { defineLoss } from "../core/definition.ts";
+import { tex, texTerm } from "../core/tex.ts";
+import { elementExplainer, elementSweep, valuesAt } from "../ops/element.ts";
+import { centeredOn, firstNotIn, notPlusMinusOne } from "./_explain.ts";
 import { LossInputError } from "../core/errors.ts";
 import { clampMinZero, maskedGrad } from "../ops/branchless.ts";
 import { type FloatArray, formatShape } from "../core/tensor.ts";
@@ -66,7 +69,28 @@ export const marginRankingLoss = defineLoss<MarginRankingOptions, MarginRankingS
   slug: "margin-ranking",
   category: "ranking",
   summary: "Hinge loss on the difference of two inputs, the target saying which should be larger",
-  formula: String.raw`\text{loss}(x1, x2, y) = \max(0, -y * (x1 - x2) + \text{margin})`,
+  formula: String
+    .raw`l_n = \max\left(0,\ -y_n \left(x^{(1)}_n - x^{(2)}_n\right) + \text{margin}\right)`,
+  teaching: {
+    measures: "Whether two scores are in the right order by at least a margin: with " +
+      "$y_n = 1$ the first, $x^{(1)}_n$, should be the higher, with $y_n = -1$ the second, " +
+      "and a pair that is not costs $-y_n(x^{(1)}_n - x^{(2)}_n) + \\text{margin}$. Only the " +
+      "difference of the two scores matters.",
+    choose: "For learning to rank from pairs (search results, recommendations, preferences), " +
+      "or any ordering of two items. `SoftMarginLoss` on the difference of the scores is a " +
+      "smooth, logistic version (as in RankNet); `TripletMarginLoss` orders distances between " +
+      "embeddings instead of scores.",
+    mistake: "The default margin of 0: two equal scores already cost nothing, so a model can " +
+      "satisfy every pair by scoring everything the same. Set a positive margin. And the " +
+      "target must be ±1: with $y_n = 0$ the loss is the margin whatever the scores, with no " +
+      "gradient.",
+    related: [
+      { to: "SoftMarginLoss", why: "a logistic loss, smooth where this one has a kink" },
+      { to: "TripletMarginLoss", why: "orders distances of embeddings" },
+      { to: "MultiLabelMarginLoss", why: "the same hinge between every right and wrong class" },
+    ],
+  },
+  keywords: ["ranking", "pairwise", "learning to rank", "preference", "hinge", "margin"],
   outputShape: "scalar; (N), as the inputs, for reduction none",
   curve: {
     x: { input: "input1", from: -3, to: 3, label: "input1 (input2 = 0)" },
@@ -103,6 +127,7 @@ export const marginRankingLoss = defineLoss<MarginRankingOptions, MarginRankingS
       name: "margin",
       type: "number",
       default: 0,
+      symbol: String.raw`\text{margin}`,
       description: "How far the higher-ranked input must exceed the other before the loss is 0",
     },
     reductionOption(),
@@ -115,6 +140,55 @@ export const marginRankingLoss = defineLoss<MarginRankingOptions, MarginRankingS
       input2: random.randn([6]),
       target: { shape: [6], data: signs },
     };
+  },
+  explain: elementExplainer<MarginRankingOptions>(
+    ({ input1: a, input2: b, target: y }, { margin }) => {
+      const difference = a - b;
+      const unclamped = -y * difference + margin;
+      const loss = unclamped < 0 ? 0 : unclamped;
+      return [
+        {
+          label: "the two scores and the target",
+          tex: `x^{(1)}_n = ${tex(a)},\\ x^{(2)}_n = ${tex(b)},\\ y_n = ${tex(y)}`,
+          value: a,
+        },
+        {
+          label: "their difference",
+          tex: `x^{(1)}_n - x^{(2)}_n = ${tex(difference)}`,
+          value: difference,
+        },
+        {
+          label: "how far the pair falls short of the margin, in the target's order",
+          tex: `-y_n (x^{(1)}_n - x^{(2)}_n) + \\text{margin} = -${texTerm(y)} \\cdot ${
+            texTerm(difference)
+          } + ${texTerm(margin)} = ${tex(unclamped)}`,
+          value: unclamped,
+        },
+        {
+          label: unclamped < 0
+            ? "ranked by more than the margin: 0"
+            : "at least 0: the element's loss",
+          tex: `l_n = \\max(0,\\ ${tex(unclamped)}) = ${tex(loss)}`,
+          value: loss,
+        },
+      ];
+    },
+  ),
+  sweep(inputs, options, element) {
+    const { input2 } = valuesAt(inputs, {}, element).values;
+    const range = centeredOn(input2, Math.max(3, 2 * Math.abs(options.margin)));
+    return elementSweep({ input: "input1", range })(inputs, options, element);
+  },
+  advise({ target }) {
+    const value = firstNotIn(target.data, [1, -1]);
+    if (value === undefined) return [];
+    return [
+      notPlusMinusOne(
+        "MarginRankingLoss",
+        value,
+        "a target of 0 costs the margin whatever the scores, with no gradient",
+      ),
+    ];
   },
   forward({ input1, input2, target }, { margin, reduction }, context) {
     const rank = input1.shape.length;

@@ -9,6 +9,9 @@
  * @module
  */
 import { defineLoss } from "../core/definition.ts";
+import { tex, texTerm } from "../core/tex.ts";
+import { elementExplainer, elementSweep, valuesAt } from "../ops/element.ts";
+import { centeredOn } from "./_explain.ts";
 import { type Reduction, reductionOption } from "../ops/reduction.ts";
 import {
   differenceLoss,
@@ -45,13 +48,57 @@ export const mseLoss = defineLoss<MSEOptions, DifferenceSaved<MSEOptions>>({
   slug: "mse",
   category: "regression",
   summary: "Mean squared error between each element of the input and the target",
-  formula: String.raw`\ell(x, y) = \{l_1,\dots,l_N\}^\top,\quad l_n = \left( x_n - y_n \right)^2`,
+  formula: String.raw`l_n = (x_n - y_n)^2`,
+  teaching: {
+    measures: "The square of each difference between the prediction and the target, " +
+      "averaged. Squaring makes every error count, whatever its sign, and makes large errors " +
+      "count far more: an error twice as large costs four times as much, and its gradient, " +
+      "$2(x_n - y_n)$, grows with it.",
+    choose: "For regression when large errors really are worse and the noise is roughly " +
+      "Gaussian: minimizing it fits the conditional mean (it is the Gaussian negative " +
+      "log-likelihood with a fixed variance). With outliers in the targets, `HuberLoss` or " +
+      "`L1Loss` grow only linearly far from the target, so one bad point cannot dominate.",
+    mistake: "A target that broadcasts: an input of shape (N, 1) against a target of shape " +
+      "(N) gives an (N, N) loss, every prediction against every target, and PyTorch only " +
+      "warns. Reshape one of them so that the shapes match.",
+    related: [
+      { to: "L1Loss", why: "the absolute error: linear, robust to outliers, fits the median" },
+      { to: "HuberLoss", why: "squared near the target, linear beyond delta" },
+      { to: "GaussianNLLLoss", why: "the squared error with a learned variance" },
+      { to: "/lessons/outliers", why: "how far one outlier pulls a line fitted with MSE" },
+    ],
+  },
+  keywords: ["regression", "squared error", "L2", "least squares", "mean squared error"],
   outputShape: "scalar; (*), as the input, for reduction none",
   curve: REGRESSION_CURVE,
   inputs: pointwiseInputs(),
   options: [reductionOption()],
   legacyReduction: true,
   sample: (random) => ({ input: random.randn([3, 5]), target: random.randn([3, 5]) }),
+  explain: elementExplainer(({ input: x, target: y }) => {
+    const d = x - y;
+    return [
+      {
+        label: "the prediction and the target",
+        tex: `x_n = ${tex(x)},\\ y_n = ${tex(y)}`,
+        value: x,
+      },
+      {
+        label: "their difference",
+        tex: `x_n - y_n = ${tex(x)} - ${texTerm(y)} = ${tex(d)}`,
+        value: d,
+      },
+      {
+        label: "squared: the element's loss",
+        tex: `l_n = ${texTerm(d)}^2 = ${tex(d * d)}`,
+        value: d * d,
+      },
+    ];
+  }),
+  sweep(inputs, options, element) {
+    const { target } = valuesAt(inputs, {}, element).values;
+    return elementSweep({ input: "input", range: centeredOn(target, 3) })(inputs, options, element);
+  },
   ...differenceLoss<MSEOptions>({
     float32: {
       losses(x, y, losses) {

@@ -12,8 +12,13 @@
  * @module
  */
 import { checkClassIndices, checkClassWeight, classWeightOption } from "./_classes.ts";
-import { defineLoss, type LossInputs } from "../core/definition.ts";
-import { LossInputError } from "../core/errors.ts";
+import {
+  defineLoss,
+  type LossInputs,
+  type SweepPlan,
+  type WorkedStep,
+} from "../core/definition.ts";
+import { elementField, LossInputError } from "../core/errors.ts";
 import {
   allocate,
   inDtypeOf,
@@ -21,6 +26,8 @@ import {
   type Reduction,
   reductionOption,
 } from "../ops/reduction.ts";
+import { tex, texTerm } from "../core/tex.ts";
+import { including, indexRowsLike, rowsLike, texList } from "./_explain.ts";
 import type { Dense, FloatArray, FloatDense, NumericArray } from "../core/tensor.ts";
 import { formatShape } from "../core/tensor.ts";
 
@@ -74,7 +81,44 @@ export const multiMarginLoss = defineLoss<MultiMarginOptions, MultiMarginSaved, 
   category: "multiclass",
   summary: "Multi-class hinge loss: how far each other class's score comes within a margin",
   formula: String
-    .raw`\text{loss}(x, y) = \frac{\sum_i w[y] * \max(0, \text{margin} - x[y] + x[i])^p}{\text{x.size}(0)}`,
+    .raw`l_n = \frac{1}{C} \sum_{c \ne y_n} \max(0,\ \text{margin} - x_{n,y_n} + x_{n,c})`,
+  formulas: [
+    {
+      when: { p: 2, weight: null },
+      tex: String
+        .raw`l_n = \frac{1}{C} \sum_{c \ne y_n} \max(0,\ \text{margin} - x_{n,y_n} + x_{n,c})^2`,
+    },
+    {
+      when: { p: 1, weight: { not: null } },
+      tex: String
+        .raw`l_n = \frac{w_{y_n}}{C} \sum_{c \ne y_n} \max(0,\ \text{margin} - x_{n,y_n} + x_{n,c})`,
+    },
+    {
+      when: { p: 2, weight: { not: null } },
+      tex: String
+        .raw`l_n = \frac{w_{y_n}}{C} \sum_{c \ne y_n} \max(0,\ \text{margin} - x_{n,y_n} + x_{n,c})^2`,
+    },
+  ],
+  teaching: {
+    measures: "A multi-class hinge (SVM) loss: every other class c whose score comes within " +
+      "$\\text{margin}$ of the target's adds $\\text{margin} - x_{n,y_n} + x_{n,c}$ (squared " +
+      "with p = 2), and the sum is divided by C. Once the target's score beats every other " +
+      "by the margin, the sample costs 0 and has no gradient.",
+    choose: "When a classifier should stop caring about samples it already gets right by a " +
+      "margin, as a multi-class SVM (Weston–Watkins) does. `CrossEntropyLoss` keeps pushing " +
+      "correct samples towards certainty and gives probabilities; this loss gives neither. " +
+      "`MultiLabelMarginLoss` for several right classes per sample.",
+    mistake: "Reading the loss as a mean over the other classes: it divides by C, the target " +
+      "class included. The weight is the target class's, $w_{y_n}$, on every term of the " +
+      "sample, and `mean` still divides by N, not by the weights' sum as `NLLLoss` does. With " +
+      "unscaled features, a margin of 1 may be tiny or huge: it is in the scores' units.",
+    related: [
+      { to: "CrossEntropyLoss", why: "the softmax loss on the same class scores" },
+      { to: "MultiLabelMarginLoss", why: "the hinge for several target classes" },
+      { to: "HingeEmbeddingLoss", why: "a hinge on a distance, for pairs" },
+    ],
+  },
+  keywords: ["classification", "multiclass", "hinge", "margin", "SVM", "Weston-Watkins"],
   outputShape: "scalar; (N) for reduction none",
   inputs: [
     {
@@ -98,12 +142,13 @@ export const multiMarginLoss = defineLoss<MultiMarginOptions, MultiMarginSaved, 
       type: "number",
       default: 1,
       oneOf: [1, 2],
-      description: "The exponent of each hinge term: 1 or 2",
+      description: "The exponent of each hinge term",
     },
     {
       name: "margin",
       type: "number",
       default: 1,
+      symbol: String.raw`\text{margin}`,
       description: "The margin by which the target's score should exceed every other score",
     },
     classWeightOption(),
@@ -111,6 +156,85 @@ export const multiMarginLoss = defineLoss<MultiMarginOptions, MultiMarginSaved, 
   ],
   legacyReduction: true,
   sample: (random) => ({ input: random.randn([3, 5]), target: random.randint(0, 5, [3]) }),
+  explain: {
+    element({ input, target }, options, n) {
+      const { classes, row: x } = marginRow(input, n);
+      const t = Number(target.data[n]);
+      const margin = input.data instanceof Float32Array
+        ? Math.fround(options.margin)
+        : options.margin;
+      const w = options.weight ? Number(options.weight.data[t]) : 1;
+      const hinges = x.map((v, c) => c === t ? 0 : Math.max(margin - x[t] + v, 0));
+      let sum = 0;
+      for (let c = 0; c < classes; c++) {
+        const z = margin - x[t] + x[c];
+        if (c !== t && z > 0) sum += (options.p === 1 ? z : z * z) * w;
+      }
+      const loss = sum / classes;
+      const others = hinges.filter((_, c) => c !== t);
+      const steps: WorkedStep[] = [
+        { label: "the scores of the sample", tex: `x_n = ${texList(x)}`, value: x[t] },
+        {
+          label:
+            `the hinge h_c of each class c other than ${t}: max(0, margin − x_{n,${t}} + x_{n,c})`,
+          tex: `\\max(0,\\ ${tex(margin)} - ${texTerm(x[t])} + x_{n,c})_{c \\ne ${t}} = ${
+            texList(others)
+          }`,
+          value: others.reduce((a, b) => a + b, 0),
+        },
+        {
+          label: [
+            options.p === 2 ? "squared, summed" : "summed",
+            options.weight ? ` and times the weight of class ${t}, ${tex(w)}` : "",
+          ].join(""),
+          tex: `${options.weight ? `w_{${t}}` : ""}\\sum_{c \\ne ${t}} ${
+            options.p === 2 ? "h_c^2" : "h_c"
+          } = ${tex(sum)}`,
+          value: sum,
+        },
+        {
+          label: `divided by the number of classes, C = ${classes}: the sample's loss`,
+          tex: `l_n = \\frac{${tex(sum)}}{${classes}} = ${tex(loss)}`,
+          value: loss,
+        },
+      ];
+      return { label: `sample ${n}, target class ${t}`, steps };
+    },
+  },
+  sweep({ input, target }, options, n): SweepPlan {
+    const { classes, row } = marginRow(input, n);
+    const t = Number(target.data[n]);
+    const current = row[t];
+    const kinks = row.filter((_, c) => c !== t).map((v) => v + options.margin)
+      .filter(Number.isFinite);
+    const [from, to] = kinks.length
+      ? including(Math.min(...kinks) - 2, Math.max(...kinks) + 2, current, 1)
+      : including(-3, 3, current, 1);
+    return {
+      field: elementField(
+        "inputs.input",
+        input.shape,
+        input.shape.length === 2 ? n * classes + t : t,
+      ),
+      label: `the score of the target class ${t}`,
+      current,
+      from,
+      to,
+      batch(values) {
+        const P = values.length;
+        return {
+          inputs: {
+            input: rowsLike(input.data, P, classes, (p, c) => c === t ? values[p] : row[c]),
+            target: indexRowsLike(target.data, P, null, () => t),
+          },
+        };
+      },
+      read(output, grads) {
+        const slope = Array.from(output.data, (_, p) => grads.input.data[p * classes + t]);
+        return { loss: Array.from(output.data), slope };
+      },
+    };
+  },
   forward({ input, target }, options, context) {
     const rank = input.shape.length;
     if (rank > 2 || (rank >= 1 && input.shape[rank - 1] === 0)) {
@@ -244,4 +368,12 @@ function rowLoss64(
     if (z > 0) sum += (p === 1 ? z : z * z) * w;
   }
   return sum / classes;
+}
+
+/** The scores of sample `n` of a (N, C), (C) or 0-D input, and its number of classes. */
+function marginRow(input: FloatDense, n: number): { classes: number; row: number[] } {
+  const rank = input.shape.length;
+  const classes = rank === 0 ? 1 : input.shape[rank - 1];
+  const start = rank === 2 ? n * classes : 0;
+  return { classes, row: Array.from(input.data.subarray(start, start + classes)) };
 }

@@ -15,7 +15,9 @@
  *
  * @module
  */
-import { defineLoss } from "../core/definition.ts";
+import { defineLoss, type SweepPlan } from "../core/definition.ts";
+import { tex } from "../core/tex.ts";
+import { firstNotIn, including, indexRowsLike, rowsLike, texList } from "./_explain.ts";
 import type { PlainTensor } from "../core/tensor.ts";
 import { elementField, LossInputError } from "../core/errors.ts";
 import type { Random } from "../core/random.ts";
@@ -119,8 +121,29 @@ export const multiLabelMarginLoss = defineLoss<
   slug: "multilabel-margin",
   category: "multilabel",
   summary: "Hinge loss between every target class and every non-target class of each sample",
-  formula: String
-    .raw`\text{loss}(x, y) = \sum_{ij}\frac{\max(0, 1 - (x[y[j]] - x[i]))}{\text{x.size}(0)}`,
+  formula: String.raw`l_n = \frac{1}{C} \sum_{j \in Y_n} \sum_{i \notin Y_n}
+\max(0,\ 1 - (x_{n,j} - x_{n,i}))`,
+  teaching: {
+    measures: "A hinge between every target class j and every non-target class i of a " +
+      "sample: each pair whose scores are not at least 1 apart adds $1 - (x_{n,j} - x_{n,i})$, " +
+      "and the sum is divided by C. The target classes $Y_n$ are listed by index, in any " +
+      "order, and end at the first −1.",
+    choose: "For multi-label classification with ranking behaviour: every right class above " +
+      "every wrong one by a margin of 1. Its cost grows as C² per sample. " +
+      "`MultiLabelSoftMarginLoss` or `BCEWithLogitsLoss` take a multi-hot target and treat " +
+      "each class on its own, the usual choice.",
+    mistake: "Passing a multi-hot target, [0, 1, 1, 0], as `MultiLabelSoftMarginLoss` takes: " +
+      "here the target holds class indices, so [0, 1, 1, 0] means classes 0 and 1. Write the " +
+      "indices of the right classes, then −1 padding: [1, 2, −1, −1]. Everything after the " +
+      "first −1 is ignored.",
+    related: [
+      { to: "MultiLabelSoftMarginLoss", why: "multi-label with a multi-hot target, per class" },
+      { to: "BCEWithLogitsLoss", why: "the usual multi-label loss, with pos_weight" },
+      { to: "MultiMarginLoss", why: "the same hinge for one target class" },
+      { to: "MarginRankingLoss", why: "the hinge on one pair of scores" },
+    ],
+  },
+  keywords: ["classification", "multi-label", "hinge", "margin", "ranking", "multilabel"],
   outputShape: "scalar; (N), or () for an unbatched input, for reduction none",
   work({ input }) {
     if (!input) return undefined;
@@ -152,6 +175,110 @@ export const multiLabelMarginLoss = defineLoss<
   options: [reductionOption()],
   legacyReduction: true,
   sample: (random) => ({ input: random.randn([3, 5]), target: sampleTarget(random, 3, 5) }),
+  explain: {
+    element({ input, target }, _options, n) {
+      const { x, y, targets, classes } = labelRow(input, target, n);
+      const float32 = input.data instanceof Float32Array;
+      const isTarget = x.map((_, c) => targets.includes(c));
+      let sum = 0;
+      let active = 0;
+      let pairs = 0;
+      for (const j of targets) {
+        for (let i = 0; i < classes; i++) {
+          if (isTarget[i]) continue;
+          pairs++;
+          const z = hinge(x[j], x[i], float32);
+          if (z > 0) {
+            sum += z;
+            active++;
+          }
+        }
+      }
+      const loss = sum / classes;
+      const others = x.map((_, c) => c).filter((c) => !isTarget[c]);
+      return {
+        label: `sample ${n}`,
+        steps: [
+          { label: "the scores of the sample", tex: `x_n = ${texList(x)}`, value: x[0] },
+          {
+            label: y.includes(-1)
+              ? "its target classes: the indices before the first −1"
+              : "its target classes: every index (there is no −1)",
+            tex: `Y_n = \\{${targets.join(", ")}\\}`,
+            value: targets.length,
+          },
+          {
+            label: `the classes that are not targets`,
+            tex: `i \\notin Y_n: \\{${others.join(", ")}\\}`,
+            value: others.length,
+          },
+          {
+            label: `the hinges 1 − (x_j − x_i) of the ${pairs} pairs, ${active} of them above 0, ` +
+              "summed",
+            tex: `\\sum_{j \\in Y_n} \\sum_{i \\notin Y_n} \\max(0,\\ 1 - (x_{n,j} - x_{n,i})) = ${
+              tex(sum)
+            }`,
+            value: sum,
+          },
+          {
+            label: `divided by the number of classes, C = ${classes}: the sample's loss`,
+            tex: `l_n = \\frac{${tex(sum)}}{${classes}} = ${tex(loss)}`,
+            value: loss,
+          },
+        ],
+      };
+    },
+  },
+  sweep({ input, target }, _options, n): SweepPlan {
+    const { x, y, targets, classes } = labelRow(input, target, n);
+    const j = targets.length ? targets[0] : 0;
+    const current = x[j];
+    const kinks = x.filter((_, c) => !targets.includes(c)).map((v) => v + 1)
+      .filter(Number.isFinite);
+    const [from, to] = kinks.length && targets.length
+      ? including(Math.min(...kinks) - 2, Math.max(...kinks) + 2, current, 1)
+      : including(-3, 3, current, 1);
+    return {
+      field: elementField(
+        "inputs.input",
+        input.shape,
+        input.shape.length === 2 ? n * classes + j : j,
+      ),
+      label: targets.length
+        ? `the score of class ${j}, the sample's first target`
+        : `the score of class ${j} (the sample has no target class)`,
+      current,
+      from,
+      to,
+      batch(values) {
+        const P = values.length;
+        return {
+          inputs: {
+            input: rowsLike(input.data, P, classes, (p, c) => c === j ? values[p] : x[c]),
+            target: indexRowsLike(target.data, P, classes, (_, c) => y[c]),
+          },
+        };
+      },
+      read(output, grads) {
+        const slope = Array.from(output.data, (_, p) => grads.input.data[p * classes + j]);
+        return { loss: Array.from(output.data), slope };
+      },
+    };
+  },
+  advise({ input, target }) {
+    const rank = input.shape.length;
+    const classes = rank === 0 ? 1 : input.shape[rank - 1];
+    if (classes < 3 || target.data.length === 0) return [];
+    if (firstNotIn(target.data, [0, 1]) !== undefined) return [];
+    return [{
+      code: "multi-hot-target",
+      field: "inputs.target",
+      message: "The target holds only 0s and 1s, like a multi-hot vector, but " +
+        "MultiLabelMarginLoss reads it as class indices: [0, 1, 1, 0] means classes 0 and 1. " +
+        "List the indices of each sample's classes, then pad with −1 ([1, 2, −1, −1]), or use " +
+        "MultiLabelSoftMarginLoss for a multi-hot target.",
+    }];
+  },
   forward({ input, target }, { reduction }, { dtype }) {
     const { frames, classes } = framesOf(input, target);
     const x = input.data;
@@ -226,3 +353,21 @@ export const multiLabelMarginLoss = defineLoss<
     return { input: { shape: [...inputShape], data: grad } };
   },
 });
+
+/**
+ * Sample `n` of a (N, C), (C) or 0-D input: its scores, its target row, the target classes
+ * (the entries before the first −1, repeats kept, as the loss sums them) and C.
+ */
+function labelRow(
+  input: FloatDense,
+  target: Dense,
+  n: number,
+): { x: number[]; y: number[]; targets: number[]; classes: number } {
+  const rank = input.shape.length;
+  const classes = rank === 0 ? 1 : input.shape[rank - 1];
+  const start = rank === 2 ? n * classes : 0;
+  const x = Array.from({ length: classes }, (_, c) => Number(input.data[start + c]));
+  const y = Array.from({ length: classes }, (_, c) => Number(target.data[start + c]));
+  const end = y.indexOf(-1);
+  return { x, y, targets: end < 0 ? y : y.slice(0, end), classes };
+}

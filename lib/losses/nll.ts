@@ -17,13 +17,19 @@ import {
   checkIndexTargetShape,
   type ClassLayout,
   classLayout,
+  classRow,
   classWeightOption,
   ignoreIndexOption,
   nllLevels,
   totalNllLevels,
 } from "./_classes.ts";
 import { logSoftmaxRows } from "../ops/log_softmax.ts";
-import { defineLoss, type LossInputs } from "../core/definition.ts";
+import {
+  defineLoss,
+  type LossInputs,
+  type SweepPlan,
+  type WorkedStep,
+} from "../core/definition.ts";
 import {
   allocate,
   inDtypeOf,
@@ -31,6 +37,16 @@ import {
   type Reduction,
   reductionOption,
 } from "../ops/reduction.ts";
+import { plainReduction, tex, texTerm } from "../core/tex.ts";
+import { elementField } from "../core/errors.ts";
+import {
+  firstAbove,
+  indexRowsLike,
+  logProbabilityRange,
+  rowsLike,
+  texList,
+  weightedMean,
+} from "./_explain.ts";
 import type { Dense, FloatArray, FloatDense, NumericArray } from "../core/tensor.ts";
 
 /** Options of {@link nllLoss}. */
@@ -78,8 +94,47 @@ export const nllLoss = defineLoss<NLLOptions, NLLSaved, NLLInputs>({
   slug: "nll",
   category: "multiclass",
   summary: "Negative log likelihood of the target class, from log-probabilities of C classes",
-  formula: String
-    .raw`\ell(x, y) = L = \{l_1,\dots,l_N\}^\top, \quad l_n = - w_{y_n} x_{n,y_n}, \quad w_{c} = \text{weight}[c] \cdot \mathbb{1}\{c \not= \text{ignore\_index}\}`,
+  formula: String.raw`l_n = -x_{n,y_n} \quad (0 \text{ where } y_n = \text{ignore\_index})`,
+  formulas: [{
+    when: { weight: { not: null } },
+    tex: String.raw`l_n = -w_{y_n} x_{n,y_n} \quad (0 \text{ where } y_n = \text{ignore\_index})`,
+  }],
+  teaching: {
+    measures: "Minus the log-probability the model gives the target class, $-x_{n,y_n}$, read " +
+      "straight from the input: nothing is normalized here, so the input must already hold " +
+      "log-probabilities. After a `LogSoftmax` it is exactly `CrossEntropyLoss`. A class " +
+      "weight scales each sample's loss, and `mean` divides by the sum of the weights of the " +
+      "targets counted.",
+    choose: "When the model ends in `LogSoftmax`, or produces log-probabilities some other " +
+      "way (a mixture, an adaptive softmax). From raw scores, `CrossEntropyLoss` does the " +
+      "same in one stable step. For segmentation, an input of shape (N, C, d1, …) gives one " +
+      "loss per pixel, and `ignore_index` leaves unlabelled pixels out.",
+    mistake: "Giving it logits or probabilities instead of log-probabilities. On logits it " +
+      "returns minus the target's score, which it lowers without end by making every score " +
+      "large; on probabilities it raises a probability linearly instead of its log. Put " +
+      "`log_softmax` before it, or use `CrossEntropyLoss` on the logits. And its `mean` is " +
+      "weighted: with `weight` it divides by $\\sum_n w_{y_n}$, not by N.",
+    related: [
+      { to: "CrossEntropyLoss", why: "log_softmax and NLLLoss in one, from logits" },
+      {
+        to: "KLDivLoss",
+        why: "also takes log-probabilities; equal to NLLLoss for one-hot targets",
+      },
+      { to: "MultiMarginLoss", why: "a hinge on the same class scores" },
+      { to: "/notebook#ce-title", why: "NLLLoss after log_softmax equals CrossEntropyLoss" },
+      { to: "/notebook#two-title", why: "with two classes, it agrees with BCELoss" },
+      { to: "/lessons/imbalance", why: "class weights and the weighted mean" },
+    ],
+  },
+  keywords: [
+    "classification",
+    "multiclass",
+    "negative log likelihood",
+    "log-softmax",
+    "log-probabilities",
+    "imbalance",
+    "segmentation",
+  ],
   outputShape: "scalar; (N), () or (N, d1, ..., dK), as the target, for reduction none",
   inputs: [
     {
@@ -110,6 +165,117 @@ export const nllLoss = defineLoss<NLLOptions, NLLSaved, NLLInputs>({
       input: { shape: [10, 3], data: logSoftmaxRows(logits.data, 3) },
       target: random.randint(0, 3, [10]),
     };
+  },
+  explain: {
+    element({ input, target }, options, position) {
+      const layout = classLayout(input.shape);
+      const x = classRow(input.data, layout, position);
+      const t = Number(target.data[position]);
+      const where = layout.inner === 1 ? `sample ${position}` : `position ${position}`;
+      if (t === options.ignore_index) {
+        return {
+          label: `${where}: target ${t}, the ignore_index`,
+          steps: [{ label: "an ignored target: its loss is 0", tex: "l_n = 0", value: 0 }],
+        };
+      }
+      const total = x.reduce((sum, v) => sum + Math.exp(v), 0);
+      const steps: WorkedStep[] = [
+        { label: "the log-probabilities of the sample", tex: `x_n = ${texList(x)}`, value: x[t] },
+        {
+          label: Math.abs(total - 1) <= 1e-3
+            ? "their probabilities sum to 1, as log-probabilities' do"
+            : "their probabilities do not sum to 1: these are not log-probabilities",
+          tex: `\\sum_c e^{x_{n,c}} = ${tex(total)}`,
+          value: total,
+        },
+      ];
+      const nll = -x[t];
+      if (!options.weight) {
+        steps.push({
+          label: `minus the log-probability of the target class ${t}: the sample's loss`,
+          tex: `l_n = -x_{n,${t}} = -${texTerm(x[t])} = ${tex(nll)}`,
+          value: nll,
+        });
+      } else {
+        const w = Number(options.weight.data[t]);
+        steps.push({
+          label: `minus the log-probability of the target class ${t}`,
+          tex: `-x_{n,${t}} = -${texTerm(x[t])} = ${tex(nll)}`,
+          value: nll,
+        }, {
+          label: `times the weight of class ${t}: the sample's loss`,
+          tex: `l_n = w_{${t}} \\cdot ${texTerm(nll)} = ${tex(w)} \\cdot ${texTerm(nll)} = ${
+            tex(nll * w)
+          }`,
+          value: nll * w,
+        });
+      }
+      return { label: `${where}, target class ${t}`, steps };
+    },
+    reduction({ target }, options, losses, output) {
+      if (options.reduction !== "mean") return plainReduction(options.reduction, losses, output);
+      return weightedMean(target, options.weight, options.ignore_index, losses, output);
+    },
+  },
+  sweep({ input, target }, _options, position): SweepPlan {
+    const layout = classLayout(input.shape);
+    const row = classRow(input.data, layout, position);
+    const classes = row.length;
+    const given = Number(target.data[position]);
+    const t = given >= 0 && given < classes ? given : 0;
+    const n = Math.floor(position / layout.inner);
+    const flat = (n * classes + t) * layout.inner + (position % layout.inner);
+    const current = row[t];
+    const [from, to] = logProbabilityRange(-6, current);
+    return {
+      field: elementField("inputs.input", input.shape, flat),
+      label: `the log-probability of class ${t}` +
+        (t === given ? " (the target class)" : ` (the target ${given} is ignored)`),
+      current,
+      from,
+      to,
+      batch(values) {
+        const P = values.length;
+        return {
+          inputs: {
+            input: rowsLike(input.data, P, classes, (p, c) => c === t ? values[p] : row[c]),
+            target: indexRowsLike(target.data, P, null, () => given),
+          },
+        };
+      },
+      read(output, grads) {
+        const slope = Array.from(output.data, (_, p) => grads.input.data[p * classes + t]);
+        return { loss: Array.from(output.data), slope };
+      },
+    };
+  },
+  advise({ input }) {
+    if (input.shape.length === 0) return [];
+    const positive = firstAbove(input.data, 1e-4);
+    if (positive !== undefined) {
+      return [{
+        code: "positive-log-probabilities",
+        field: "inputs.input",
+        message: `The input holds ${tex(positive)}, but log-probabilities are at most 0: ` +
+          "NLLLoss takes the output of log_softmax. For logits, use CrossEntropyLoss; for " +
+          "probabilities, take their log first.",
+      }];
+    }
+    const layout = classLayout(input.shape);
+    for (let position = 0; position < layout.batch * layout.inner; position++) {
+      const row = classRow(input.data, layout, position);
+      const total = row.reduce((sum, v) => sum + Math.exp(v), 0);
+      if (Math.abs(total - 1) > 1e-3 && !Number.isNaN(total)) {
+        return [{
+          code: "not-log-probabilities",
+          field: "inputs.input",
+          message: `The probabilities of row ${position} of the input sum to ${tex(total)}, ` +
+            "not 1: these are not log-probabilities, and NLLLoss does not normalize them. " +
+            "Apply log_softmax over the classes first, or use CrossEntropyLoss on the scores.",
+        }];
+      }
+    }
+    return [];
   },
   forward({ input, target }, options, context) {
     const layout = classLayout(input.shape);

@@ -15,7 +15,10 @@
  * @module
  */
 import { broadcastShape, expandTo, sumTo } from "../ops/broadcast.ts";
-import { defineLoss } from "../core/definition.ts";
+import { defineLoss, type WorkedStep } from "../core/definition.ts";
+import { tex, texTerm } from "../core/tex.ts";
+import { elementExplainer, elementSweep, valuesAt } from "../ops/element.ts";
+import { centeredOn, including } from "./_explain.ts";
 import type { FloatArray } from "../core/tensor.ts";
 import { exp32, exp64, log32 } from "../ops/exp_log.ts";
 import {
@@ -69,8 +72,54 @@ export const poissonNLLLoss = defineLoss<PoissonNLLOptions, PoissonNLLSaved>({
   slug: "poisson-nll",
   category: "probabilistic",
   summary: "Negative log-likelihood of a target drawn from a Poisson distribution of rate input",
-  formula: String
-    .raw`\text{target} \sim \mathrm{Poisson}(\text{input}) \quad \text{loss}(\text{input}, \text{target}) = \text{input} - \text{target} * \log(\text{input}) + \log(\text{target!})`,
+  formula: String.raw`l_n = e^{x_n} - y_n x_n`,
+  formulas: [
+    {
+      when: { log_input: false, full: false },
+      tex: String.raw`l_n = x_n - y_n \log(x_n + \varepsilon)`,
+    },
+    {
+      when: { log_input: true, full: true },
+      tex: String
+        .raw`l_n = e^{x_n} - y_n x_n + [y_n > 1] \left(y_n \log y_n - y_n + \tfrac{1}{2} \log(2 \pi y_n)\right)`,
+    },
+    {
+      when: { log_input: false, full: true },
+      tex: String
+        .raw`l_n = x_n - y_n \log(x_n + \varepsilon) + [y_n > 1] \left(y_n \log y_n - y_n + \tfrac{1}{2} \log(2 \pi y_n)\right)`,
+    },
+  ],
+  teaching: {
+    measures: "The negative log-likelihood of a count $y_n$ under a Poisson distribution of " +
+      "rate λ. By default the input is $\\log \\lambda$ and the loss is $e^{x_n} - y_n x_n$, " +
+      "lowest where $e^{x_n} = y_n$; with `log_input=False` the input is the rate itself. The " +
+      "constant $\\log(y_n!)$ is left out unless `full=True` adds Stirling's approximation of " +
+      "it (for targets above 1).",
+    choose: "For regression on counts (events per interval, photons, clicks, cases), whose " +
+      "variance grows with their mean: missing a count of 100 by 5 costs less than missing a " +
+      "count of 2 by 5. Keep `log_input=True`, so that the model's output can be any real " +
+      "number. `GaussianNLLLoss` for real-valued targets with a variance, `MSELoss` when the " +
+      "noise does not depend on the level.",
+    mistake: "Getting `log_input` wrong: with the default `True`, a model that outputs the " +
+      "rate itself (after a softplus, say) is read as its log, and the fit is to " +
+      "$e^{\\text{rate}}$. With `False`, the input must be positive, $\\varepsilon$ only " +
+      "guarding $\\log 0$. And `full=True` changes the value, never the gradient: it adds a " +
+      "term of the target alone.",
+    related: [
+      { to: "GaussianNLLLoss", why: "the Gaussian likelihood, for real-valued targets" },
+      { to: "MSELoss", why: "constant noise instead of noise that grows with the mean" },
+      { to: "KLDivLoss", why: "another likelihood-based loss on log-space inputs" },
+    ],
+  },
+  keywords: [
+    "probabilistic",
+    "regression",
+    "counts",
+    "Poisson",
+    "likelihood",
+    "rate",
+    "negative log likelihood",
+  ],
   outputShape: "scalar; (*), as the input, for reduction none",
   curve: {
     x: { input: "input", from: -3, to: 3, label: "input x (the log of the rate)" },
@@ -101,8 +150,8 @@ export const poissonNLLLoss = defineLoss<PoissonNLLOptions, PoissonNLLSaved>({
       name: "log_input",
       type: "boolean",
       default: true,
-      description: "`true`: the input is log λ and the loss is exp(input) − target·input; " +
-        "`false`: the input is λ and the loss is input − target·log(input + eps)",
+      description: "`true`: the input is $\\log \\lambda$ and the loss is $e^{x} - y x$; " +
+        "`false`: the input is $\\lambda$ and the loss is $x - y \\log(x + \\varepsilon)$",
     },
     {
       name: "full",
@@ -114,7 +163,8 @@ export const poissonNLLLoss = defineLoss<PoissonNLLOptions, PoissonNLLSaved>({
       name: "eps",
       type: "number",
       default: 1e-8,
-      description: "Added to the input inside the log when log_input is false, to avoid log(0)",
+      symbol: String.raw`\varepsilon`,
+      description: "Added to the input inside the log when `log_input` is false, to avoid log(0)",
     },
     reductionOption(),
   ],
@@ -122,6 +172,84 @@ export const poissonNLLLoss = defineLoss<PoissonNLLOptions, PoissonNLLSaved>({
   sample: (random) => {
     const counts = random.randint(0, 6, [3, 4]);
     return { input: random.randn([3, 4]), target: { shape: counts.shape, data: counts.data } };
+  },
+  explain: elementExplainer<PoissonNLLOptions>(({ input: x, target: y }, options) => {
+    const steps: WorkedStep[] = [{
+      label: options.log_input ? "the log-rate and the count" : "the rate and the count",
+      tex: `x_n = ${tex(x)},\\ y_n = ${tex(y)}`,
+      value: x,
+    }];
+    let loss: number;
+    if (options.log_input) {
+      const rate = Math.exp(x);
+      loss = rate - y * x;
+      steps.push(
+        { label: "the rate, e to the log-rate", tex: `e^{x_n} = ${tex(rate)}`, value: rate },
+        { label: "the count times the log-rate", tex: `y_n x_n = ${tex(y * x)}`, value: y * x },
+        {
+          label: options.full ? "their difference" : "their difference: the element's loss",
+          tex: `${options.full ? "" : "l_n = "}${tex(rate)} - ${texTerm(y * x)} = ${tex(loss)}`,
+          value: loss,
+        },
+      );
+    } else {
+      const log = Math.log(x + options.eps);
+      loss = x - y * log;
+      steps.push(
+        {
+          label: "the log of the rate plus ε",
+          tex: `\\log(x_n + \\varepsilon) = ${tex(log)}`,
+          value: log,
+        },
+        {
+          label: options.full
+            ? "the rate minus the count times that"
+            : "the rate minus the count times that: the element's loss",
+          tex: `${options.full ? "" : "l_n = "}${tex(x)} - ${texTerm(y)} \\cdot ${texTerm(log)} = ${
+            tex(loss)
+          }`,
+          value: loss,
+        },
+      );
+    }
+    if (options.full) {
+      const stirling = y <= 1 ? 0 : y * Math.log(y) - y + 0.5 * Math.log(2 * Math.PI * y);
+      const total = loss + stirling;
+      steps.push(
+        {
+          label: y <= 1
+            ? "Stirling's term, 0 for a count of at most 1"
+            : "Stirling's approximation of log(y!)",
+          tex: `y_n \\log y_n - y_n + \\tfrac{1}{2} \\log(2 \\pi y_n) = ${tex(stirling)}`,
+          value: stirling,
+        },
+        {
+          label: "added: the element's loss",
+          tex: `l_n = ${tex(loss)} + ${texTerm(stirling)} = ${tex(total)}`,
+          value: total,
+        },
+      );
+    }
+    return steps;
+  }),
+  sweep(inputs, options, element) {
+    const { target } = valuesAt(inputs, {}, element).values;
+    const range = options.log_input
+      ? centeredOn(target > 0 ? Math.log(target) : -1, 3)
+      : (current: number) => including(0.05, Math.max(3, 2 * target + 1), current, 0.5);
+    return elementSweep({ input: "input", range })(inputs, options, element);
+  },
+  advise({ input }, options) {
+    if (options.log_input) return [];
+    const negative = input.data.find((v) => v + options.eps <= 0);
+    if (negative === undefined) return [];
+    return [{
+      code: "negative-rate",
+      field: "inputs.input",
+      message: `log_input is false, so the input is the rate itself, but it holds ` +
+        `${tex(negative)}: the log of a rate of 0 or less is not finite. Keep the rate ` +
+        "positive (a softplus, or exp), or set log_input to true and pass its log.",
+    }];
   },
   forward({ input, target }, { log_input: logInput, full, eps, reduction }, context) {
     const shape = broadcastShape(

@@ -13,7 +13,10 @@
  * @module
  */
 import { defineLoss } from "../core/definition.ts";
+import { tex, texTerm } from "../core/tex.ts";
 import { select, signOf } from "../ops/branchless.ts";
+import { elementExplainer, elementSweep, valuesAt } from "../ops/element.ts";
+import { centeredOn } from "./_explain.ts";
 import { type Reduction, reductionOption } from "../ops/reduction.ts";
 import {
   differenceLoss,
@@ -50,10 +53,32 @@ export const smoothL1Loss = defineLoss<SmoothL1Options, DifferenceSaved<SmoothL1
   slug: "smooth-l1",
   category: "regression",
   summary: "Squared error divided by beta for small differences, absolute error for large ones",
-  formula: String.raw`\ell(x, y) = \{l_1,\dots,l_N\}^\top,\quad l_n = \begin{cases}
-0.5 (x_n - y_n)^2 / beta, & \text{if } |x_n - y_n| < beta \\
-|x_n - y_n| - 0.5 * beta, & \text{otherwise }
+  formula: String.raw`l_n = \begin{cases}
+\frac{(x_n - y_n)^2}{2 \beta} & |x_n - y_n| < \beta \\
+|x_n - y_n| - \frac{1}{2} \beta & \text{otherwise}
 \end{cases}`,
+  formulas: [{ when: { beta: 0 }, tex: String.raw`l_n = |x_n - y_n|` }],
+  teaching: {
+    measures: "Half the squared difference divided by $\\beta$ for errors smaller than " +
+      "$\\beta$, and the absolute difference less $\\beta / 2$ beyond. Near the target it is a " +
+      "scaled `MSELoss`, far from it `L1Loss`; its gradient is the error divided by $\\beta$, " +
+      "clipped to $[-1, 1]$.",
+    choose: "For regression with outliers, notably the box regression of object detectors " +
+      "(Fast R-CNN), where it is the customary loss. Far from the target it costs what " +
+      "`L1Loss` costs whatever $\\beta$; `HuberLoss` is the same shape times $\\delta$. With " +
+      "$\\beta = 0$ it is exactly `L1Loss`.",
+    mistake: "Raising $\\beta$ to make it 'more like MSE' near the target: the quadratic piece " +
+      "is divided by $\\beta$, so a larger $\\beta$ makes small errors cost less and pull less. " +
+      "`HuberLoss` with $\\delta$ is $\\delta$ times `SmoothL1Loss` with $\\beta = \\delta$; the " +
+      "two agree only at 1.",
+    related: [
+      { to: "HuberLoss", why: "the same shape times delta" },
+      { to: "L1Loss", why: "what it becomes beyond beta, and with beta = 0" },
+      { to: "MSELoss", why: "what it resembles, scaled by 1 / beta, near the target" },
+      { to: "/lessons/outliers", why: "how far one outlier pulls a fit, with each loss" },
+    ],
+  },
+  keywords: ["regression", "robust", "outlier", "smooth L1", "Huber", "object detection", "box"],
   outputShape: "scalar; (*), as the input, for reduction none",
   curve: REGRESSION_CURVE,
   inputs: pointwiseInputs(),
@@ -64,11 +89,51 @@ export const smoothL1Loss = defineLoss<SmoothL1Options, DifferenceSaved<SmoothL1
       type: "number",
       default: 1,
       minimum: 0,
-      description: "The threshold at which to change between L1 and L2 loss; >= 0",
+      symbol: String.raw`\beta`,
+      description: "Where the loss turns from quadratic to linear; 0 makes it `L1Loss`",
     },
   ],
   legacyReduction: true,
   sample: (random) => ({ input: random.randn([3, 5]), target: random.randn([3, 5]) }),
+  explain: elementExplainer<SmoothL1Options>(({ input: x, target: y }, { beta }) => {
+    const d = x - y;
+    const a = Math.abs(d);
+    const steps = [
+      {
+        label: "the prediction and the target",
+        tex: `x_n = ${tex(x)},\\ y_n = ${tex(y)}`,
+        value: x,
+      },
+      {
+        label: "their difference",
+        tex: `x_n - y_n = ${tex(x)} - ${texTerm(y)} = ${tex(d)}`,
+        value: d,
+      },
+    ];
+    if (a < beta) {
+      const loss = (0.5 * a * a) / beta;
+      steps.push({
+        label: `within β = ${tex(beta)} of the target: half the square over β, the element's loss`,
+        tex: `l_n = \\frac{${texTerm(d)}^2}{2 \\cdot ${tex(beta)}} = ${tex(loss)}`,
+        value: loss,
+      });
+    } else {
+      const loss = a - 0.5 * beta;
+      steps.push({
+        label: beta === 0
+          ? "β = 0: the absolute difference, the element's loss"
+          : `at least β = ${tex(beta)} away: |d| − β/2, the element's loss`,
+        tex: `l_n = ${tex(a)} - \\frac{1}{2} \\cdot ${tex(beta)} = ${tex(loss)}`,
+        value: loss,
+      });
+    }
+    return steps;
+  }),
+  sweep(inputs, options, element) {
+    const { target } = valuesAt(inputs, {}, element).values;
+    const range = centeredOn(target, Math.max(3, 3 * options.beta));
+    return elementSweep({ input: "input", range })(inputs, options, element);
+  },
   ...differenceLoss<SmoothL1Options>({
     float32: {
       losses(x, y, losses, options) {

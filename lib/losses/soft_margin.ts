@@ -13,6 +13,9 @@
  */
 import { clampMinZero, select } from "../ops/branchless.ts";
 import { defineLoss } from "../core/definition.ts";
+import { tex, texTerm } from "../core/tex.ts";
+import { around, elementExplainer, elementSweep } from "../ops/element.ts";
+import { firstNotIn, notPlusMinusOne } from "./_explain.ts";
 import { expandOntoInput } from "../ops/expand_onto_input.ts";
 import { exp32, exp64, softplusOfNegative64 } from "../ops/exp_log.ts";
 import {
@@ -61,8 +64,27 @@ export const softMarginLoss = defineLoss<SoftMarginOptions, SoftMarginSaved>({
   slug: "soft-margin",
   category: "binary",
   summary: "Two-class logistic loss log(1 + exp(-y x)) for targets 1 or -1",
-  formula: String
-    .raw`\text{loss}(x, y) = \sum_i \frac{\log(1 + \exp(-y[i]*x[i]))}{\text{x.nelement}()}`,
+  formula: String.raw`l_n = \log\left(1 + e^{-y_n x_n}\right)`,
+  teaching: {
+    measures: "The logistic loss of a score against a label of ±1: $\\log(1 + e^{-y_n x_n})$, " +
+      "near 0 when the score has the label's sign by a wide margin, $\\log 2$ at a score of 0, " +
+      "and growing linearly with a wrong-signed score. It is `BCEWithLogitsLoss` written for " +
+      "±1 labels: with $t_n = (y_n + 1) / 2$ the two give the same numbers.",
+    choose: "When the labels already are ±1 (SVM-style data) and you want a smooth, " +
+      "everywhere-differentiable alternative to the hinge. Otherwise `BCEWithLogitsLoss` " +
+      "computes the same loss stably and takes weights; `MarginRankingLoss` and " +
+      "`HingeEmbeddingLoss` are hinge-shaped relatives.",
+    mistake: "Labels of 0 and 1: a label of 0 costs $\\log 2$ whatever the score, with a zero " +
+      "gradient, so the negatives teach nothing. Map them with $2y - 1$. Also PyTorch " +
+      "computes $e^{-y_n x_n}$ as it is, which overflows to ∞ in float32 once $y_n x_n$ falls " +
+      "below about −88.",
+    related: [
+      { to: "BCEWithLogitsLoss", why: "the same loss for 0/1 labels, computed stably" },
+      { to: "MultiLabelSoftMarginLoss", why: "the logistic loss per class, for several labels" },
+      { to: "HingeEmbeddingLoss", why: "a hinge instead of the logistic curve" },
+    ],
+  },
+  keywords: ["classification", "binary", "logistic", "±1 labels", "margin", "SVM"],
   outputShape: "scalar; (*), as the input, for reduction none",
   curve: {
     x: { input: "input", from: -4, to: 4, label: "input x" },
@@ -89,6 +111,32 @@ export const softMarginLoss = defineLoss<SoftMarginOptions, SoftMarginSaved>({
   sample(random) {
     const signs = random.randint(0, 2, [3, 5]).data.map((bit) => 2 * bit - 1);
     return { input: random.randn([3, 5]), target: { shape: [3, 5], data: signs } };
+  },
+  explain: elementExplainer<SoftMarginOptions>(({ input: x, target: y }) => {
+    const z = Math.exp(-x * y);
+    const loss = Math.log1p(z);
+    return [
+      { label: "the score and the label", tex: `x_n = ${tex(x)},\\ y_n = ${tex(y)}`, value: x },
+      {
+        label: "their product: positive when the score has the label's sign",
+        tex: `y_n x_n = ${tex(x * y)}`,
+        value: x * y,
+      },
+      { label: "e to minus the product", tex: `e^{-y_n x_n} = ${tex(z)}`, value: z },
+      {
+        label: "log(1 + that): the element's loss",
+        tex: `l_n = \\log(1 + ${texTerm(z)}) = ${tex(loss)}`,
+        value: loss,
+      },
+    ];
+  }),
+  sweep: elementSweep({ input: "input", range: around(4) }),
+  advise({ target }) {
+    const value = firstNotIn(target.data, [1, -1]);
+    if (value === undefined) return [];
+    return [
+      notPlusMinusOne("SoftMarginLoss", value, "a label of 0 costs log 2 whatever the score"),
+    ];
   },
   forward({ input, target }, { reduction }, context) {
     const x = input.data;

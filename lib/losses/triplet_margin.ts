@@ -13,6 +13,7 @@
  * @module
  */
 import { defineLoss } from "../core/definition.ts";
+import { tripletExplainer, tripletSweep } from "./_triplet_explain.ts";
 import { pairwiseDistance } from "./_distance.ts";
 import { type Reduction, reductionOption } from "../ops/reduction.ts";
 import {
@@ -63,8 +64,48 @@ export const tripletMarginLoss = defineLoss<TripletMarginOptions, TripletSaved, 
   slug: "triplet-margin",
   category: "ranking",
   summary: "Hinge on how much nearer an anchor is to a positive than to a negative, in p-norm",
-  formula: String
-    .raw`L(a, p, n) = \max \{d(a_i, p_i) - d(a_i, n_i) + {\rm margin}, 0\},\quad d(x_i, y_i) = \left\lVert {\bf x}_i - {\bf y}_i \right\rVert_p`,
+  formula: String.raw`\begin{gathered}
+l_n = \max\left(d(a_n, p_n) - d(a_n, n_n) + \text{margin},\ 0\right) \\
+d(u, v) = \lVert u - v + \varepsilon \rVert_p
+\end{gathered}`,
+  formulas: [{
+    when: { swap: true },
+    tex: String.raw`\begin{gathered}
+l_n = \max\left(d(a_n, p_n) - \min(d(a_n, n_n), d(p_n, n_n)) + \text{margin},\ 0\right) \\
+d(u, v) = \lVert u - v + \varepsilon \rVert_p
+\end{gathered}`,
+  }],
+  teaching: {
+    measures: "Whether an anchor $a_n$ is nearer its positive $p_n$ (same class) than its " +
+      "negative $n_n$ (another class) by at least the margin, in the p-norm distance: " +
+      "$\\max(d(a_n, p_n) - d(a_n, n_n) + \\text{margin}, 0)$. Triplets that already keep the " +
+      "margin cost nothing, so the loss concentrates on the hard ones.",
+    choose: "For metric learning (face recognition, person re-identification, image " +
+      "retrieval), where distances in the embedding must order similar and dissimilar items. " +
+      "`TripletMarginWithDistanceLoss` takes another distance, such as the cosine; " +
+      "`CosineEmbeddingLoss` and `HingeEmbeddingLoss` learn from pairs. `swap=True` also uses " +
+      "the positive's distance to the negative when it is smaller (Balntas et al.).",
+    mistake: "Random triplets: most soon keep the margin and give zero loss and zero " +
+      "gradient, so training stalls. Mine hard or semi-hard negatives within the batch. And " +
+      "$\\varepsilon$ is added to each coordinate of the difference before the norm, so a " +
+      "vector's distance to itself is $\\varepsilon \\sqrt{D}$ for p = 2, not 0.",
+    related: [
+      { to: "TripletMarginWithDistanceLoss", why: "the same hinge, with a distance you choose" },
+      { to: "CosineEmbeddingLoss", why: "pairs compared by cosine" },
+      { to: "HingeEmbeddingLoss", why: "pairs, on a distance you compute" },
+      { to: "MarginRankingLoss", why: "the same hinge on two scores" },
+    ],
+  },
+  keywords: [
+    "embedding",
+    "metric learning",
+    "triplet",
+    "ranking",
+    "similarity",
+    "face recognition",
+    "retrieval",
+    "margin",
+  ],
   outputShape: "scalar; (N), or () for unbatched inputs, for reduction none",
   inputs: tripletInputs(),
   options: [
@@ -73,18 +114,21 @@ export const tripletMarginLoss = defineLoss<TripletMarginOptions, TripletSaved, 
       type: "number",
       default: 1,
       exclusiveMinimum: 0,
+      symbol: String.raw`\text{margin}`,
       description: "How much farther the negative must be than the positive before the loss is 0",
     },
     {
       name: "p",
       type: "number",
       default: 2,
+      symbol: "p",
       description: "The norm degree of the pairwise distance",
     },
     {
       name: "eps",
       type: "number",
       default: 1e-6,
+      symbol: String.raw`\varepsilon`,
       description: "Added to each difference before the norm, for numerical stability",
     },
     {
@@ -102,6 +146,13 @@ export const tripletMarginLoss = defineLoss<TripletMarginOptions, TripletSaved, 
     positive: random.randn([3, 5]),
     negative: random.randn([3, 5]),
   }),
+  explain: tripletExplainer<TripletMarginOptions>(({ p, eps, margin, swap }) => ({
+    distance: pairwiseDistance(p, eps, "inputs.anchor"),
+    name: `the ${p}-norm of the difference plus ε = ${eps}`,
+    margin,
+    swap,
+  })),
+  sweep: (inputs, _options, element) => tripletSweep(inputs, element),
   forward(inputs, { margin, p, eps, swap, reduction }, { dtype }) {
     const distance = pairwiseDistance(p, eps, "inputs.anchor");
     return tripletForward(inputs, distance, margin, swap, reduction, dtype);

@@ -113,6 +113,38 @@ function sourceIndices(small: number[], big: number[]): Int32Array | Float64Arra
   return stridedIndices(big, strides, 0);
 }
 
+/**
+ * The row-major index, in a tensor of shape `small`, of the element that broadcasting brings to
+ * row-major index `flat` of shape `big` (a broadcast of `small`).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { broadcastIndex } from "./broadcast.ts";
+ * assert.equal(broadcastIndex([3], [2, 3], 4), 1); // row 1, column 1: column 1 of the row
+ * assert.equal(broadcastIndex([2, 1], [2, 3], 4), 1); // row 1 of the column
+ * ```
+ */
+export function broadcastIndex(
+  small: readonly number[],
+  big: readonly number[],
+  flat: number,
+): number {
+  const offset = big.length - small.length;
+  let index = 0;
+  let stride = 1;
+  for (let d = big.length - 1; d >= 0; d--) {
+    const position = flat % big[d];
+    flat = Math.floor(flat / big[d]);
+    const size = d >= offset ? small[d - offset] : 1;
+    if (d >= offset) {
+      if (size !== 1) index += position * stride;
+      stride *= size;
+    }
+  }
+  return index;
+}
+
 /** Formats a shape as PyTorch prints it: `torch.Size([3, 5])`. */
 export function torchSize(shape: number[]): string {
   return `torch.Size([${shape.join(", ")}])`;

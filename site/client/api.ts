@@ -7,11 +7,18 @@
  */
 import type { DType } from "../../lib/core/tensor.ts";
 import type { Problem } from "../../functions/api/problem.ts";
-import type { ComputeRequest as ApiRequest, ComputeResponse } from "../../functions/api/request.ts";
+import type {
+  ComputeRequest as ApiRequest,
+  ComputeResponse,
+  ExplainResponse,
+} from "../../functions/api/request.ts";
 import type { FlatTensor as WireTensor, WireNumber } from "../../functions/api/wire.ts";
 import type { FlatTensor } from "./tensor_text.ts";
 
 export type { Problem, WireTensor };
+
+/** The API's documented, stable prefix (`functions/api/paths.ts`). */
+export const API = "/api/v1";
 
 /** A request as the pages build it: flat tensors, options and dtype always given. */
 export type ComputeRequest = ApiRequest & {
@@ -24,6 +31,31 @@ export type ComputeRequest = ApiRequest & {
 export type ComputeAnswer = Omit<ComputeResponse, "output" | "grads"> & {
   output: FlatTensor;
   grads: Record<string, FlatTensor>;
+};
+
+/** A worked step, with its value decoded. */
+export interface Step {
+  label: string;
+  tex: string;
+  value: number;
+}
+
+/** An explained loss (`POST /api/v1/losses/{name}/explain`), with numbers decoded. */
+export type ExplainAnswer = ComputeAnswer & {
+  formula: string;
+  terms: FlatTensor | null;
+  count: number;
+  element: number;
+  worked: { label: string; steps: Step[] } | null;
+  reduction: Step[];
+  sweep: {
+    field: string;
+    label: string;
+    x: number[];
+    loss: number[];
+    slope: number[];
+    current: { x: number; loss: number; slope: number };
+  } | null;
 };
 
 /** What a problem says, as the pages show it (the parts every problem has). */
@@ -47,6 +79,19 @@ function fromWire(tensor: WireTensor): FlatTensor {
   return { shape: tensor.shape, data: tensor.data.map(Number), dtype: tensor.dtype };
 }
 
+function decodeAnswer(answer: ComputeResponse): ComputeAnswer {
+  const grads: Record<string, FlatTensor> = {};
+  for (const [name, grad] of Object.entries(answer.grads ?? {})) grads[name] = fromWire(grad);
+  return {
+    loss: answer.loss,
+    dtype: answer.dtype,
+    output: fromWire(answer.output),
+    grads,
+    warnings: answer.warnings ?? [],
+    advice: answer.advice ?? [],
+  };
+}
+
 /** The problem an answer that is not a success stands for. */
 function problemOf(response: Response, body: Partial<Problem> | null): ShownProblem {
   return {
@@ -66,7 +111,7 @@ export async function compute(
   request: ComputeRequest,
   signal?: AbortSignal,
 ): Promise<{ answer: ComputeAnswer } | { problem: ShownProblem }> {
-  const response = await fetch(`/api/losses/${slug}`, {
+  const response = await fetch(`${API}/losses/${slug}`, {
     method: "POST",
     headers: { "content-type": "application/json" },
     body: JSON.stringify(request),
@@ -74,29 +119,65 @@ export async function compute(
   });
   const body = await response.json().catch(() => null);
   if (!response.ok || body === null) return { problem: problemOf(response, body) };
-  const answer = body as ComputeResponse;
-  const grads: Record<string, FlatTensor> = {};
-  for (const [name, grad] of Object.entries(answer.grads ?? {})) grads[name] = fromWire(grad);
+  return { answer: decodeAnswer(body as ComputeResponse) };
+}
+
+/**
+ * Explains a loss through the API, in one request: the result and gradients, the per-element
+ * losses, one element worked through, the reduction and the sweep.  Resolves to the answer or
+ * to the problem; rejects only when the request was aborted or the network failed.
+ */
+export async function explain(
+  slug: string,
+  request: ComputeRequest & { element: number; points?: number },
+  signal?: AbortSignal,
+): Promise<{ answer: ExplainAnswer } | { problem: ShownProblem }> {
+  const response = await fetch(`${API}/losses/${slug}/explain`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify(request),
+    signal,
+  });
+  const body = await response.json().catch(() => null);
+  if (!response.ok || body === null) return { problem: problemOf(response, body) };
+  const wire = body as ExplainResponse;
+  const steps = (list: ExplainResponse["reduction"]) =>
+    list.map((step) => ({ ...step, value: Number(step.value) }));
+  const sweep = wire.sweep;
   return {
     answer: {
-      loss: answer.loss,
-      dtype: answer.dtype,
-      output: fromWire(answer.output),
-      grads,
-      warnings: answer.warnings ?? [],
+      ...decodeAnswer(wire),
+      formula: wire.formula,
+      terms: wire.terms && fromWire(wire.terms),
+      count: wire.count,
+      element: wire.element,
+      worked: wire.worked && { label: wire.worked.label, steps: steps(wire.worked.steps) },
+      reduction: steps(wire.reduction ?? []),
+      sweep: sweep && {
+        field: sweep.field,
+        label: sweep.label,
+        x: sweep.x.map(Number),
+        loss: sweep.loss.map(Number),
+        slope: sweep.slope.map(Number),
+        current: {
+          x: Number(sweep.current.x),
+          loss: Number(sweep.current.loss),
+          slope: Number(sweep.current.slope),
+        },
+      },
     },
   };
 }
 
 /**
- * Valid random inputs for a loss from `GET /api/losses/{name}/sample?seed=N`: the loss's own
+ * Valid random inputs for a loss from `GET /api/v1/losses/{name}/sample?seed=N`: the loss's own
  * sampler (`randn`, `rand`, `randint` as the notebook draws them), seeded.
  */
 export async function fetchSample(
   slug: string,
   seed: number,
 ): Promise<{ inputs: Record<string, FlatTensor> } | { problem: ShownProblem }> {
-  const response = await fetch(`/api/losses/${slug}/sample?seed=${seed}`);
+  const response = await fetch(`${API}/losses/${slug}/sample?seed=${seed}`);
   const body = await response.json().catch(() => null);
   if (!response.ok || body === null) return { problem: problemOf(response, body) };
   const inputs: Record<string, FlatTensor> = {};

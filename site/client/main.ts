@@ -1,9 +1,11 @@
 /// <reference lib="dom" />
 /**
- * The site's one script: each page runs its part, named by `<body data-page>`.
+ * The site's one script: formulas fitted to their boxes on every page, then each page's part,
+ * named by `<body data-page>`.
  *
  * @module
  */
+import { fitFormulas } from "./fit.ts";
 import { startHome } from "./home.ts";
 import { startLossPage } from "./loss_page.ts";
 import { startNotebook } from "./notebook.ts";
@@ -14,4 +16,5 @@ const pages: Record<string, () => void> = {
   notebook: startNotebook,
 };
 
+fitFormulas();
 pages[document.body.dataset.page ?? ""]?.();

@@ -6,7 +6,7 @@
  * @module
  */
 import type { OptionSpec } from "../../lib/core/definition.ts";
-import type { ComputeRequest, WireTensor } from "./api.ts";
+import { API, type ComputeRequest, type WireTensor } from "./api.ts";
 import { formatTensor } from "./tensor_text.ts";
 
 /** What a snippet needs to know of the loss. */
@@ -15,6 +15,8 @@ export interface SnippetLoss {
   slug: string;
   inputs: { name: string; differentiable: boolean }[];
   options: OptionSpec[];
+  /** The library's code for a loss beyond `torch.nn` (`LossSource.code`), as a template. */
+  source?: { code?: string };
 }
 
 type Nested = number | string | Nested[];
@@ -52,7 +54,7 @@ function readableBody(request: ComputeRequest): Record<string, unknown> {
 /** `curl` posting the request to the API. */
 export function curlSnippet(origin: string, loss: SnippetLoss, request: ComputeRequest): string {
   const body = JSON.stringify(readableBody(request)).replace(/'/g, "'\\''");
-  return `curl -s ${origin}/api/losses/${loss.slug} \\\n  -H 'content-type: application/json' \\\n  -d '${body}'`;
+  return `curl -s ${origin}${API}/losses/${loss.slug} \\\n  -H 'content-type: application/json' \\\n  -d '${body}'`;
 }
 
 function python(value: unknown): string {
@@ -80,7 +82,7 @@ export function pythonSnippet(origin: string, loss: SnippetLoss, request: Comput
     }
   }
   lines.push("}");
-  lines.push(`answer = requests.post("${origin}/api/losses/${loss.slug}", json=body).json()`);
+  lines.push(`answer = requests.post("${origin}${API}/losses/${loss.slug}", json=body).json()`);
   lines.push('print(answer["output"], answer["grads"])');
   return lines.join("\n");
 }
@@ -104,6 +106,40 @@ function torchTensor(tensor: WireTensor, dtype: string, grad: boolean): string {
   return `torch.tensor(${args.join(", ")})`;
 }
 
+/** A tensor as a Python nested list, with every digit, `float('nan')` and `float('inf')`. */
+function pythonList(tensor: WireTensor): string {
+  const values = { shape: tensor.shape, data: tensor.data.map(Number) };
+  return formatTensor(values, tensor.dtype === "int", true)
+    .replace(/\bnan\b/g, "float('nan')")
+    .replace(/(-?)\binf\b/g, "$1float('inf')");
+}
+
+/** An option's value as the source library's Python writes it (through the option's `code`). */
+function optionCode(spec: OptionSpec, value: unknown): string {
+  if (spec.type === "string" && spec.code?.[String(value)]) return spec.code[String(value)];
+  if (typeof value === "object" && value !== null) return pythonList(value as WireTensor);
+  if (typeof value === "string") return JSON.stringify(value);
+  return pythonValue(value);
+}
+
+/**
+ * The loss's own library computing the same numbers, from its `LossSource.code` template:
+ * `{input}` (any input's name) becomes the tensor as a nested list, `{alpha}` (any option's
+ * name) the option's value as Python writes it, `{dtype}` the dtype.
+ */
+export function sourceSnippet(loss: SnippetLoss, request: ComputeRequest): string {
+  const template = loss.source?.code ?? "";
+  return template.replace(/\{([A-Za-z_][A-Za-z0-9_]*)\}/g, (whole, name: string) => {
+    if (name === "dtype") return request.dtype;
+    const tensor = request.inputs[name];
+    if (tensor) return pythonList(tensor);
+    const spec = loss.options.find((option) => option.name === name);
+    if (!spec) return whole;
+    const value = Object.hasOwn(request.options, name) ? request.options[name] : spec.default;
+    return optionCode(spec, value);
+  });
+}
+
 /** The same loss in PyTorch, with the gradients of the differentiable inputs. */
 export function pytorchSnippet(loss: SnippetLoss, request: ComputeRequest): string {
   const lines = ["import torch", "import torch.nn as nn", "import torch.nn.functional as F", ""];
@@ -114,7 +150,7 @@ export function pytorchSnippet(loss: SnippetLoss, request: ComputeRequest): stri
   }
   const args = Object.entries(request.options).map(([key, value]) => {
     const spec = loss.options.find((option) => option.name === key);
-    const code = spec?.type === "string" ? spec.pytorch?.[String(value)] : undefined;
+    const code = spec?.type === "string" ? spec.code?.[String(value)] : undefined;
     if (code) return `${key}=${code}`;
     if (typeof value === "object" && value !== null) {
       return `${key}=${torchTensor(value as WireTensor, request.dtype, false)}`;

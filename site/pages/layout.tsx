@@ -10,15 +10,24 @@ import { CONTENT_SECURITY_POLICY } from "../../functions/middleware/csp.ts";
 export interface PageProps {
   title: string;
   description: string;
-  /** Which script part runs on this page (`home`, `loss`, `notebook`). */
+  /** Which script part runs on this page (`home`, `loss`, `notebook`, `notation`). */
   page: string;
   /** Extra stylesheets (KaTeX, uPlot), by path from the site's root. */
   styles?: string[];
   children: Child;
 }
 
+/** The links of the site's header, shared with the API reference page (`/api/v1/docs`). */
+export const SITE_NAV = [
+  { href: "/", text: "All losses" },
+  { href: "/notebook", text: "Notebook" },
+  { href: "/notation", text: "Notation" },
+  { href: "/api/v1/docs", text: "API" },
+];
+
 /** Wraps a page's content in the site's frame. */
 export function Layout({ title, description, page, styles = [], children }: PageProps) {
+  const current = { home: "/", notebook: "/notebook", notation: "/notation" }[page];
   return (
     <html lang="en">
       <head>
@@ -29,6 +38,7 @@ export function Layout({ title, description, page, styles = [], children }: Page
         <meta name="description" content={description} />
         <link rel="icon" href="/favicon.svg" type="image/svg+xml" />
         {styles.map((href) => <link key={href} rel="stylesheet" href={href} />)}
+        <link rel="stylesheet" href="/assets/header.css" />
         <link rel="stylesheet" href="/assets/site.css" />
         <script type="module" src="/assets/app.js"></script>
       </head>
@@ -37,15 +47,19 @@ export function Layout({ title, description, page, styles = [], children }: Page
         <header class="top">
           <a class="brand" href="/">Losses, as PyTorch computes them</a>
           <nav aria-label="Site">
-            <a href="/">All losses</a>
-            <a href="/notebook">Notebook</a>
-            <a href="/api/docs">API</a>
+            {SITE_NAV.map(({ href, text }) => (
+              <a key={href} href={href} aria-current={href === current ? "page" : undefined}>
+                {text}
+              </a>
+            ))}
           </nav>
         </header>
         <main id="main">{children}</main>
         <footer>
           Every number on this site is computed by this site's API, which gives PyTorch's numbers
-          (checked against PyTorch 2.11 on every loss). Nothing is loaded from another origin.
+          for the losses of <code>torch.nn</code>{" "}
+          (checked against PyTorch 2.11) and, for a loss beyond it, its own library's. Nothing is
+          loaded from another origin.
         </footer>
       </body>
     </html>

@@ -1,0 +1,196 @@
+/**
+ * What the losses' explanations share: rows of numbers in TeX, sweep ranges that take in the
+ * current value, batches of rows in an input's element type, and the checks behind advice.
+ *
+ * @module
+ */
+import type { Advice, WorkedStep } from "../core/definition.ts";
+import { tex } from "../core/tex.ts";
+import type { FloatDense, NumericArray } from "../core/tensor.ts";
+
+/**
+ * A row of numbers in TeX, `(0.1,\ 0.2,\ 0.3)`: at most `max` of them, the middle ones elided
+ * as `\dots` in a longer row.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { texList } from "./_explain.ts";
+ * assert.equal(texList([1, 2]), "(1,\\ 2)");
+ * assert.equal(texList([1, 2, 3, 4, 5], 4), "(1,\\ 2,\\ \\dots,\\ 5)");
+ * ```
+ */
+export function texList(values: readonly number[], max = 8): string {
+  const shown = values.length <= max
+    ? values.map(tex)
+    : [...values.slice(0, max - 2).map(tex), String.raw`\dots`, tex(values[values.length - 1])];
+  return `(${shown.join(",\\ ")})`;
+}
+
+/**
+ * The range [from, to], widened to take in `current` with `pad` to spare; [from, to] itself
+ * when `current` is not finite.
+ */
+export function including(
+  from: number,
+  to: number,
+  current: number,
+  pad = 1,
+): [number, number] {
+  if (!Number.isFinite(current)) return [from, to];
+  return [Math.min(from, current - pad), Math.max(to, current + pad)];
+}
+
+/**
+ * The sweep range of a log-probability: from `floor` (or below the current value) up to 0, or
+ * up to the current value when it is above 0 (where it is no log-probability).
+ */
+export function logProbabilityRange(floor: number, current: number): [number, number] {
+  if (!Number.isFinite(current)) return [floor, 0];
+  return [Math.min(floor, current - 1), Math.max(0, current)];
+}
+
+/**
+ * A sweep range of `half` on each side of `center` (0 when it is not finite) that takes in the
+ * current value: the regression losses' range, centred on the target, where their kinks are.
+ */
+export function centeredOn(center: number, half: number): (current: number) => [number, number] {
+  const middle = Number.isFinite(center) ? center : 0;
+  return (current) => including(middle - half, middle + half, current, half / 3);
+}
+
+/**
+ * `rows` rows of `width` floating-point values, of the element type of `like` (an input in the
+ * loss's dtype): `value(p, c)` at row p and column c.  The batch of a row sweep.
+ */
+export function rowsLike(
+  like: NumericArray,
+  rows: number,
+  width: number,
+  value: (p: number, c: number) => number,
+): FloatDense {
+  const data = like instanceof Float32Array
+    ? new Float32Array(rows * width)
+    : new Float64Array(rows * width);
+  for (let p = 0; p < rows; p++) {
+    for (let c = 0; c < width; c++) data[p * width + c] = value(p, c);
+  }
+  return { shape: [rows, width], data };
+}
+
+/**
+ * Like {@link rowsLike}, for an index input: an array of the same kind as `like` (an integer
+ * typed array, or a plain array of integers), of shape `[rows, width]` (`[rows]` when `width` is
+ * null).
+ */
+export function indexRowsLike<A extends NumericArray>(
+  like: A,
+  rows: number,
+  width: number | null,
+  value: (p: number, c: number) => number,
+): { shape: number[]; data: A } {
+  const size = rows * (width ?? 1);
+  const data =
+    (Array.isArray(like)
+      ? new Array<number>(size)
+      : new (like.constructor as Int32ArrayConstructor)(size)) as A;
+  for (let p = 0; p < rows; p++) {
+    for (let c = 0; c < (width ?? 1); c++) data[p * (width ?? 1) + c] = value(p, c);
+  }
+  return { shape: width === null ? [rows] : [rows, width], data };
+}
+
+/** Whether every row of `width` values of `data` sums, after `map`, to 1 within `tolerance`. */
+export function rowsSumToOne(
+  data: ArrayLike<number>,
+  width: number,
+  map: (value: number) => number = (value) => value,
+  tolerance = 1e-3,
+): boolean {
+  if (width === 0) return true;
+  for (let start = 0; start < data.length; start += width) {
+    let sum = 0;
+    for (let i = start; i < start + width; i++) sum += map(data[i]);
+    if (!(Math.abs(sum - 1) <= tolerance) && !Number.isNaN(sum)) return false;
+  }
+  return true;
+}
+
+/** The first value of `data` above `bound` (NaN never is), or undefined. */
+export function firstAbove(data: ArrayLike<number>, bound: number): number | undefined {
+  for (let i = 0; i < data.length; i++) if (data[i] > bound) return data[i];
+  return undefined;
+}
+
+/** The first value of `data` that is not a number of `allowed` (NaN is skipped), or undefined. */
+export function firstNotIn(
+  data: ArrayLike<number>,
+  allowed: readonly number[],
+): number | undefined {
+  for (let i = 0; i < data.length; i++) {
+    const value = Number(data[i]);
+    if (!Number.isNaN(value) && !allowed.includes(value)) return value;
+  }
+  return undefined;
+}
+
+/** The first value of `data` outside [0, 1] (NaN is skipped), or undefined. */
+export function firstNotInUnitInterval(data: ArrayLike<number>): number | undefined {
+  for (let i = 0; i < data.length; i++) if (data[i] < 0 || data[i] > 1) return data[i];
+  return undefined;
+}
+
+/**
+ * The advice for a target that should hold ±1 but holds `value`: what `loss` does with it
+ * (`effect`), and the fix.
+ */
+export function notPlusMinusOne(loss: string, value: number, effect: string): Advice {
+  return {
+    code: "target-not-plus-minus-one",
+    field: "inputs.target",
+    message: `The target holds ${tex(value)}, but ${loss} expects 1 or −1: ${effect}. ` +
+      "Map 0/1 labels to −1/1 with 2y − 1.",
+  };
+}
+
+/**
+ * The `mean` of the class losses with class weights and an ignored index (NLLLoss's): the sum
+ * of the per-target `losses` over the sum of the weights of the targets not ignored (their
+ * number without weights), said in words when that is 0.
+ */
+export function weightedMean(
+  target: { data: ArrayLike<number> },
+  weight: FloatDense | null,
+  ignoreIndex: number,
+  losses: FloatDense,
+  output: number,
+): WorkedStep[] {
+  let sum = 0;
+  let divisor = 0;
+  for (let i = 0; i < target.data.length; i++) {
+    const t = Number(target.data[i]);
+    if (t === ignoreIndex) continue;
+    sum += losses.data[i];
+    divisor += weight ? weight.data[t] : 1;
+  }
+  const kept = weight
+    ? "the sum of the weights of the targets not ignored"
+    : "the number of targets not ignored";
+  if (divisor === 0) {
+    return [{
+      label: target.data.length === 0
+        ? `the mean divides by ${kept}, and there are no targets: 0 / 0 is NaN, as in PyTorch`
+        : `the mean divides by ${kept}, which is 0 here: 0 / 0 is NaN, as in PyTorch`,
+      tex: String.raw`\frac{0}{0} = \text{NaN}`,
+      value: output,
+    }];
+  }
+  return [
+    { label: "the sum of the losses", tex: `\\sum_n l_n = ${tex(sum)}`, value: sum },
+    {
+      label: `divided by ${kept}, ${tex(divisor)}`,
+      tex: `\\frac{${tex(sum)}}{${tex(divisor)}} = ${tex(output)}`,
+      value: output,
+    },
+  ];
+}
