@@ -331,6 +331,8 @@ function readOption(
       return value;
     case "tensor":
       return toFloat(read(value, field), dtype);
+    case "axes":
+      return readAxes(value, field);
     case "integer":
       if (typeof value !== "number" || !Number.isSafeInteger(value)) {
         throw new LossInputError(field, `${field} must be an integer, got ${describe(value)}`);
@@ -346,8 +348,13 @@ function readOption(
 
 function readNumber(spec: OptionSpec & { type: "number" }, value: unknown, field: string): number {
   if (typeof value !== "number" || Number.isNaN(value)) {
-    throw new LossInputError(field, `${field} must be a number, got ${describe(value)}`);
+    const what = spec.finite ? "a finite number" : "a number";
+    throw new LossInputError(field, `${field} must be ${what}, got ${describe(value)}`);
   }
+  if (spec.finite && !Number.isFinite(value)) {
+    throw new LossInputError(field, `${field} must be a finite number, got ${value}`);
+  }
+  if (spec.orOneOf?.includes(value)) return value;
   if (spec.oneOf && !spec.oneOf.includes(value)) {
     throw new LossInputError(
       field,
@@ -355,15 +362,56 @@ function readNumber(spec: OptionSpec & { type: "number" }, value: unknown, field
     );
   }
   if (spec.minimum !== undefined && value < spec.minimum) {
-    throw new LossInputError(field, `${field} must be >= ${spec.minimum}, got ${value}`);
+    throw new LossInputError(
+      field,
+      `${field} must be >= ${spec.minimum}${orAlso(spec)}, got ${value}`,
+    );
   }
   if (spec.exclusiveMinimum !== undefined && value <= spec.exclusiveMinimum) {
     throw new LossInputError(field, `${field} must be > ${spec.exclusiveMinimum}, got ${value}`);
   }
   if (spec.maximum !== undefined && value > spec.maximum) {
-    throw new LossInputError(field, `${field} must be <= ${spec.maximum}, got ${value}`);
+    throw new LossInputError(
+      field,
+      `${field} must be <= ${spec.maximum}${orAlso(spec)}, got ${value}`,
+    );
+  }
+  if (spec.exclusiveMaximum !== undefined && value >= spec.exclusiveMaximum) {
+    throw new LossInputError(field, `${field} must be < ${spec.exclusiveMaximum}, got ${value}`);
   }
   return value;
+}
+
+/** `, or exactly -1` for a number option that also takes values outside its bounds. */
+function orAlso(spec: { orOneOf?: number[] }): string {
+  return spec.orOneOf?.length ? `, or exactly ${spec.orOneOf.join(" or ")}` : "";
+}
+
+/**
+ * An `axes` option's value: one integer, or a non-empty list of integers (their range and
+ * repeats depend on the input's rank, which the loss checks).
+ */
+function readAxes(value: unknown, field: string): number | number[] {
+  const wrong = () =>
+    new LossInputError(
+      field,
+      `${field} must be null, an integer or a non-empty list of integers, got ` +
+        (Array.isArray(value) && value.length === 0 ? "[]" : describe(value)),
+    );
+  if (typeof value === "number") {
+    if (!Number.isSafeInteger(value)) throw wrong();
+    return value;
+  }
+  if (!Array.isArray(value) || value.length === 0) throw wrong();
+  return value.map((axis, i) => {
+    if (typeof axis !== "number" || !Number.isSafeInteger(axis)) {
+      throw new LossInputError(
+        `${field}[${i}]`,
+        `${field}[${i}] must be an integer (an axis), got ${describe(axis)}`,
+      );
+    }
+    return axis;
+  });
 }
 
 function describe(value: unknown): string {
