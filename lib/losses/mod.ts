@@ -2,10 +2,14 @@
 // one export per loss module.  Do not edit; add a module instead.
 export { bceLoss } from "./bce.ts";
 export { bceWithLogitsLoss } from "./bce_with_logits.ts";
+export { categoricalHingeLoss } from "./categorical_hinge.ts";
 export { cosineEmbeddingLoss } from "./cosine_embedding.ts";
+export { cosineSimilarityLoss } from "./cosine_similarity.ts";
 export { crossEntropyLoss } from "./cross_entropy.ts";
 export { ctcLoss } from "./ctc.ts";
+export { diceLoss } from "./dice.ts";
 export { gaussianNLLLoss } from "./gaussian_nll.ts";
+export { hingeLoss } from "./hinge.ts";
 export { hingeEmbeddingLoss } from "./hinge_embedding.ts";
 export { huberLoss } from "./huber.ts";
 export { klDivLoss } from "./kl_div.ts";
@@ -24,5 +28,7 @@ export { quantileLoss } from "./quantile.ts";
 export { sigmoidFocalLoss } from "./sigmoid_focal.ts";
 export { smoothL1Loss } from "./smooth_l1.ts";
 export { softMarginLoss } from "./soft_margin.ts";
+export { squaredHingeLoss } from "./squared_hinge.ts";
 export { tripletMarginLoss } from "./triplet_margin.ts";
 export { tripletMarginWithDistanceLoss } from "./triplet_margin_with_distance.ts";
+export { tverskyLoss } from "./tversky.ts";
