@@ -56,7 +56,9 @@ Deno.test("HTTP API on Cloudflare Workers (local workerd)", (t) =>
       async () => {
         const document = await (await fetch(`${api}/openapi.json`)).json();
         assert.equal(document.openapi, "3.1.0");
-        assert.deepEqual(document.paths, buildOpenApi(createApp().routes).paths);
+        // As JSON carries it: a −0 of an example (a hinge's gradient) is written 0.
+        const paths = JSON.parse(JSON.stringify(buildOpenApi(createApp().routes).paths));
+        assert.deepEqual(document.paths, paths);
         const html = await (await fetch(`${api}/docs`)).text();
         assert.ok(html.includes(`${SWAGGER_UI_PATH}/swagger-ui-bundle.js`));
         const asset = await fetch(`${server.url}${SWAGGER_UI_PATH}/swagger-ui-bundle.js`);
