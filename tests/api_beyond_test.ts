@@ -1,0 +1,201 @@
+/**
+ * The losses beyond `torch.nn` through the API (`createApp().request`): the advice on their
+ * classic misuses, and none on their samplers' ordinary inputs; the options they brought
+ * (Keras's axes, bounds with an exception, finite numbers) and nested integer targets; and the
+ * "reproduce it" code each names, whose placeholders are its inputs, options and dtype.
+ */
+import assert from "node:assert/strict";
+import { losses } from "../lib/mod.ts";
+import { createApp } from "../functions/app.ts";
+import { assertProblem } from "./api_http.ts";
+
+const app = createApp({ log: () => {} });
+const post = (path: string, body: unknown) =>
+  app.request(path, {
+    method: "POST",
+    headers: { "Content-Type": "application/json" },
+    body: JSON.stringify(body),
+  });
+
+const beyond = losses.filter((loss) => loss.source);
+
+/** The advice codes of a request, asserting that it is answered. */
+async function adviceOf(name: string, body: unknown): Promise<string[]> {
+  const response = await post(`/api/losses/${name}`, body);
+  const answer = await response.json();
+  assert.equal(response.status, 200, JSON.stringify(answer));
+  return answer.advice.map((advice: { code: string; field: string; message: string }) => {
+    assert.ok(advice.message.length > 20, advice.code);
+    assert.match(advice.field, /^(inputs|options)\./);
+    return advice.code;
+  });
+}
+
+Deno.test("beyond torch.nn: thirteen losses, each naming its library, documentation and code", () => {
+  assert.deepEqual(beyond.map((loss) => loss.name).sort(), [
+    "CategoricalHingeLoss",
+    "CosineSimilarityLoss",
+    "DiceLoss",
+    "HingeLoss",
+    "LogCoshLoss",
+    "MeanAbsolutePercentageError",
+    "MeanSquaredLogError",
+    "NTXentLoss",
+    "PolyLoss",
+    "QuantileLoss",
+    "SigmoidFocalLoss",
+    "SquaredHingeLoss",
+    "TverskyLoss",
+  ]);
+  for (const loss of beyond) {
+    const { library, call, docs, code } = loss.source!;
+    assert.ok(library && call, loss.name);
+    assert.match(docs, /^https:\/\//, loss.name);
+    assert.ok(code, `${loss.name}: reproduce-it code`);
+    const names = new Set([
+      ...loss.inputs.map((input) => input.name),
+      ...loss.options.map((option) => option.name),
+      "dtype",
+    ]);
+    const placeholders = [...code.matchAll(/\{([a-z_]+)\}/g)].map((match) => match[1]);
+    assert.deepEqual(placeholders.filter((name) => !names.has(name)), [], loss.name);
+    for (const input of loss.inputs) {
+      assert.ok(placeholders.includes(input.name), `${loss.name}: {${input.name}}`);
+    }
+    for (const option of loss.options) {
+      assert.ok(placeholders.includes(option.name), `${loss.name}: {${option.name}}`);
+    }
+  }
+});
+
+Deno.test("beyond torch.nn: no advice on the samplers' ordinary inputs", async () => {
+  for (const loss of beyond) {
+    for (const seed of [1, 2, 3]) {
+      const sample = await (await app.request(`/api/losses/${loss.slug}/sample?seed=${seed}`))
+        .json();
+      assert.deepEqual(await adviceOf(loss.slug, { inputs: sample.inputs }), [], loss.name);
+    }
+  }
+});
+
+Deno.test("advice: SigmoidFocalLoss given probabilities instead of logits", async () => {
+  const inputs = { input: [0.9, 0.2, 0.7, 0.05], target: [1, 0, 1, 0] };
+  assert.deepEqual(await adviceOf("sigmoid-focal", { inputs }), ["probabilities-as-logits"]);
+  const logits = { input: [2.2, -1.4, 0.8, -3], target: [1, 0, 1, 0] };
+  assert.deepEqual(await adviceOf("sigmoid-focal", { inputs: logits }), []);
+});
+
+Deno.test("advice: DiceLoss and TverskyLoss with axis null on a batch, or given logits", async () => {
+  const mask = [[[1, 0], [0, 1]], [[0, 0], [1, 1]]];
+  const probabilities = [[[0.9, 0.1], [0.2, 0.8]], [[0.1, 0.3], [0.7, 0.9]]];
+  const inputs = { input: probabilities, target: mask };
+  for (const name of ["dice", "tversky"]) {
+    assert.deepEqual(await adviceOf(name, { inputs }), ["one-loss-for-the-batch"], name);
+    const perSample = { inputs, options: { axis: [1, 2] } };
+    assert.deepEqual(await adviceOf(name, perSample), [], name);
+    const logits = { inputs: { input: [[2.1, -1.3], [0.4, 3]], target: [[1, 0], [0, 1]] } };
+    assert.deepEqual(await adviceOf(name, logits), ["logits-as-probabilities"], name);
+  }
+});
+
+Deno.test("advice: HingeLoss and SquaredHingeLoss targets neither {0, 1} nor {-1, 1}", async () => {
+  const input = [[0.3, -1.2, 2], [1.1, 0.4, -0.7]];
+  for (const name of ["hinge", "squared-hinge"]) {
+    const mixed = { inputs: { input, target: [[1, 0, -1], [0, 1, 1]] } };
+    assert.deepEqual(await adviceOf(name, mixed), ["target-not-binary"], name);
+    const soft = { inputs: { input, target: [[0.5, 1, 1], [0, 1, 1]] } };
+    assert.deepEqual(await adviceOf(name, soft), ["target-not-binary"], name);
+    for (const target of [[[1, 0, 0], [0, 1, 1]], [[1, -1, -1], [-1, 1, 1]]]) {
+      assert.deepEqual(await adviceOf(name, { inputs: { input, target } }), [], name);
+    }
+  }
+});
+
+Deno.test("advice: NTXentLoss labels with no positive pair, or no negatives", async () => {
+  const embeddings = [[1, 0.2], [0.3, 1], [0.9, 0.1], [0.2, 0.8]];
+  const distinct = { inputs: { embeddings, labels: [0, 1, 2, 3] } };
+  assert.deepEqual(await adviceOf("ntxent", distinct), ["no-positive-pair"]);
+  const response = await post("/api/losses/ntxent", { ...distinct, grad: true });
+  const answer = await response.json();
+  assert.deepEqual(answer.output.data, ["NaN"], "0 / 0");
+  assert.ok(answer.grads.embeddings.data.every((g: number) => g === 0), "an all-zero gradient");
+  const same = { inputs: { embeddings, labels: [5, 5, 5, 5] } };
+  assert.deepEqual(await adviceOf("ntxent", same), ["no-negatives"]);
+  assert.deepEqual(await adviceOf("ntxent", { inputs: { embeddings, labels: [0, 1, 0, 1] } }), []);
+});
+
+Deno.test("advice: MAPE near-zero targets, MSLE values at or below -1, CategoricalHinge non-one-hot", async () => {
+  const mape = { inputs: { input: [10, 20, 0.5], target: [11, 19, 0] } };
+  assert.deepEqual(await adviceOf("mean-absolute-percentage-error", mape), ["target-near-zero"]);
+  const msle = { inputs: { input: [0.5, -1.5], target: [1, 2] } };
+  assert.deepEqual(await adviceOf("mean-squared-log-error", msle), ["log-of-non-positive"]);
+  const indices = { inputs: { input: [[1, 2, 0.5]], target: [[2, 0, 0]] } };
+  assert.deepEqual(await adviceOf("categorical-hinge", indices), ["target-not-one-hot"]);
+});
+
+Deno.test("options: Keras's axes, alpha in [0, 1] or -1, an open quantile, finite numbers", async () => {
+  const inputs = { input: [[0.9, 0.1], [0.2, 0.8]], target: [[1, 0], [0, 1]] };
+  const perRow = await (await post("/api/losses/dice", {
+    inputs,
+    options: { axis: [-1], reduction: "none" },
+  })).json();
+  assert.deepEqual(perRow.output.shape, [2]);
+  await assertProblem(
+    await post("/api/losses/dice", { inputs, options: { axis: [0, 2] } }),
+    400,
+    "options.axis[1]",
+  );
+  await assertProblem(
+    await post("/api/losses/dice", { inputs, options: { axis: [] } }),
+    400,
+    "options.axis",
+  );
+  await assertProblem(
+    await post("/api/losses/dice", { inputs, options: { axis: "1" } }),
+    400,
+    "options.axis",
+  );
+  const focal = { input: [0.3, -2], target: [1, 0] };
+  const unweighted = await post("/api/losses/sigmoid-focal", {
+    inputs: focal,
+    options: { alpha: -1 },
+  });
+  assert.equal(unweighted.status, 200);
+  await unweighted.body?.cancel();
+  await assertProblem(
+    await post("/api/losses/sigmoid-focal", { inputs: focal, options: { alpha: -0.5 } }),
+    400,
+    "options.alpha",
+  );
+  await assertProblem(
+    await post("/api/losses/sigmoid-focal", { inputs: focal, options: { gamma: "Infinity" } }),
+    400,
+    "options.gamma",
+  );
+  await assertProblem(
+    await post("/api/losses/quantile", { inputs: focal, options: { quantile: 1 } }),
+    400,
+    "options.quantile",
+  );
+});
+
+Deno.test("PolyLoss: nested integers of the class indices' shape are indices, as CrossEntropyLoss's", async () => {
+  const input = [[2, 0.5, -1], [0.1, 0.3, 0.2]];
+  const nested = await (await post("/api/losses/poly", { inputs: { input, target: [0, 2] } }))
+    .json();
+  const flat = await (await post("/api/losses/poly", {
+    inputs: { input, target: { shape: [2], data: [0, 2], dtype: "int" } },
+  })).json();
+  assert.deepEqual(nested.output, flat.output);
+  await assertProblem(
+    await post("/api/losses/poly", {
+      inputs: { input, target: { shape: [2], data: [0, 2], dtype: "float" } },
+    }),
+    400,
+    "inputs.target.dtype",
+  );
+  const probabilities = [[1, 0, 0], [0.2, 0.3, 0.5]];
+  const soft = await post("/api/losses/poly", { inputs: { input, target: probabilities } });
+  assert.equal(soft.status, 200);
+  await soft.body?.cancel();
+});
