@@ -143,10 +143,15 @@ print(input.grad)`,
   advise({ target }) {
     const advice: Advice[] = [];
     const y = target.data;
-    let scale = 0;
-    for (let i = 0; i < y.length; i++) scale += Math.abs(y[i]) / y.length;
+    // The targets' typical size, from at most 4096 of them (advice must stay cheap next to the
+    // loss, which is one pass); then one pass for a target far smaller, or 0.
+    const step = Math.max(1, Math.floor(y.length / 4096));
+    let scale = 0, counted = 0;
+    for (let i = 0; i < y.length; i += step, counted++) scale += Math.abs(y[i]);
+    scale /= Math.max(counted, 1);
+    const threshold = 1e-3 * scale;
     for (let i = 0; i < y.length; i++) {
-      if (Math.abs(y[i]) <= 1e-3 * scale || y[i] === 0) {
+      if (Math.abs(y[i]) <= threshold) {
         advice.push({
           code: "target-near-zero",
           field: elementField("inputs.target", target.shape, i),

@@ -122,7 +122,9 @@ print(input.grad, target.grad)`,
   advise({ input, target }) {
     const advice: Advice[] = [];
     for (const [name, tensor] of [["input", input], ["target", target]] as const) {
-      const at = tensor.data.findIndex((v) => v <= -1);
+      const values = tensor.data;
+      let at = -1;
+      for (let i = 0; i < values.length && at < 0; i++) if (values[i] <= -1) at = i;
       if (at >= 0) {
         advice.push({
           code: "log-of-non-positive",
