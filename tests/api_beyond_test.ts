@@ -177,6 +177,17 @@ Deno.test("options: Keras's axes, alpha in [0, 1] or -1, an open quantile, finit
     400,
     "options.quantile",
   );
+  // null is a value, not an omission: only an option whose default is null takes it.
+  for (const option of ["reduction", "alpha", "gamma"]) {
+    await assertProblem(
+      await post("/api/losses/sigmoid-focal", { inputs: focal, options: { [option]: null } }),
+      400,
+      `options.${option}`,
+    );
+  }
+  const nullAxis = await post("/api/losses/dice", { inputs, options: { axis: null } });
+  assert.equal(nullAxis.status, 200);
+  await nullAxis.body?.cancel();
 });
 
 Deno.test("PolyLoss: nested integers of the class indices' shape are indices, as CrossEntropyLoss's", async () => {

@@ -289,10 +289,14 @@ export function checkOptions(
       );
     }
   }
+  // `null` stands for "not given" in torch.nn's options (as Python's None for a tensor or the
+  // legacy booleans); a loss beyond torch.nn takes it only where it is the default (Keras's
+  // `axis`), and otherwise refuses it as any other wrong value (BEYOND.md).
+  const nullIsDefault = (spec: OptionSpec) => !loss.source || spec.default === null;
   const values: OptionValues = {};
   for (const spec of specs) {
     const given = Object.hasOwn(options, spec.name) ? options[spec.name] : undefined;
-    values[spec.name] = given === undefined || given === null
+    values[spec.name] = given === undefined || (given === null && nullIsDefault(spec))
       ? spec.default
       : readOption(spec, given, dtype, read);
   }
