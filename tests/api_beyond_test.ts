@@ -190,6 +190,27 @@ Deno.test("options: Keras's axes, alpha in [0, 1] or -1, an open quantile, finit
   await nullAxis.body?.cancel();
 });
 
+Deno.test("float inputs of the losses beyond torch.nn must be floating-point tensors", async () => {
+  const input = { shape: [2], data: [1, 0], dtype: "int" };
+  await assertProblem(
+    await post("/api/losses/log-cosh", { inputs: { input, target: [0.5, 0.5] } }),
+    400,
+    "inputs.input.dtype",
+  );
+  const nested = await post("/api/losses/log-cosh", { inputs: { input: [1, 0], target: [0, 1] } });
+  assert.equal(nested.status, 200, "nested integers are real numbers");
+  await nested.body?.cancel();
+  const { computeLoss, indexNdArrayOf, LossInputError, ndarrayOf } = await import("../lib/mod.ts");
+  assert.throws(
+    () =>
+      computeLoss("DiceLoss", {
+        input: indexNdArrayOf([1, 0], [2]),
+        target: ndarrayOf([1, 0], [2]),
+      }),
+    (error: unknown) => error instanceof LossInputError && error.field === "inputs.input.dtype",
+  );
+});
+
 Deno.test("PolyLoss: nested integers of the class indices' shape are indices, as CrossEntropyLoss's", async () => {
   const input = [[2, 0.5, -1], [0.1, 0.3, 0.2]];
   const nested = await (await post("/api/losses/poly", { inputs: { input, target: [0, 2] } }))

@@ -236,6 +236,13 @@ export function checkInputs(
       );
     }
     const tensor = read(inputs[spec.name], field);
+    if (spec.kind === "float" && loss.source && isIndexArray(tensor.data)) {
+      // BEYOND.md: a float input of a loss beyond torch.nn must be a floating-point tensor.
+      throw new LossInputError(
+        `${field}.dtype`,
+        `${field}.dtype is an integer type, but ${field} must be a floating-point tensor`,
+      );
+    }
     if (spec.kind === "float") tensors[spec.name] = toFloat(tensor, dtype);
     else if (spec.kind === "index") tensors[spec.name] = checkIndices(tensor, field);
     else tensors[spec.name] = isIndexArray(tensor.data) ? tensor : toFloat(tensor, dtype);
