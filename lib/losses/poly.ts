@@ -245,8 +245,10 @@ print(jax.grad(lambda x: jnp.sum(loss(x)))(input))`,
       const max = Math.max(...x);
       const logSum = max + Math.log(x.reduce((sum, v) => sum + Math.exp(v - max), 0));
       const p = x.map((v) => Math.exp(v - logSum));
-      const position = elementField("", input.shape.slice(0, -1), row);
-      const label = position ? `sample ${position}` : "the sample";
+      const rowShape = input.shape.slice(0, -1);
+      const label = rowShape.length === 0
+        ? "the sample"
+        : `sample ${rowShape.length === 1 ? row : elementField("", rowShape, row)}`;
       const steps = [
         {
           label: "the logits of the sample",
