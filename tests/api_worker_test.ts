@@ -56,8 +56,8 @@ Deno.test("HTTP API on Cloudflare Workers (local workerd)", (t) =>
       async () => {
         const document = await (await fetch(`${api}/openapi.json`)).json();
         assert.equal(document.openapi, "3.1.0");
-        // As JSON carries it: the examples' gradients hold −0 where PyTorch's do, which JSON
-        // writes as 0.
+        // As JSON carries it: a −0 of an example (PyTorch's gradients and the hinges' have
+        // them) is written 0.
         const paths = JSON.parse(JSON.stringify(buildOpenApi(createApp().routes).paths));
         assert.deepEqual(document.paths, paths);
         const html = await (await fetch(`${api}/docs`)).text();

@@ -10,10 +10,25 @@
  * @module
  */
 import { broadcastShape, expandTo, sumTo, warnIfTargetBroadcasts } from "../ops/broadcast.ts";
-import type { Context, Curve, InputSpec, LossDefinition } from "../core/definition.ts";
-import type { DType, FloatArray, FloatDense } from "../core/tensor.ts";
+import type {
+  Context,
+  Curve,
+  Explainer,
+  InputSpec,
+  LossDefinition,
+  LossInputs,
+  SweepPlan,
+  WorkedStep,
+} from "../core/definition.ts";
+import { elementField } from "../core/errors.ts";
+import { tex } from "../core/tex.ts";
+import { valuesAt } from "../ops/element.ts";
+import type { Dense, DType, FloatArray, FloatDense } from "../core/tensor.ts";
+import { formatShape, sameShape } from "../core/tensor.ts";
+import { LossInputError } from "../core/errors.ts";
 import {
   allocate,
+  inDtypeOf,
   reducedOutput,
   type Reduction,
   type ScaledGrad,
@@ -55,6 +70,21 @@ export function broadcastPair(
   };
 }
 
+/**
+ * Checks that `target` has exactly the input's shape, as the losses beyond `torch.nn` require
+ * (no broadcasting, no squeeze or expand of a trailing 1).
+ *
+ * @throws LossInputError naming `inputs.target`.
+ */
+export function checkSameShape(input: Dense, target: Dense, field = "inputs.target"): void {
+  if (sameShape(input.shape, target.shape)) return;
+  throw new LossInputError(
+    field,
+    `${field} has shape ${formatShape(target.shape)}, but it must equal the input's shape ` +
+      `${formatShape(input.shape)} (no broadcasting)`,
+  );
+}
+
 /** The `input` and `target` of a pointwise loss, both differentiable unless told otherwise. */
 export function pointwiseInputs(targetDifferentiable = true): InputSpec[] {
   return [
@@ -73,6 +103,18 @@ export function pointwiseInputs(targetDifferentiable = true): InputSpec[] {
       differentiable: targetDifferentiable,
     },
   ];
+}
+
+/**
+ * The `input` and `target` of a pointwise loss beyond `torch.nn`: the target must have the
+ * input's shape ({@link checkSameShape}).
+ */
+export function sameShapeInputs(targetDifferentiable = true): InputSpec[] {
+  return pointwiseInputs(targetDifferentiable).map((spec) =>
+    spec.name === "target"
+      ? { ...spec, description: "The ground truth", shape: "(*): the input's shape" }
+      : spec
+  );
 }
 
 /**
@@ -125,14 +167,17 @@ export interface DifferenceKernelsByDtype<Options> {
 /**
  * The forward and backward of a loss of x − y (L1, MSE, Huber, SmoothL1): broadcasting with
  * PyTorch's warning, the reduction, and the gradients summed back onto each input's shape, around
- * the loss's own element loops.
+ * the loss's own element loops.  With `shapes` `"same"` (LogCoshLoss, QuantileLoss), the target
+ * must have the input's shape instead.  The kernels see the dtype as their arrays' type.
  */
 export function differenceLoss<Options extends { reduction: Reduction }>(
   kernels: DifferenceKernelsByDtype<Options>,
+  shapes: "broadcast" | "same" = "broadcast",
 ): Pick<LossDefinition<Options, DifferenceSaved<Options>>, "forward" | "backward"> {
   const kernelsOf = (dtype: DType) => kernels[dtype] as DifferenceKernels<Options>;
   return {
     forward({ input, target }, options, context) {
+      if (shapes === "same") checkSameShape(input, target);
       const pair = broadcastPair(input, target, context);
       const n = pair.x.length;
       const losses = options.reduction === "none" ? allocate(context.dtype, n) : null;
@@ -155,4 +200,86 @@ export function differenceLoss<Options extends { reduction: Reduction }>(
       };
     },
   };
+}
+
+/**
+ * The explainer of a loss that is the mean of per-element terms with no `reduction` option
+ * (MeanAbsolutePercentageError, MeanSquaredLogError): element k's term worked through by
+ * `steps` (whose last step is the term), then the mean of all the terms, which is the output.
+ */
+export function meanOfTermsExplainer(
+  steps: (values: Record<string, number>) => WorkedStep[],
+): Explainer<unknown, LossInputs> {
+  const termsOf = (inputs: LossInputs) => {
+    const n = inputs.input.data.length;
+    let total = 0;
+    for (let k = 0; k < n; k++) total += steps(valuesAt(inputs, {}, k).values).at(-1)!.value;
+    return { n, total };
+  };
+  return {
+    count: (inputs) => inputs.input.data.length,
+    element(inputs, _options, element) {
+      const { position, values } = valuesAt(inputs, {}, element);
+      const { n, total } = termsOf(inputs);
+      return {
+        label: position ? `element ${position}` : "the only element",
+        steps: [...steps(values), {
+          label: `the mean of the ${n} elements' terms: the loss`,
+          tex: String.raw`\ell = \frac{1}{${n}} \sum_n l_n = \frac{${tex(total)}}{${n}} = ${
+            tex(total / n)
+          }`,
+          value: total / n,
+        }],
+      };
+    },
+  };
+}
+
+/**
+ * The sweep of a loss whose output is one number (no `reduction: "none"`): one entry of an
+ * input varies over `range`, the other entries stay; the caller runs one forward per value (see
+ * {@link SweepPlan.batch}).  The entry is element k of `input` (`"input"` by default), or the
+ * one `entry` picks for element k.
+ */
+export function wholeLossSweep(
+  range: (current: number) => [number, number],
+  input = "input",
+  entry: (inputs: LossInputs, element: number) => number = (_, element) => element,
+): (inputs: LossInputs, options: unknown, element: number) => SweepPlan {
+  return (inputs, _options, element) => {
+    const swept = inputs[input];
+    const size = swept.data.length;
+    const flat = entry(inputs, element);
+    const current = Number(swept.data[flat]);
+    const [from, to] = range(current);
+    const field = elementField(`inputs.${input}`, swept.shape, flat);
+    return {
+      field,
+      label: field.slice("inputs.".length),
+      current,
+      from,
+      to,
+      batch(values) {
+        if (values.length !== 1) throw new RangeError("one value per forward");
+        const data = swept.data.slice();
+        data[flat] = values[0];
+        return { inputs: { ...inputs, [input]: { shape: swept.shape, data } } };
+      },
+      read(output, grads) {
+        const slope = grads[input].data;
+        return {
+          loss: Array.from(output.data),
+          slope: Array.from(output.data, (_, p) => slope[p * size + flat]),
+        };
+      },
+    };
+  };
+}
+
+/**
+ * The gradient every element receives for `sum` and `mean`, as autograd's `mean` passes it to
+ * an element's loss: grad_output / n for `mean`, grad_output for `sum`, in the dtype.
+ */
+export function eachOf({ each, norm }: ScaledGrad, like: FloatArray): number {
+  return inDtypeOf(like, each * norm);
 }

@@ -10,13 +10,13 @@
 import { defineLoss } from "../core/definition.ts";
 import { tex, texTerm } from "../core/tex.ts";
 import { signOf } from "../ops/branchless.ts";
-import type { FloatArray } from "../core/tensor.ts";
-import { inDtypeOf, type Reduction, reductionOption, type ScaledGrad } from "../ops/reduction.ts";
+import { type Reduction, reductionOption } from "../ops/reduction.ts";
 import { elementExplainer, elementSweep, valuesAt } from "../ops/element.ts";
 import { centeredOn } from "./_explain.ts";
 import {
   differenceLoss,
   type DifferenceSaved,
+  eachOf,
   pointwiseInputs,
   REGRESSION_CURVE,
 } from "./_pointwise.ts";
@@ -113,7 +113,7 @@ export const l1Loss = defineLoss<L1Options, DifferenceSaved<L1Options>>({
       },
       gradient(x, y, upstream, gradInput, gradTarget) {
         const { perElement } = upstream;
-        const each = meanOf(upstream, gradInput);
+        const each = eachOf(upstream, gradInput);
         for (let i = 0; i < x.length; i++) {
           const grad = signOf(x[i] - y[i]) * (perElement ? perElement[i] : each);
           gradInput[i] = grad;
@@ -133,7 +133,7 @@ export const l1Loss = defineLoss<L1Options, DifferenceSaved<L1Options>>({
       },
       gradient(x, y, upstream, gradInput, gradTarget) {
         const { perElement } = upstream;
-        const each = meanOf(upstream, gradInput);
+        const each = eachOf(upstream, gradInput);
         for (let i = 0; i < x.length; i++) {
           const grad = signOf(x[i] - y[i]) * (perElement ? perElement[i] : each);
           gradInput[i] = grad;
@@ -143,11 +143,3 @@ export const l1Loss = defineLoss<L1Options, DifferenceSaved<L1Options>>({
     },
   }),
 });
-
-/**
- * The gradient every element receives for `sum` and `mean`, as autograd's `mean` passes it to
- * `abs`: grad_output / n, in the dtype.  The gradient is then sgn(x − y) times it (exact).
- */
-function meanOf({ each, norm }: ScaledGrad, like: FloatArray): number {
-  return inDtypeOf(like, each * norm);
-}
