@@ -403,6 +403,12 @@ export type LossInputs = Record<string, Dense<NumericArray>>;
 export type FloatInputs = Record<string, FloatDense>;
 
 /**
+ * The most elements of a tensor that one check of {@link LossDefinition.advise} reads: advice is
+ * a hint, run on every call, and must cost next to nothing beside the loss at any size.
+ */
+export const ADVICE_SAMPLE = 4096;
+
+/**
  * A loss, defined once: everything else (routes, catalog, OpenAPI, site, tests) is derived.
  *
  * `forward` receives inputs converted to the dtype (index inputs untouched) and validated
@@ -478,6 +484,18 @@ export interface LossDefinition<
   /**
    * Hints about classic misuses these inputs show (probabilities given as logits, a target that
    * is not ±1...): returned beside PyTorch's warnings; they never change the numbers.
+   *
+   * `computeLoss` runs it on every call, so its cost must not grow with the inputs.  What advice
+   * looks at, for every loss: each check reads at most {@link ADVICE_SAMPLE} elements of a
+   * tensor.  A check of single elements reads them all when the tensor has at most that many,
+   * else the first half of the budget (indices 0 to 2047) and the second half spread evenly over
+   * the rest: with h = 2048, m = 4096 and n elements, element h + ⌊(k − h)(n − h) / (m − h)⌋ for
+   * k = h … m − 1 (`sampleIndex` in `lib/losses/_explain.ts`).  A check of whole rows (a row of
+   * classes, a vector along an axis, a frame of CTC) reads as many rows as fit whole in the
+   * budget, ⌊4096 / width⌋, chosen the same way among the rows, and none when one row is wider;
+   * CTC's targets are read by whole sequences, from the first, while they fit.  So advice is
+   * exact up to 4096 elements, and beyond that a hint about what it read: the messages that
+   * state something of every element say how many were read.
    */
   advise?(inputs: Inputs, options: Options): Advice[];
   /** The loss of `inputs` with `options`, and what {@link LossDefinition.backward} needs. */

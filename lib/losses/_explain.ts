@@ -4,7 +4,7 @@
  *
  * @module
  */
-import type { Advice, WorkedStep } from "../core/definition.ts";
+import { type Advice, ADVICE_SAMPLE, type WorkedStep } from "../core/definition.ts";
 import { tex } from "../core/tex.ts";
 import type { FloatDense, NumericArray } from "../core/tensor.ts";
 
@@ -100,7 +100,99 @@ export function indexRowsLike<A extends NumericArray>(
   return { shape: width === null ? [rows] : [rows, width], data };
 }
 
-/** Whether every row of `width` values of `data` sums, after `map`, to 1 within `tolerance`. */
+/**
+ * How many of `n` elements (or rows) a check of advice reads: all of them up to `budget`
+ * ({@link ADVICE_SAMPLE} by default), else `budget`.
+ */
+export function sampleCount(n: number, budget = ADVICE_SAMPLE): number {
+  return Math.min(n, budget);
+}
+
+/**
+ * The `k`-th (0 ≤ k < m) of the `m` indices that advice reads among `n` (m = {@link sampleCount}
+ * of n): the first h = ⌈m / 2⌉ indices, then the rest spread evenly,
+ * i_k = h + ⌊(k − h)(n − h) / (m − h)⌋ for k ≥ h.  Every index from 0 to n − 1 when m = n; the
+ * indices increase, and the last is at most n − 1.  The first ones catch a misuse repeated in
+ * every sample of a batch, the spread ones one confined to a part of it.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { sampleIndex } from "./_explain.ts";
+ * assert.deepEqual([0, 1, 2].map((k) => sampleIndex(k, 3, 3)), [0, 1, 2]);
+ * assert.deepEqual([0, 1, 2, 3].map((k) => sampleIndex(k, 4, 100)), [0, 1, 2, 51]);
+ * ```
+ */
+export function sampleIndex(k: number, m: number, n: number): number {
+  const h = (m + 1) >> 1;
+  return k < h ? k : h + Math.floor(((k - h) * (n - h)) / (m - h));
+}
+
+/** The index of the first element that advice reads of `data` for which `test` holds, or −1. */
+export function findSampled(data: ArrayLike<number>, test: (value: number) => boolean): number {
+  const n = data.length, m = sampleCount(n);
+  for (let k = 0; k < m; k++) {
+    const i = sampleIndex(k, m, n);
+    if (test(data[i])) return i;
+  }
+  return -1;
+}
+
+/**
+ * What advice read of `n` elements, to follow a statement about all of them: nothing when it
+ * read them all, else how many.
+ */
+export function readNote(n: number, unit = "elements"): string {
+  const m = sampleCount(n);
+  return m === n
+    ? ""
+    : ` (of the ${m} ${unit} that advice reads out of ${n}: the first ${(m + 1) >> 1}, the ` +
+      "others spread evenly)";
+}
+
+/**
+ * A tensor's rows along one axis, as a check of whole rows reads them: `count` rows of `width`
+ * values, row r = o · inner + j (o before the axis, j after it) starting at o · width · inner + j,
+ * its values `inner` apart ({@link rowStart}).  The rows of classes of CrossEntropyLoss and
+ * NLLLoss (axis 1), of the vectors of CosineSimilarityLoss, of the frames of CTCLoss (the last).
+ */
+export interface Rows {
+  /** The number of rows: the size of every dimension but the axis. */
+  count: number;
+  /** The values in a row: the size of the axis. */
+  width: number;
+  /** The distance between two values of a row: the size of the dimensions after the axis. */
+  inner: number;
+  /** How many rows advice reads: as many as fit whole in {@link ADVICE_SAMPLE} values. */
+  read: number;
+}
+
+/** The rows of a tensor of `shape` along `axis` (0 ≤ axis < rank). */
+export function rowsAlong(shape: readonly number[], axis: number): Rows {
+  let outer = 1, inner = 1;
+  for (let d = 0; d < axis; d++) outer *= shape[d];
+  for (let d = axis + 1; d < shape.length; d++) inner *= shape[d];
+  const width = shape[axis];
+  const count = outer * inner;
+  const fit = width === 0 ? count : Math.floor(ADVICE_SAMPLE / width);
+  return { count, width, inner, read: Math.min(count, fit) };
+}
+
+/** Where row `r` of `rows` starts; its values follow `rows.inner` apart. */
+export function rowStart(rows: Rows, r: number): number {
+  const o = Math.floor(r / rows.inner);
+  return o * rows.width * rows.inner + (r - o * rows.inner);
+}
+
+/** The `k`-th of the rows advice reads (k < `rows.read`), by {@link sampleIndex}. */
+export function sampledRow(rows: Rows, k: number): number {
+  return sampleIndex(k, rows.read, rows.count);
+}
+
+/**
+ * Whether every row of `width` values of `data` that advice reads ({@link rowsAlong} the last
+ * axis) sums, after `map`, to 1 within `tolerance` (a NaN sum passes).
+ */
 export function rowsSumToOne(
   data: ArrayLike<number>,
   width: number,
@@ -108,7 +200,9 @@ export function rowsSumToOne(
   tolerance = 1e-3,
 ): boolean {
   if (width === 0) return true;
-  for (let start = 0; start < data.length; start += width) {
+  const rows = rowsAlong([data.length / width, width], 1);
+  for (let k = 0; k < rows.read; k++) {
+    const start = sampledRow(rows, k) * width;
     let sum = 0;
     for (let i = start; i < start + width; i++) sum += map(data[i]);
     if (!(Math.abs(sum - 1) <= tolerance) && !Number.isNaN(sum)) return false;
@@ -116,28 +210,28 @@ export function rowsSumToOne(
   return true;
 }
 
-/** The first value of `data` above `bound` (NaN never is), or undefined. */
+/** The first value of `data` that advice reads above `bound` (NaN never is), or undefined. */
 export function firstAbove(data: ArrayLike<number>, bound: number): number | undefined {
-  for (let i = 0; i < data.length; i++) if (data[i] > bound) return data[i];
-  return undefined;
+  const at = findSampled(data, (value) => value > bound);
+  return at < 0 ? undefined : data[at];
 }
 
-/** The first value of `data` that is not a number of `allowed` (NaN is skipped), or undefined. */
+/**
+ * The first value of `data` that advice reads that is not a number of `allowed` (NaN is
+ * skipped), or undefined.
+ */
 export function firstNotIn(
   data: ArrayLike<number>,
   allowed: readonly number[],
 ): number | undefined {
-  for (let i = 0; i < data.length; i++) {
-    const value = Number(data[i]);
-    if (!Number.isNaN(value) && !allowed.includes(value)) return value;
-  }
-  return undefined;
+  const at = findSampled(data, (v) => !Number.isNaN(Number(v)) && !allowed.includes(Number(v)));
+  return at < 0 ? undefined : Number(data[at]);
 }
 
-/** The first value of `data` outside [0, 1] (NaN is skipped), or undefined. */
+/** The first value of `data` that advice reads outside [0, 1] (NaN is skipped), or undefined. */
 export function firstNotInUnitInterval(data: ArrayLike<number>): number | undefined {
-  for (let i = 0; i < data.length; i++) if (data[i] < 0 || data[i] > 1) return data[i];
-  return undefined;
+  const at = findSampled(data, (value) => value < 0 || value > 1);
+  return at < 0 ? undefined : data[at];
 }
 
 /**

@@ -21,6 +21,7 @@ import type { Dense, DType, FloatArray, FloatDense } from "../core/tensor.ts";
 import { formatShape, numel, rowMajorStrides, scalar, stridedIndices } from "../core/tensor.ts";
 import { allocate, type Reduction, reductionOption, type UpstreamGrad } from "../ops/reduction.ts";
 import { checkSameShape } from "./_pointwise.ts";
+import { findSampled, sampleCount, sampleIndex } from "./_explain.ts";
 
 /** Keras's `epsilon()` (`keras/src/backend/config.py`): 1e-7, rounded to the dtype. */
 export function kerasEpsilon(dtype: DType): number {
@@ -240,8 +241,8 @@ export function overlapAdvice(
     });
   }
   const x = input.data;
-  for (let i = 0; i < x.length; i++) {
-    if (x[i] >= 0 && x[i] <= 1) continue;
+  const i = findSampled(x, (v) => !(v >= 0 && v <= 1));
+  if (i >= 0) {
     advice.push({
       code: "logits-as-probabilities",
       field: elementField("inputs.input", input.shape, i),
@@ -249,7 +250,6 @@ export function overlapAdvice(
         "output of a sigmoid or a softmax); on raw scores the overlap means nothing and the " +
         "loss can even go below 0.",
     });
-    break;
   }
   return advice;
 }
@@ -267,7 +267,7 @@ export function groupView(input: Dense, axis: number | number[] | null): GroupVi
 }
 
 /** The label of group `group`: `loss [1]`, or `the one loss` when every axis is summed. */
-export function groupLabel(groups: AxisGroups, group: number): string {
+export function groupLabel(groups: Pick<AxisGroups, "shape">, group: number): string {
   const position = elementField("", groups.shape, group);
   return position ? `loss ${position}` : "the one loss (every axis summed)";
 }
@@ -442,11 +442,13 @@ export function hingeSweep(
 /** The advice of HingeLoss and SquaredHingeLoss on targets neither {0, 1} nor {−1, 1}. */
 export function hingeTargetAdvice(name: string, target: { data: ArrayLike<number> }): Advice[] {
   const y = target.data;
+  const n = y.length, m = sampleCount(n);
   let zero = false, minusOne = false, other = false;
-  for (let i = 0; i < y.length; i++) {
-    if (y[i] === 0) zero = true;
-    else if (y[i] === -1) minusOne = true;
-    else if (y[i] !== 1) other = true;
+  for (let k = 0; k < m; k++) {
+    const v = y[sampleIndex(k, m, n)];
+    if (v === 0) zero = true;
+    else if (v === -1) minusOne = true;
+    else if (v !== 1) other = true;
   }
   if (!other && !(zero && minusOne)) return [];
   return [{

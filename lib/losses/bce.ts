@@ -30,6 +30,7 @@ import {
 } from "../ops/reduction.ts";
 import type { FloatArray, FloatDense } from "../core/tensor.ts";
 import { sameShape } from "../core/tensor.ts";
+import { sampleCount, sampleIndex } from "./_explain.ts";
 
 /** Options of {@link bceLoss}. */
 export interface BCEOptions {
@@ -200,7 +201,9 @@ export const bceLoss = defineLoss<BCEOptions, BCESaved>({
   },
   advise({ input, target }) {
     const x = input.data, y = target.data;
-    for (let i = 0; i < x.length; i++) {
+    const n = x.length, m = sampleCount(n);
+    for (let k = 0; k < m; k++) {
+      const i = sampleIndex(k, m, n);
       if ((x[i] === 0 && y[i] > 0) || (x[i] === 1 && y[i] < 1)) {
         const field = elementField("inputs.input", input.shape, i);
         return [{

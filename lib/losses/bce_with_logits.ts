@@ -24,7 +24,7 @@ import { torchSize } from "../ops/broadcast.ts";
 import { type Advice, defineLoss, type WorkedStep } from "../core/definition.ts";
 import { tex, texTerm } from "../core/tex.ts";
 import { around, elementExplainer, elementSweep } from "../ops/element.ts";
-import { firstNotInUnitInterval } from "./_explain.ts";
+import { firstNotInUnitInterval, readNote, sampleCount, sampleIndex } from "./_explain.ts";
 import { LossInputError } from "../core/errors.ts";
 import { elementWeightOption, expandOntoInput } from "../ops/expand_onto_input.ts";
 import { exp32, exp64, softplusOfNegative64 } from "../ops/exp_log.ts";
@@ -254,17 +254,19 @@ export const bceWithLogitsLoss = defineLoss<BCEWithLogitsOptions, BCEWithLogitsS
   advise({ input, target }) {
     const advice: Advice[] = [];
     const x = input.data;
-    let allProbabilities = x.length >= 4;
+    const n = x.length, m = sampleCount(n);
+    let allProbabilities = n >= 4;
     let allZero = true;
-    for (let i = 0; i < x.length && allProbabilities; i++) {
-      if (!(x[i] >= 0 && x[i] <= 1)) allProbabilities = false;
-      if (x[i] !== 0) allZero = false;
+    for (let k = 0; k < m && allProbabilities; k++) {
+      const v = x[sampleIndex(k, m, n)];
+      if (!(v >= 0 && v <= 1)) allProbabilities = false;
+      if (v !== 0) allZero = false;
     }
     if (allProbabilities && !allZero) {
       advice.push({
         code: "probabilities-as-logits",
         field: "inputs.input",
-        message: "Every element of input lies in [0, 1], as probabilities do, but " +
+        message: `Every element of input${readNote(n)} lies in [0, 1], as probabilities do, but ` +
           "BCEWithLogitsLoss takes logits and applies the sigmoid itself: pass the scores " +
           "from before the sigmoid (or use BCELoss on probabilities).",
       });

@@ -29,6 +29,7 @@ import {
   kerasUpstream,
   lastAxisRows,
 } from "./_keras.ts";
+import { rowsAlong, sampledRow } from "./_explain.ts";
 
 /** Options of {@link categoricalHingeLoss}. */
 export interface CategoricalHingeOptions {
@@ -190,8 +191,11 @@ print(input.grad)`,
   advise({ target }) {
     const advice: Advice[] = [];
     const classes = target.shape[target.shape.length - 1] ?? 0;
+    if (classes === 0) return advice;
     const y = target.data;
-    for (let start = 0; classes > 0 && start < y.length; start += classes) {
+    const rows = rowsAlong([y.length / classes, classes], 1);
+    for (let r = 0; r < rows.read; r++) {
+      const start = sampledRow(rows, r) * classes;
       let ones = 0, others = 0;
       for (let c = start; c < start + classes; c++) {
         if (y[c] === 1) ones++;

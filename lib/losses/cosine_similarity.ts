@@ -34,6 +34,7 @@ import {
   kerasReductionSteps,
   kerasUpstream,
 } from "./_keras.ts";
+import { rowsAlong, rowStart, sampledRow } from "./_explain.ts";
 
 /** Options of {@link cosineSimilarityLoss}. */
 export interface CosineSimilarityOptions {
@@ -218,16 +219,23 @@ print(input.grad, target.grad)`,
     groupSweep(inputs, groupsAlong(inputs.input, axis), group, -1),
   advise({ input, target }, { axis }) {
     const advice: Advice[] = [];
-    if (input.shape.length === 0) return advice;
-    const groups = groupsAlong(input, axis);
+    const rank = input.shape.length;
+    if (rank === 0) return advice;
+    const along = axis < 0 ? axis + rank : axis;
+    const rows = rowsAlong(input.shape, along);
+    if (rows.width === 0) return advice;
+    // groupLabel names a vector by its place among them: the shape without the axis.
+    const groups = { shape: input.shape.filter((_, d) => d !== along) };
     for (const [name, tensor] of [["input", input], ["target", target]] as const) {
-      const sums = new Float64Array(groups.count);
-      const sizes = new Float64Array(groups.count);
-      for (let i = 0; i < tensor.data.length; i++) {
-        sums[groups.groupOf[i]] += tensor.data[i] ** 2;
-        sizes[groups.groupOf[i]]++;
+      const x = tensor.data;
+      let at = -1;
+      for (let k = 0; k < rows.read && at < 0; k++) {
+        const r = sampledRow(rows, k);
+        const start = rowStart(rows, r);
+        let sum = 0;
+        for (let c = 0; c < rows.width; c++) sum += x[start + c * rows.inner] ** 2;
+        if (sum <= 1e-14) at = r;
       }
-      const at = sums.findIndex((sum, g) => sizes[g] > 0 && sum <= 1e-14);
       if (at >= 0) {
         advice.push({
           code: "zero-vector",

@@ -55,6 +55,7 @@ import { filled } from "../ops/element.ts";
 import { allocate, type Reduction, reductionOption } from "../ops/reduction.ts";
 import type { Dense, DType, FloatArray, FloatDense, NumericArray } from "../core/tensor.ts";
 import { formatShape, scalar } from "../core/tensor.ts";
+import { readNote, rowsAlong, rowStart, sampledRow } from "./_explain.ts";
 
 /** Options of {@link crossEntropyLoss}. */
 export interface CrossEntropyOptions {
@@ -399,34 +400,45 @@ q_{n,c} = \begin{cases}
   advise({ input, target }) {
     const advice: Advice[] = [];
     if (input.shape.length === 0) return advice;
-    const layout = classLayout(input.shape);
-    const positions = layout.batch * layout.inner;
-    const rowsSumToOne = (data: ArrayLike<number>) => {
-      for (let position = 0; position < positions; position++) {
-        const row = classRow(data, layout, position);
-        if (row.some((v) => !(v >= 0 && v <= 1))) return false;
-        if (Math.abs(row.reduce((a, b) => a + b, 0) - 1) > 1e-3) return false;
+    // The rows of classes (along dimension 1, or 0 for a (C) input), as many as advice reads.
+    const rows = rowsAlong(input.shape, input.shape.length === 1 ? 0 : 1);
+    const rowSum = (data: ArrayLike<number>, r: number, probabilities: boolean) => {
+      const start = rowStart(rows, r);
+      let sum = 0;
+      for (let c = 0; c < rows.width; c++) {
+        const v = Number(data[start + c * rows.inner]);
+        if (probabilities && !(v >= 0 && v <= 1)) return NaN;
+        sum += v;
       }
-      return positions > 0 && layout.classes > 1;
+      return sum;
     };
-    if (rowsSumToOne(input.data)) {
+    let probabilities = rows.read > 0 && rows.width > 1;
+    for (let k = 0; k < rows.read && probabilities; k++) {
+      // NaN (a value outside [0, 1]) fails too.
+      if (!(Math.abs(rowSum(input.data, sampledRow(rows, k), true) - 1) <= 1e-3)) {
+        probabilities = false;
+      }
+    }
+    if (probabilities) {
       advice.push({
         code: "probabilities-as-logits",
         field: "inputs.input",
-        message: "Every row of input lies in [0, 1] and sums to 1, as probabilities do, but " +
+        message: `Every row of input${readNote(rows.count, "rows")} lies in [0, 1] and sums ` +
+          "to 1, as probabilities do, but " +
           "CrossEntropyLoss takes logits (unnormalized scores) and applies log-softmax " +
           "itself: pass the scores from before the softmax.",
       });
     }
     if (!holdsIndices(target.shape, input.shape)) {
-      for (let position = 0; position < positions; position++) {
-        const row = classRow(target.data, layout, position);
-        if (Math.abs(row.reduce((a, b) => a + b, 0) - 1) > 1e-3) {
+      for (let k = 0; k < rows.read; k++) {
+        const position = sampledRow(rows, k);
+        const sum = rowSum(target.data, position, false);
+        if (Math.abs(sum - 1) > 1e-3) {
           advice.push({
             code: "target-not-a-distribution",
             field: "inputs.target",
             message: `The target holds class probabilities (it has the input's shape), but ` +
-              `its row ${position} sums to ${tex(row.reduce((a, b) => a + b, 0))}, not 1: ` +
+              `its row ${position} sums to ${tex(sum)}, not 1: ` +
               "the loss is then not a cross entropy between distributions.",
           });
           break;

@@ -19,6 +19,7 @@
 import { logSoftmaxRows } from "../ops/log_softmax.ts";
 import {
   type Advice,
+  ADVICE_SAMPLE,
   defineLoss,
   type SweepPlan,
   type WorkedElement,
@@ -1003,10 +1004,21 @@ function ctcAdvice(inputs: CTCInputs, options: CTCOptions): Advice[] {
         "gradient assumes it, and is not the loss's derivative without it.",
     });
   }
+  // The targets, by whole sequences from the first, while they fit in what advice reads.
+  const { targets, target_lengths } = inputs;
   const batch = log_probs.shape.length === 3 ? log_probs.shape[1] : 1;
-  for (let b = 0; b < batch; b++) {
-    const { labels } = sequenceView(inputs, b);
-    const at = labels.indexOf(options.blank);
+  const padded = targets.shape.length === 2;
+  let offset = 0, read = 0;
+  for (let b = 0; b < Math.min(batch, ADVICE_SAMPLE); b++) {
+    const length = Number(target_lengths.data[b]);
+    const start = padded ? b * targets.shape[1] : offset;
+    offset += length;
+    read += length;
+    if (read > ADVICE_SAMPLE) break;
+    let at = -1;
+    for (let k = 0; k < length && at < 0; k++) {
+      if (Number(targets.data[start + k]) === options.blank) at = k;
+    }
     if (at >= 0) {
       advice.push({
         code: "blank-in-targets",

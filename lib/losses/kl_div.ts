@@ -24,7 +24,15 @@ import { exp32, exp64, log32 } from "../ops/exp_log.ts";
 import { allocate, reducedOutput, reductionOption, upstreamGradOf } from "../ops/reduction.ts";
 import { plainReduction, tex, texTerm } from "../core/tex.ts";
 import { elementExplainer, elementSweep } from "../ops/element.ts";
-import { firstAbove, logProbabilityRange, rowsSumToOne } from "./_explain.ts";
+import {
+  findSampled,
+  firstAbove,
+  logProbabilityRange,
+  rowsAlong,
+  rowsSumToOne,
+  rowStart,
+  sampledRow,
+} from "./_explain.ts";
 
 /** Options of {@link klDivLoss}. */
 export interface KLDivOptions {
@@ -257,7 +265,7 @@ export const klDivLoss = defineLoss<KLDivOptions, KLDivSaved>({
         });
       }
     } else if (!targetIsDistribution(target)) {
-      const negative = target.data.some((v) => v < 0);
+      const negative = findSampled(target.data, (v) => v < 0) >= 0;
       advice.push({
         code: "target-not-a-distribution",
         field: "inputs.target",
@@ -399,17 +407,15 @@ function softmaxRows(values: number[], columns: number): number[] {
  */
 function targetIsDistribution({ shape, data }: FloatDense): boolean {
   if (shape.length === 0) return true;
-  if (data.some((v) => v < 0)) return false;
+  if (findSampled(data, (v) => v < 0) >= 0) return false;
   if (rowsSumToOne(data, shape[shape.length - 1])) return true;
   if (shape.length < 3) return false;
-  const [batch, classes] = shape;
-  const inner = data.length / (batch * classes);
-  for (let n = 0; n < batch; n++) {
-    for (let k = 0; k < inner; k++) {
-      let sum = 0;
-      for (let c = 0; c < classes; c++) sum += data[(n * classes + c) * inner + k];
-      if (Math.abs(sum - 1) > 1e-3) return false;
-    }
+  const rows = rowsAlong(shape, 1);
+  for (let k = 0; k < rows.read; k++) {
+    const start = rowStart(rows, sampledRow(rows, k));
+    let sum = 0;
+    for (let c = 0; c < rows.width; c++) sum += data[start + c * rows.inner];
+    if (Math.abs(sum - 1) > 1e-3) return false;
   }
   return true;
 }

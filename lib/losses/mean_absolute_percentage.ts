@@ -25,6 +25,7 @@ import {
   sameShapeInputs,
   wholeLossSweep,
 } from "./_pointwise.ts";
+import { sampleCount, sampleIndex } from "./_explain.ts";
 
 /** torchmetrics's `epsilon` (scikit-learn's), the smallest |y| divided by. */
 const EPSILON = 1.17e-6;
@@ -143,14 +144,15 @@ print(input.grad)`,
   advise({ target }) {
     const advice: Advice[] = [];
     const y = target.data;
-    // The targets' typical size, from at most 4096 of them (advice must stay cheap next to the
-    // loss, which is one pass); then one pass for a target far smaller, or 0.
-    const step = Math.max(1, Math.floor(y.length / 4096));
-    let scale = 0, counted = 0;
-    for (let i = 0; i < y.length; i += step, counted++) scale += Math.abs(y[i]);
-    scale /= Math.max(counted, 1);
+    // The targets' typical size, from the ones advice reads; then, among them, a target far
+    // smaller, or 0.
+    const n = y.length, m = sampleCount(n);
+    let scale = 0;
+    for (let k = 0; k < m; k++) scale += Math.abs(y[sampleIndex(k, m, n)]);
+    scale /= Math.max(m, 1);
     const threshold = 1e-3 * scale;
-    for (let i = 0; i < y.length; i++) {
+    for (let k = 0; k < m; k++) {
+      const i = sampleIndex(k, m, n);
       if (Math.abs(y[i]) <= threshold) {
         advice.push({
           code: "target-near-zero",

@@ -23,6 +23,7 @@ import {
   sameShapeInputs,
   wholeLossSweep,
 } from "./_pointwise.ts";
+import { findSampled } from "./_explain.ts";
 
 interface MSLESaved {
   x: FloatArray;
@@ -122,9 +123,7 @@ print(input.grad, target.grad)`,
   advise({ input, target }) {
     const advice: Advice[] = [];
     for (const [name, tensor] of [["input", input], ["target", target]] as const) {
-      const values = tensor.data;
-      let at = -1;
-      for (let i = 0; i < values.length && at < 0; i++) if (values[i] <= -1) at = i;
+      const at = findSampled(tensor.data, (v) => v <= -1);
       if (at >= 0) {
         advice.push({
           code: "log-of-non-positive",

@@ -17,7 +17,7 @@
  */
 import { defineLoss, type SweepPlan } from "../core/definition.ts";
 import { tex } from "../core/tex.ts";
-import { firstNotIn, including, indexRowsLike, rowsLike, texList } from "./_explain.ts";
+import { firstNotIn, including, indexRowsLike, readNote, rowsLike, texList } from "./_explain.ts";
 import type { PlainTensor } from "../core/tensor.ts";
 import { elementField, LossInputError } from "../core/errors.ts";
 import type { Random } from "../core/random.ts";
@@ -273,7 +273,8 @@ export const multiLabelMarginLoss = defineLoss<
     return [{
       code: "multi-hot-target",
       field: "inputs.target",
-      message: "The target holds only 0s and 1s, like a multi-hot vector, but " +
+      message: `The target holds only 0s and 1s${readNote(target.data.length)}, like a ` +
+        "multi-hot vector, but " +
         "MultiLabelMarginLoss reads it as class indices: [0, 1, 1, 0] means classes 0 and 1. " +
         "List the indices of each sample's classes, then pad with −1 ([1, 2, −1, −1]), or use " +
         "MultiLabelSoftMarginLoss for a multi-hot target.",

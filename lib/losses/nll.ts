@@ -43,7 +43,10 @@ import {
   firstAbove,
   indexRowsLike,
   logProbabilityRange,
+  rowsAlong,
   rowsLike,
+  rowStart,
+  sampledRow,
   texList,
   weightedMean,
 } from "./_explain.ts";
@@ -261,10 +264,14 @@ export const nllLoss = defineLoss<NLLOptions, NLLSaved, NLLInputs>({
           "probabilities, take their log first.",
       }];
     }
-    const layout = classLayout(input.shape);
-    for (let position = 0; position < layout.batch * layout.inner; position++) {
-      const row = classRow(input.data, layout, position);
-      const total = row.reduce((sum, v) => sum + Math.exp(v), 0);
+    // The rows of classes (along dimension 1, or 0 for a (C) input), as many as advice reads.
+    const rows = rowsAlong(input.shape, input.shape.length === 1 ? 0 : 1);
+    const x = input.data;
+    for (let k = 0; k < rows.read; k++) {
+      const position = sampledRow(rows, k);
+      const start = rowStart(rows, position);
+      let total = 0;
+      for (let c = 0; c < rows.width; c++) total += Math.exp(x[start + c * rows.inner]);
       if (Math.abs(total - 1) > 1e-3 && !Number.isNaN(total)) {
         return [{
           code: "not-log-probabilities",

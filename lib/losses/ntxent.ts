@@ -32,6 +32,7 @@ import type { Dense, DType, FloatDense, NumericArray } from "../core/tensor.ts";
 import { formatShape, scalar } from "../core/tensor.ts";
 import { isFloatArray } from "./_classes.ts";
 import { wholeLossSweep } from "./_pointwise.ts";
+import { readNote, sampleCount, sampleIndex } from "./_explain.ts";
 
 /** Options of {@link ntxentLoss}. */
 export interface NTXentOptions {
@@ -337,8 +338,17 @@ s_{ij} = \frac{\hat e_i \cdot \hat e_j}{\tau},\quad P = \{(i, j) : i \ne j,\ y_i
   advise({ labels }) {
     const advice: Advice[] = [];
     const y = labels.data;
-    if (y.length === 0) return advice;
-    if (positivePairs(y).length === 0) {
+    const n = y.length, m = sampleCount(n);
+    if (n === 0) return advice;
+    // The labels advice reads, sorted: two equal ones are side by side.
+    const read = new Float64Array(m);
+    for (let k = 0; k < m; k++) read[k] = Number(y[sampleIndex(k, m, n)]);
+    read.sort();
+    let paired = false;
+    for (let k = 1; k < m && !paired; k++) paired = read[k] === read[k - 1];
+    // Without a pair among the labels read, there may still be one among the others: that
+    // advice is given only when advice read them all.
+    if (!paired && m === n) {
       advice.push({
         code: "no-positive-pair",
         field: "inputs.labels",
@@ -346,11 +356,12 @@ s_{ij} = \frac{\hat e_i \cdot \hat e_j}{\tau},\quad P = \{(i, j) : i \ne j,\ y_i
           "0 / 0 = NaN and its gradient 0. Give each item at least two views (embeddings) " +
           "with the same label.",
       });
-    } else if (Array.prototype.every.call(y, (v: number) => v === y[0])) {
+    } else if (paired && read[0] === read[m - 1]) {
       advice.push({
         code: "no-negatives",
         field: "inputs.labels",
-        message: "Every embedding has the same label, so there are no negatives: every term is " +
+        message: `Every embedding${readNote(n, "labels")} has the same label, so there are no ` +
+          "negatives: every term is " +
           "0 and nothing is learned. The labels must tell items apart.",
       });
     }

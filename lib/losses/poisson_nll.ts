@@ -18,7 +18,7 @@ import { broadcastShape, expandTo, sumTo } from "../ops/broadcast.ts";
 import { defineLoss, type WorkedStep } from "../core/definition.ts";
 import { tex, texTerm } from "../core/tex.ts";
 import { elementExplainer, elementSweep, valuesAt } from "../ops/element.ts";
-import { centeredOn, including } from "./_explain.ts";
+import { centeredOn, findSampled, including } from "./_explain.ts";
 import type { FloatArray } from "../core/tensor.ts";
 import { exp32, exp64, log32 } from "../ops/exp_log.ts";
 import {
@@ -241,8 +241,9 @@ export const poissonNLLLoss = defineLoss<PoissonNLLOptions, PoissonNLLSaved>({
   },
   advise({ input }, options) {
     if (options.log_input) return [];
-    const negative = input.data.find((v) => v + options.eps <= 0);
-    if (negative === undefined) return [];
+    const at = findSampled(input.data, (v) => v + options.eps <= 0);
+    if (at < 0) return [];
+    const negative = input.data[at];
     return [{
       code: "negative-rate",
       field: "inputs.input",

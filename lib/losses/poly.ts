@@ -30,6 +30,7 @@ import { allocate, reducedOutput, type Reduction, reductionOption } from "../ops
 import type { Dense, FloatArray, FloatDense, NumericArray } from "../core/tensor.ts";
 import { formatShape, sameShape } from "../core/tensor.ts";
 import { isFloatArray } from "./_classes.ts";
+import { readNote, rowsAlong, sampledRow } from "./_explain.ts";
 
 /** Options of {@link polyLoss}. */
 export interface PolyOptions {
@@ -348,7 +349,10 @@ print(jax.grad(lambda x: jnp.sum(loss(x)))(input))`,
     const classes = input.shape[input.shape.length - 1];
     if (classes < 2) return advice;
     const x = input.data;
-    for (let start = 0; start < x.length; start += classes) {
+    const rows = rowsAlong([x.length / classes, classes], 1);
+    if (rows.read === 0) return advice;
+    for (let k = 0; k < rows.read; k++) {
+      const start = sampledRow(rows, k) * classes;
       let sum = 0;
       for (let c = start; c < start + classes; c++) {
         if (!(x[c] >= 0 && x[c] <= 1)) return advice;
@@ -359,7 +363,8 @@ print(jax.grad(lambda x: jnp.sum(loss(x)))(input))`,
     advice.push({
       code: "probabilities-as-logits",
       field: "inputs.input",
-      message: "Every row of input lies in [0, 1] and sums to 1, as probabilities do, but " +
+      message: `Every row of input${readNote(rows.count, "rows")} lies in [0, 1] and sums to ` +
+        "1, as probabilities do, but " +
         "PolyLoss takes logits and applies the softmax itself: pass the scores from before " +
         "the softmax.",
     });

@@ -35,6 +35,7 @@ import {
 import { sigmoidOfNegative, softplusOfNegative } from "../ops/softplus.ts";
 import type { FloatArray } from "../core/tensor.ts";
 import { checkSameShape } from "./_pointwise.ts";
+import { findSampled, readNote } from "./_explain.ts";
 
 /** Options of {@link sigmoidFocalLoss}. */
 export interface SigmoidFocalOptions {
@@ -233,11 +234,12 @@ print(input.grad)`,
   advise({ input }) {
     const advice: Advice[] = [];
     const x = input.data;
-    if (x.length > 1 && x.every((v) => v >= 0 && v <= 1)) {
+    if (x.length > 1 && findSampled(x, (v) => !(v >= 0 && v <= 1)) < 0) {
       advice.push({
         code: "probabilities-as-logits",
         field: "inputs.input",
-        message: "Every input lies in [0, 1], as probabilities do, but SigmoidFocalLoss takes " +
+        message: `Every input${readNote(x.length)} lies in [0, 1], as probabilities do, but ` +
+          "SigmoidFocalLoss takes " +
           "logits and applies the sigmoid itself: pass the scores from before the sigmoid.",
       });
     }
