@@ -210,28 +210,81 @@ export function rowsSumToOne(
   return true;
 }
 
+/*
+ * The checks of single elements below write findSampled's loop out, without its callback: advice
+ * runs once per call, never long enough for V8 to inline a callback into a shared loop, and the
+ * call per element cost more than NLLLoss's whole forward (which reads one value per row).
+ */
+
+/** The index of the first element that advice reads of `data` below `bound`, or −1. */
+export function indexBelow(data: ArrayLike<number>, bound: number): number {
+  const n = data.length, m = sampleCount(n), h = (m + 1) >> 1;
+  for (let i = 0; i < h; i++) if (data[i] < bound) return i;
+  for (let k = h; k < m; k++) {
+    const i = h + Math.floor(((k - h) * (n - h)) / (m - h));
+    if (data[i] < bound) return i;
+  }
+  return -1;
+}
+
+/** The index of the first element that advice reads of `data` at or below `bound`, or −1. */
+export function indexAtOrBelow(data: ArrayLike<number>, bound: number): number {
+  const n = data.length, m = sampleCount(n), h = (m + 1) >> 1;
+  for (let i = 0; i < h; i++) if (data[i] <= bound) return i;
+  for (let k = h; k < m; k++) {
+    const i = h + Math.floor(((k - h) * (n - h)) / (m - h));
+    if (data[i] <= bound) return i;
+  }
+  return -1;
+}
+
+/** The index of the first element that advice reads of `data` not in [0, 1] (NaN is not), or −1. */
+export function indexNotProbability(data: ArrayLike<number>): number {
+  const n = data.length, m = sampleCount(n), h = (m + 1) >> 1;
+  for (let i = 0; i < h; i++) if (!(data[i] >= 0 && data[i] <= 1)) return i;
+  for (let k = h; k < m; k++) {
+    const i = h + Math.floor(((k - h) * (n - h)) / (m - h));
+    if (!(data[i] >= 0 && data[i] <= 1)) return i;
+  }
+  return -1;
+}
+
 /** The first value of `data` that advice reads above `bound` (NaN never is), or undefined. */
 export function firstAbove(data: ArrayLike<number>, bound: number): number | undefined {
-  const at = findSampled(data, (value) => value > bound);
-  return at < 0 ? undefined : data[at];
+  const n = data.length, m = sampleCount(n), h = (m + 1) >> 1;
+  for (let i = 0; i < h; i++) if (data[i] > bound) return data[i];
+  for (let k = h; k < m; k++) {
+    const i = h + Math.floor(((k - h) * (n - h)) / (m - h));
+    if (data[i] > bound) return data[i];
+  }
+  return undefined;
 }
 
 /**
- * The first value of `data` that advice reads that is not a number of `allowed` (NaN is
- * skipped), or undefined.
+ * The first value of `data` that advice reads that is neither `a` nor `b` (NaN is skipped), or
+ * undefined.
  */
 export function firstNotIn(
   data: ArrayLike<number>,
-  allowed: readonly number[],
+  [a, b]: readonly [number, number],
 ): number | undefined {
-  const at = findSampled(data, (v) => !Number.isNaN(Number(v)) && !allowed.includes(Number(v)));
-  return at < 0 ? undefined : Number(data[at]);
+  const n = data.length, m = sampleCount(n), h = (m + 1) >> 1;
+  for (let k = 0; k < m; k++) {
+    const v = Number(data[k < h ? k : h + Math.floor(((k - h) * (n - h)) / (m - h))]);
+    if (v !== a && v !== b && v === v) return v;
+  }
+  return undefined;
 }
 
 /** The first value of `data` that advice reads outside [0, 1] (NaN is skipped), or undefined. */
 export function firstNotInUnitInterval(data: ArrayLike<number>): number | undefined {
-  const at = findSampled(data, (value) => value < 0 || value > 1);
-  return at < 0 ? undefined : data[at];
+  const n = data.length, m = sampleCount(n), h = (m + 1) >> 1;
+  for (let i = 0; i < h; i++) if (data[i] < 0 || data[i] > 1) return data[i];
+  for (let k = h; k < m; k++) {
+    const i = h + Math.floor(((k - h) * (n - h)) / (m - h));
+    if (data[i] < 0 || data[i] > 1) return data[i];
+  }
+  return undefined;
 }
 
 /**

@@ -21,7 +21,7 @@ import type { Dense, DType, FloatArray, FloatDense } from "../core/tensor.ts";
 import { formatShape, numel, rowMajorStrides, scalar, stridedIndices } from "../core/tensor.ts";
 import { allocate, type Reduction, reductionOption, type UpstreamGrad } from "../ops/reduction.ts";
 import { checkSameShape } from "./_pointwise.ts";
-import { findSampled, sampleCount, sampleIndex } from "./_explain.ts";
+import { indexNotProbability, sampleCount, sampleIndex } from "./_explain.ts";
 
 /** Keras's `epsilon()` (`keras/src/backend/config.py`): 1e-7, rounded to the dtype. */
 export function kerasEpsilon(dtype: DType): number {
@@ -241,7 +241,7 @@ export function overlapAdvice(
     });
   }
   const x = input.data;
-  const i = findSampled(x, (v) => !(v >= 0 && v <= 1));
+  const i = indexNotProbability(x);
   if (i >= 0) {
     advice.push({
       code: "logits-as-probabilities",

@@ -25,8 +25,8 @@ import { allocate, reducedOutput, reductionOption, upstreamGradOf } from "../ops
 import { plainReduction, tex, texTerm } from "../core/tex.ts";
 import { elementExplainer, elementSweep } from "../ops/element.ts";
 import {
-  findSampled,
   firstAbove,
+  indexBelow,
   logProbabilityRange,
   rowsAlong,
   rowsSumToOne,
@@ -265,7 +265,7 @@ export const klDivLoss = defineLoss<KLDivOptions, KLDivSaved>({
         });
       }
     } else if (!targetIsDistribution(target)) {
-      const negative = findSampled(target.data, (v) => v < 0) >= 0;
+      const negative = indexBelow(target.data, 0) >= 0;
       advice.push({
         code: "target-not-a-distribution",
         field: "inputs.target",
@@ -407,7 +407,7 @@ function softmaxRows(values: number[], columns: number): number[] {
  */
 function targetIsDistribution({ shape, data }: FloatDense): boolean {
   if (shape.length === 0) return true;
-  if (findSampled(data, (v) => v < 0) >= 0) return false;
+  if (indexBelow(data, 0) >= 0) return false;
   if (rowsSumToOne(data, shape[shape.length - 1])) return true;
   if (shape.length < 3) return false;
   const rows = rowsAlong(shape, 1);

@@ -23,7 +23,7 @@ import {
   sameShapeInputs,
   wholeLossSweep,
 } from "./_pointwise.ts";
-import { findSampled } from "./_explain.ts";
+import { indexAtOrBelow } from "./_explain.ts";
 
 interface MSLESaved {
   x: FloatArray;
@@ -123,7 +123,7 @@ print(input.grad, target.grad)`,
   advise({ input, target }) {
     const advice: Advice[] = [];
     for (const [name, tensor] of [["input", input], ["target", target]] as const) {
-      const at = findSampled(tensor.data, (v) => v <= -1);
+      const at = indexAtOrBelow(tensor.data, -1);
       if (at >= 0) {
         advice.push({
           code: "log-of-non-positive",

@@ -35,7 +35,7 @@ import {
 import { sigmoidOfNegative, softplusOfNegative } from "../ops/softplus.ts";
 import type { FloatArray } from "../core/tensor.ts";
 import { checkSameShape } from "./_pointwise.ts";
-import { findSampled, readNote } from "./_explain.ts";
+import { indexNotProbability, readNote } from "./_explain.ts";
 
 /** Options of {@link sigmoidFocalLoss}. */
 export interface SigmoidFocalOptions {
@@ -234,7 +234,7 @@ print(input.grad)`,
   advise({ input }) {
     const advice: Advice[] = [];
     const x = input.data;
-    if (x.length > 1 && findSampled(x, (v) => !(v >= 0 && v <= 1)) < 0) {
+    if (x.length > 1 && indexNotProbability(x) < 0) {
       advice.push({
         code: "probabilities-as-logits",
         field: "inputs.input",
