@@ -4,7 +4,8 @@
  * loads with no console error; its question's Reveal runs the training, whose steps are
  * `POST /api/v1/batch` requests (one a step), changes the figure, and reveals the answer the
  * run bears out; a changed control (and, on the outliers lesson, a dragged outlier) survives a
- * reload; nothing is wider than a 390 px screen, in light and dark.  Then each lesson's lesson,
+ * reload; nothing is wider than a 390 px screen, in light and dark, and axe-core finds no
+ * serious or critical violation in the dark.  Then each lesson's lesson,
  * on the numbers of its run (`#outcome[data-numbers]`): the outliers pull the MSE line's slope
  * further from the inliers' than the L1 line's; pos_weight raises the rare class's recall;
  * in float32, BCELoss(σ(z)) sits at its clamp while BCEWithLogitsLoss grows linearly; label
@@ -20,6 +21,22 @@ import { hasChromium, launchChromium } from "./chromium.ts";
 await ensureBuiltSite();
 
 const SCREENSHOTS = new URL("../test-output/screenshots/", import.meta.url);
+const AXE = new URL(import.meta.resolve("axe-core")).pathname.replace(/axe\.js$/, "axe.min.js");
+
+/** axe-core's serious and critical violations on the page. */
+async function axeViolations(page: Page): Promise<string[]> {
+  await page.addScriptTag({ path: AXE });
+  return await page.evaluate(async () => {
+    // deno-lint-ignore no-explicit-any
+    const axe = (globalThis as any).axe;
+    const result = await axe.run(document, { resultTypes: ["violations"] });
+    return result.violations
+      .filter((v: { impact: string }) => v.impact === "serious" || v.impact === "critical")
+      .map((v: { id: string; impact: string; nodes: { target: string[] }[] }) =>
+        `${v.impact} ${v.id}: ${v.nodes.map((n) => n.target.join(" ")).join(", ")}`
+      );
+  });
+}
 
 /** Opens a page, recording console errors and page errors, and the batch requests it makes. */
 async function open(context: BrowserContext, url: string) {
@@ -264,6 +281,7 @@ async function checkLesson(
     await page.click("#train");
     await trained(page);
     await screenshots(page, `lesson-${lesson.slug}-dark`);
+    assert.deepEqual(await axeViolations(page), [], `${lesson.slug}, dark`);
     assert.deepEqual(errors, []);
     await page.close();
   });
@@ -284,6 +302,7 @@ Deno.test({
       const dark = await browser.newContext({
         viewport: { width: 390, height: 800 },
         colorScheme: "dark",
+        bypassCSP: true, // for axe-core's script
       });
       const base = server.url;
 
