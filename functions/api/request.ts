@@ -174,13 +174,19 @@ function decodeInputs(
   }
   // No prototype: a `__proto__` key stays a key, which the library reports as unknown.
   const inputs: Record<string, DecodedTensor | null> = Object.create(null);
-  for (const [name, value] of Object.entries(given)) {
+  // The first input first: its shape tells whether a nested float-or-index input holds indices.
+  const first = loss.inputs[0]?.name;
+  const names = Object.keys(given).sort((a, b) => +(b === first) - +(a === first));
+  let firstShape: readonly number[] | undefined = parts.get(`inputs.${first}`)?.shape;
+  for (const name of names) {
+    const value = given[name];
     const field = `inputs.${name}`;
     if (parts.has(field) && value !== null && value !== undefined) throw givenTwice(field);
     const kind = loss.inputs.find((spec) => spec.name === name)?.kind ?? "float-or-index";
     inputs[name] = value === null || value === undefined
       ? null
-      : decodeTensor(value, field, kind, budget);
+      : decodeTensor(value, field, kind, budget, firstShape);
+    if (name === first) firstShape ??= inputs[name]?.shape;
   }
   for (const [field, tensor] of parts) {
     if (field.startsWith("inputs.")) inputs[field.slice("inputs.".length)] = tensor;

@@ -179,7 +179,11 @@ function explainEvaluated(
   return { formula, terms, count, element, worked, reduction, sweep };
 }
 
-/** Computes a sweep: one batched forward and backward over the values and the current one. */
+/**
+ * Computes a sweep: one batched forward and backward over the values and the current one, or,
+ * for a loss without per-element losses (its output is one number), one of each per value,
+ * stacked.
+ */
 function runSweep(
   loss: AnyLoss,
   values: OptionValues,
@@ -188,10 +192,14 @@ function runSweep(
   points: number,
 ): SweepResult {
   const x = linspace(plan.from, plan.to, points);
-  const batch = plan.batch([...x, plan.current]);
-  const batchOptions: OptionValues = { ...values, ...batch.options };
-  if (hasNoneReduction(loss)) batchOptions.reduction = "none";
-  const result = evaluate(loss, batch.inputs, batchOptions, { dtype, grad: true });
+  const run = (swept: number[]) => {
+    const batch = plan.batch(swept);
+    const batchOptions: OptionValues = { ...values, ...batch.options };
+    if (hasNoneReduction(loss)) batchOptions.reduction = "none";
+    return evaluate(loss, batch.inputs, batchOptions, { dtype, grad: true });
+  };
+  const all = [...x, plan.current];
+  const result = hasNoneReduction(loss) ? run(all) : stacked(all.map((value) => run([value])));
   const { loss: losses, slope } = plan.read(result.output, result.grads);
   return {
     field: plan.field,
@@ -201,6 +209,25 @@ function runSweep(
     slope: slope.slice(0, points),
     current: { x: plan.current, loss: losses[points], slope: slope[points] },
   };
+}
+
+/** The outputs (one number each) and gradients of several forwards, stacked along a new axis. */
+function stacked(
+  results: { output: FloatDense; grads: Record<string, FloatDense> }[],
+): { output: FloatDense; grads: Record<string, FloatDense> } {
+  const stack = (tensors: FloatDense[]): FloatDense => {
+    const size = tensors[0].data.length;
+    const data = new (tensors[0].data.constructor as Float64ArrayConstructor)(
+      size * tensors.length,
+    );
+    tensors.forEach((tensor, i) => data.set(tensor.data, i * size));
+    return { shape: [tensors.length, ...tensors[0].shape], data };
+  };
+  const grads: Record<string, FloatDense> = {};
+  for (const name of Object.keys(results[0].grads)) {
+    grads[name] = stack(results.map((result) => result.grads[name]));
+  }
+  return { output: stack(results.map((result) => result.output)), grads };
 }
 
 /** A dense tensor of `dtype` holding `values` with `shape`. */
