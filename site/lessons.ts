@@ -34,8 +34,9 @@ export const LESSONS: readonly Lesson[] = [
     slug: "imbalance",
     title: "Imbalance: finding the rare class",
     summary: "A logistic model on data with one rare class, trained with BCEWithLogitsLoss " +
-      "plain, with pos_weight and with weight: the boundaries, and the rare class's recall.",
-    losses: ["BCEWithLogitsLoss"],
+      "plain, with pos_weight and with weight, and with SigmoidFocalLoss (γ, α): the " +
+      "boundaries, and the rare class's recall and precision.",
+    losses: ["BCEWithLogitsLoss", "SigmoidFocalLoss"],
   },
   {
     slug: "stability",

@@ -101,8 +101,13 @@ const imbalance: LessonContent = {
         Two hundred points of a common class and, at the ratio you choose, far fewer of a rare one,
         overlapping. Three logistic models are trained, each with{" "}
         <code>BCEWithLogitsLoss</code>: plain; with <code>pos_weight</code>{" "}
-        set to the ratio of the counts, which multiplies the rare class's term; and with{" "}
-        <code>weight</code>, one weight per point that makes both classes weigh the same.
+        set to the ratio of the counts, which multiplies the rare class's term; with{" "}
+        <code>weight</code>, one weight per point that makes both classes weigh the same; and a
+        fourth with torchvision's{" "}
+        <code>SigmoidFocalLoss</code>, which scales each point's cross entropy by{" "}
+        <code>(1 − p_t)^γ</code>{" "}
+        so that the points already right count less, and weighs the rare class by α (torchvision's
+        defaults: γ = 2, α = 0.25).
       </p>
       <p>
         Watch the boundaries (where the model's logit is 0) and the table: recall is the share of
@@ -139,15 +144,43 @@ const imbalance: LessonContent = {
     </>
   ),
   controls: (
-    <Slider
-      name="ratio"
-      label="Common points per rare point"
-      min={1}
-      max={50}
-      step={1}
-      value={10}
-      help="From 1:1 to 50:1"
-    />
+    <>
+      <Slider
+        name="ratio"
+        label="Common points per rare point"
+        min={1}
+        max={50}
+        step={1}
+        value={10}
+        help="From 1:1 to 50:1"
+      />
+      <Slider
+        name="gamma"
+        label={
+          <>
+            SigmoidFocalLoss's γ (<code>gamma</code>)
+          </>
+        }
+        min={0}
+        max={5}
+        step={0.5}
+        value={2}
+        help="How much the points already right are discounted; 0 is the plain cross entropy"
+      />
+      <Slider
+        name="alpha"
+        label={
+          <>
+            SigmoidFocalLoss's α (<code>alpha</code>)
+          </>
+        }
+        min={0}
+        max={1}
+        step={0.05}
+        value={0.25}
+        help="The weight of the rare (positive) class; the common one gets 1 − α"
+      />
+    </>
   ),
   steps: 150,
   rate: 1,

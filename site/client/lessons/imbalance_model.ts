@@ -2,8 +2,8 @@
  * The imbalance lesson's model: a logistic model z = w₁ x₁ + w₂ x₂ + b on 2-D points of a
  * common class (0) and a rare one (1, `ratio` times fewer), trained by gradient descent with
  * BCEWithLogitsLoss plain, with `pos_weight` (the ratio of the classes' counts) and with
- * `weight` (each point weighted by N / (2 N_class), so that both classes weigh the same), each
- * its own model.  Each step asks the API for every loss's value and ∂L/∂z (shape (N)); the
+ * `weight` (each point weighted by N / (2 N_class), so that both classes weigh the same), and
+ * with torchvision's SigmoidFocalLoss (γ and α, reduced by the mean), each its own model.  Each step asks the API for every loss's value and ∂L/∂z (shape (N)); the
  * chain rule gives ∂L/∂w = Σ g_n x_n, ∂L/∂b = Σ g_n.  A point is called rare when z > 0.
  *
  * @module
@@ -43,6 +43,11 @@ export const VARIANTS: Variant[] = [
       return { weight: toWire({ shape: [n], data: weights }) };
     },
   },
+  {
+    label: "focal",
+    loss: "SigmoidFocalLoss",
+    options: (m) => ({ gamma: m.gamma, alpha: m.alpha, reduction: "mean" }),
+  },
 ];
 
 /** A logistic model's parameters. */
@@ -64,6 +69,9 @@ export class ImbalanceModel {
   labels: number[] = [];
   common = COMMON;
   rare = COMMON;
+  /** SigmoidFocalLoss's γ and α. */
+  gamma = 2;
+  alpha = 0.25;
   models: Logistic[] = [];
   history: number[][] = [];
 
@@ -71,6 +79,8 @@ export class ImbalanceModel {
   reset(state: StateValues): void {
     const ratio = Math.max(1, Math.min(50, Number(state.ratio) || 10));
     this.rare = Math.max(2, Math.round(COMMON / ratio));
+    this.gamma = Math.max(0, Math.min(5, Number(state.gamma ?? 2)));
+    this.alpha = Math.max(0, Math.min(1, Number(state.alpha ?? 0.25)));
     const random = createRandom(Number(state.seed) || 0);
     this.points = [];
     this.labels = [];
