@@ -19,6 +19,8 @@ export interface SeriesSpec {
   dash?: boolean;
   /** The line's width, in CSS pixels (2). */
   width?: number;
+  /** A line that joins its values across the x values it has none at, each value marked. */
+  joined?: boolean;
 }
 
 /** A chart's axes and series. */
@@ -111,8 +113,10 @@ export class LessonChart {
                 stroke,
                 width: series.width ?? 2,
                 dash: series.dash ? [6, 4] : undefined,
-                points: { show: false },
-                spanGaps: false,
+                points: series.joined
+                  ? { show: true, size: 8, stroke, fill: stroke }
+                  : { show: false },
+                spanGaps: series.joined ?? false,
               };
           }),
         ],

@@ -119,18 +119,18 @@ export function LessonPage({ lesson, content }: { lesson: Lesson; content: Lesso
       <div class="lead">{content.intro}</div>
       <div class="lesson">
         <div class="lesson-figure">
+          <div class="buttons lesson-buttons">
+            <button type="button" id="train">Train</button>
+            <button type="button" id="stop" disabled>Stop</button>
+            <button type="button" id="reset">Reset</button>
+            <output id="progress" aria-live="polite">step 0 of {content.steps}</output>
+          </div>
+          <p class="field-error" id="lesson-error" role="alert" hidden></p>
           {content.figure}
           <p id="outcome" class="outcome" aria-live="polite">Train to see the outcome.</p>
         </div>
         <div class="lesson-side">
           <form id="lesson-controls" class="lesson-controls" aria-label="The lesson's controls">
-            <div class="buttons">
-              <button type="button" id="train">Train</button>
-              <button type="button" id="stop" disabled>Stop</button>
-              <button type="button" id="reset">Reset</button>
-              <output id="progress" aria-live="polite">step 0 of {content.steps}</output>
-            </div>
-            <p class="field-error" id="lesson-error" role="alert" hidden></p>
             {content.controls}
             <Slider
               name="steps"

@@ -99,7 +99,7 @@ const imbalance: LessonContent = {
     <>
       <p>
         Two hundred points of a common class and, at the ratio you choose, far fewer of a rare one,
-        overlapping. Three logistic models are trained, each with{" "}
+        overlapping. Four logistic models are trained, three with{" "}
         <code>BCEWithLogitsLoss</code>: plain; with <code>pos_weight</code>{" "}
         set to the ratio of the counts, which multiplies the rare class's term; with{" "}
         <code>weight</code>, one weight per point that makes both classes weigh the same; and a
@@ -121,7 +121,7 @@ const imbalance: LessonContent = {
       <Chart
         id="boundary-chart"
         label="The points of both classes and each model's decision boundary"
-        caption="The common and the rare class, and each model's boundary z = 0 (the rare side is where the rare points are)."
+        caption="The common and the rare class, and each model's boundary z = 0 (the rare side is where the rare points are). weight's line is dashed: where it lies on pos_weight's, the two weigh the classes in the same ratio."
       />
       <div class="table-scroll">
         <table id="scores" class="lesson-table">
@@ -299,7 +299,7 @@ const calibration: LessonContent = {
       <Chart
         id="reliability-chart"
         label="Reliability diagram: accuracy against confidence, by bin, for both models"
-        caption="Accuracy against confidence on the held-out points, by bin of confidence."
+        caption="Accuracy against confidence on the held-out points: each mark is a bin of confidence (a sixth of 1/3 to 1), at its mean confidence."
       />
       <div class="table-scroll">
         <table id="calibration" class="lesson-table">

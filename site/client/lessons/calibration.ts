@@ -1,16 +1,14 @@
 /// <reference lib="dom" />
 /**
  * `/lessons/calibration`: the reliability diagram of both models on the held-out points (each
- * bin's accuracy at its confidence, the diagonal where they would be equal), their mean top
+ * bin's accuracy at its mean confidence, the diagonal where they would be equal), their mean top
  * confidence, accuracy and calibration error, and the losses over the steps.
  *
  * @module
  */
 import { startLesson } from "../lesson.ts";
 import { LessonChart } from "../lesson_chart.ts";
-import { BINS, CalibrationModel } from "./calibration_model.ts";
-
-const CENTRES = Array.from({ length: BINS }, (_, i) => 1 / 3 + ((i + 0.5) * (2 / 3)) / BINS);
+import { CalibrationModel } from "./calibration_model.ts";
 
 /** Starts the calibration lesson. */
 export function startCalibration(): void {
@@ -22,8 +20,8 @@ export function startCalibration(): void {
     aspect: 0.7,
     series: [
       { label: "calibrated (accuracy = confidence)", colour: "--chart-axis", dash: true, width: 1 },
-      { label: "no smoothing", colour: "--lesson-2", width: 3 },
-      { label: "label smoothing", colour: "--lesson-1", width: 3 },
+      { label: "no smoothing", colour: "--lesson-2", width: 3, joined: true },
+      { label: "label smoothing", colour: "--lesson-1", width: 3, joined: true },
     ],
     xRange: () => [1 / 3, 1],
     yRange: () => [0, 1],
@@ -41,14 +39,16 @@ export function startCalibration(): void {
   const draw = () => {
     const trained = model.history[0].length > 0;
     const diagrams = model.models.map((m) => model.reliability(m));
+    // Each bin at its mean confidence: the x values are both models' bins, and the ends.
+    const bins = trained ? diagrams.map((d) => d.bins.filter((bin) => bin.count > 0)) : [[], []];
+    const xs = [...new Set([1 / 3, 1, ...bins.flat().map((bin) => bin.confidence)])]
+      .sort((a, b) => a - b);
     reliability.setData([
-      [1 / 3, ...CENTRES, 1],
-      [1 / 3, ...CENTRES, 1],
-      ...diagrams.map((d) => [
-        null,
-        ...d.bins.map((bin) => (trained && bin.count ? bin.accuracy : null)),
-        null,
-      ]),
+      xs,
+      xs,
+      ...bins.map((own) =>
+        xs.map((x) => own.find((bin) => bin.confidence === x)?.accuracy ?? null)
+      ),
     ]);
     const steps = model.history[0].length;
     const x = Array.from({ length: Math.max(steps, 1) }, (_, i) => i + 1);

@@ -23,7 +23,11 @@ export function startImbalance(): void {
     series: [
       { label: "common class", colour: "--lesson-points", points: true },
       { label: "rare class", colour: "--lesson-rare", points: true },
-      ...VARIANTS.map((variant, k) => ({ label: variant.label, colour: COLOURS[k] })),
+      ...VARIANTS.map((variant, k) => ({
+        label: variant.label,
+        colour: COLOURS[k],
+        dash: variant.label === "weight",
+      })),
     ],
     xRange: () => [-4, 4],
     yRange: () => [-4, 4],
