@@ -112,6 +112,16 @@ export async function batchApiSteps(t: Deno.TestContext, api: string): Promise<v
       assert.match(String(results[1].detail), /NoSuchLoss/);
       assert.deepEqual((results[7].output as { data: number[] }).data, [2.5]);
       assert.deepEqual(await postBatch(api, []), []);
+      // The unversioned alias answers the same, each problem naming the path it was asked at.
+      const alias = await postBatch(api.replace(/\/v1$/, ""), requests);
+      assert.deepEqual(
+        alias,
+        results.map((result) =>
+          "instance" in result
+            ? { ...result, instance: String(result.instance).replace("/api/v1/", "/api/") }
+            : result
+        ),
+      );
     },
   );
 

@@ -105,7 +105,7 @@ export async function startLesson(model: LessonModel): Promise<void> {
     if (revealWanted && result && document.body.dataset.training === "done") showAnswer(result);
   };
   const showAnswer = (result: Outcome) => {
-    const picked = form.ownerDocument.querySelector<HTMLInputElement>(
+    const picked = document.querySelector<HTMLInputElement>(
       'input[name="predict"]:checked',
     );
     const label = (value: string) =>
