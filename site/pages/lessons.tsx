@@ -23,13 +23,14 @@ const outliers: LessonContent = {
       <p>
         Twenty-four points lie along a line of slope 0.8; three outliers lie far below it, on the
         right. Four lines start flat and are fitted by gradient descent, one under each loss. Watch
-        which lines the outliers tilt, and the short segments under the points: each is the pull of
-        that point on the line, half of <code>N · ∂L/∂ŷ</code>.
+        which lines the outliers tilt, and the segments hanging from one line at each point: each is
+        the pull of that point on the line, half of <code>N · ∂L/∂ŷ</code>.
       </p>
       <p>
         Under MSE a point's pull grows with its residual (it reaches the point); under L1 every
         point pulls as hard as any other; Huber and smooth L1 pull like MSE near the line and like
-        L1 beyond δ or β. Drag the outliers, move δ and β, and train again.
+        L1 beyond δ or β. L1's loss zigzags: its gradient does not shrink near the fit, so a fixed
+        step overshoots. Drag the outliers, move δ and β, and train again.
       </p>
     </>
   ),
