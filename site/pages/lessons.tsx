@@ -211,7 +211,7 @@ const stability: LessonContent = {
         <code>CrossEntropyLoss</code>, which takes the logits.
       </p>
       <p>
-        Below, the sweep of z in the dtype you choose, and CTCLoss with a target too long for its
+        Below, the sweep of z in float32 and in float64, and CTCLoss with a target too long for its
         frames. Then train eight examples of class 0 whose logits start confidently wrong at z₀:
         watch whose loss moves.
       </p>
@@ -222,12 +222,12 @@ const stability: LessonContent = {
       <Chart
         id="binary-chart"
         label="BCELoss of the sigmoid against BCEWithLogitsLoss, z from −100 to 100"
-        caption="BCELoss(σ(z)) and BCEWithLogitsLoss(z) for target 0; the dashed line is BCELoss's clamp."
+        caption="BCELoss(σ(z)) in float32 and float64, and BCEWithLogitsLoss(z), for target 0; the dashed line is BCELoss's clamp."
       />
       <Chart
         id="softmax-chart"
         label="NLLLoss of log softmax against CrossEntropyLoss, z from 0 to 1000"
-        caption="NLLLoss(log(softmax([0, z]))) and CrossEntropyLoss([0, z]) for class 0."
+        caption="NLLLoss(log(softmax([0, z]))) in float32 and float64, and CrossEntropyLoss([0, z]), for class 0."
       />
       <p id="softmax-infinite" class="help" aria-live="polite"></p>
       <div class="table-scroll">
@@ -254,7 +254,12 @@ const stability: LessonContent = {
   ),
   controls: (
     <>
-      <Choice name="dtype" label="dtype" options={["float32", "float64"]} value="float32" />
+      <Choice
+        name="dtype"
+        label="dtype of the training"
+        options={["float32", "float64"]}
+        value="float32"
+      />
       <Slider
         name="start"
         label="z₀, where the logits start"

@@ -2,15 +2,16 @@
 /**
  * `/lessons/stability`: the sweep of BCELoss(σ(z)) against BCEWithLogitsLoss(z) with BCELoss's
  * clamp drawn, of NLLLoss(log softmax) against CrossEntropyLoss (infinite values left out and
- * said), CTCLoss with an impossible target, and the training of confidently wrong logits with
- * each binary loss.  The sweep is one batch, asked again when the dtype changes.
+ * said), both in float32 and float64, CTCLoss with an impossible target, and the training of
+ * confidently wrong logits with each binary loss, in the dtype chosen.  The sweep is one batch,
+ * asked once.
  *
  * @module
  */
 import { type ComputeAnswer, computeBatch } from "../api.ts";
 import { lessonOutcomeChanged, startLesson } from "../lesson.ts";
 import { LessonChart } from "../lesson_chart.ts";
-import { BINARY_Z, CLAMP, SOFTMAX_Z, StabilityModel } from "./stability_model.ts";
+import { BINARY_Z, CLAMP, holdsFrom, SOFTMAX_Z, StabilityModel } from "./stability_model.ts";
 
 const finite = (values: number[]) => values.map((v) => (Number.isFinite(v) ? v : null));
 
@@ -23,7 +24,8 @@ export function startStability(): void {
     x: "z (the logit), target 0",
     y: "loss",
     series: [
-      { label: "BCELoss(σ(z))", colour: "--lesson-2", width: 3 },
+      { label: "BCELoss(σ(z)), float32", colour: "--lesson-2", width: 3 },
+      { label: "BCELoss(σ(z)), float64", colour: "--lesson-4", width: 3 },
       { label: "BCEWithLogitsLoss(z)", colour: "--lesson-1" },
       { label: `BCELoss's clamp, ${CLAMP}`, colour: "--chart-axis", dash: true, width: 1 },
     ],
@@ -33,7 +35,8 @@ export function startStability(): void {
     x: "z, the logits [0, z], target class 0",
     y: "loss",
     series: [
-      { label: "NLLLoss(log softmax)", colour: "--lesson-2", width: 3 },
+      { label: "NLLLoss(log softmax), float32", colour: "--lesson-2", width: 3 },
+      { label: "NLLLoss(log softmax), float64", colour: "--lesson-4", width: 3 },
       { label: "CrossEntropyLoss", colour: "--lesson-1" },
     ],
   });
@@ -49,20 +52,24 @@ export function startStability(): void {
   const infinite = document.querySelector<HTMLElement>("#softmax-infinite")!;
 
   const draw = () => {
-    const sweep = model.sweep;
-    if (sweep) {
+    const { float32, float64 } = model.sweeps;
+    if (float32 && float64) {
       binary.setData([
         BINARY_Z,
-        finite(sweep.bce),
-        finite(sweep.logits),
+        finite(float32.bce),
+        finite(float64.bce),
+        finite(float32.logits),
         BINARY_Z.map(() => CLAMP),
       ]);
-      softmax.setData([SOFTMAX_Z, finite(sweep.nll), finite(sweep.ce)]);
-      const from = StabilityModel.holdsFrom(SOFTMAX_Z, sweep.nll, Infinity);
-      infinite.textContent = Number.isNaN(from)
-        ? `In ${model.dtype}, NLLLoss of log(softmax) stays finite up to z = 1000.`
-        : `In ${model.dtype}, NLLLoss of log(softmax) is infinite from z = ${from} (not drawn): ` +
-          "the softmax of the target class rounds to 0, and its log is −∞.";
+      softmax.setData([SOFTMAX_Z, finite(float32.nll), finite(float64.nll), finite(float32.ce)]);
+      infinite.textContent = [float32, float64].map((sweep, d) => {
+        const from = holdsFrom(SOFTMAX_Z, sweep.nll, Infinity);
+        const dtype = d === 0 ? "float32" : "float64";
+        return Number.isNaN(from)
+          ? `In ${dtype}, NLLLoss of log(softmax) stays finite up to z = 1000.`
+          : `In ${dtype}, it is infinite from z = ${from} (not drawn): the softmax of the ` +
+            "target class rounds to 0, and its log is −∞.";
+      }).join(" ");
       ctc.replaceChildren(...model.ctc.map((result, k) => {
         const row = document.createElement("tr");
         for (
@@ -112,15 +119,9 @@ export function startStability(): void {
 
   startLesson({
     reset: (state) => {
-      const dtype = model.dtype;
-      const sweep = model.sweep;
-      const ctcResults = model.ctc;
       model.reset(state);
-      // The sweep depends on the dtype alone: kept through a new run of the same dtype.
-      if (sweep && dtype === model.dtype) {
-        model.sweep = sweep;
-        model.ctc = ctcResults;
-      } else askSweep();
+      // The sweep is the same for every run: asked once.
+      if (!asking) askSweep();
     },
     requests: () => model.requests(),
     update: (answers, state) => model.update(answers, state),
