@@ -24,9 +24,10 @@ export function startStability(): void {
     x: "z (the logit), target 0",
     y: "loss",
     series: [
-      { label: "BCELoss(σ(z)), float32", colour: "--lesson-2", width: 3 },
-      { label: "BCELoss(σ(z)), float64", colour: "--lesson-4", width: 3 },
-      { label: "BCEWithLogitsLoss(z)", colour: "--lesson-1" },
+      // BCEWithLogitsLoss first, drawn under the two that leave it.
+      { label: "BCEWithLogitsLoss(z)", colour: "--lesson-1", width: 4 },
+      { label: "BCELoss(σ(z)), float64", colour: "--lesson-4", width: 2 },
+      { label: "BCELoss(σ(z)), float32", colour: "--lesson-2", width: 2 },
       { label: `BCELoss's clamp, ${CLAMP}`, colour: "--chart-axis", dash: true, width: 1 },
     ],
     yRange: () => [0, 110],
@@ -35,9 +36,9 @@ export function startStability(): void {
     x: "z, the logits [0, z], target class 0",
     y: "loss",
     series: [
-      { label: "NLLLoss(log softmax), float32", colour: "--lesson-2", width: 3 },
-      { label: "NLLLoss(log softmax), float64", colour: "--lesson-4", width: 3 },
-      { label: "CrossEntropyLoss", colour: "--lesson-1" },
+      { label: "CrossEntropyLoss", colour: "--lesson-1", width: 4 },
+      { label: "NLLLoss(log softmax), float64", colour: "--lesson-4", width: 2 },
+      { label: "NLLLoss(log softmax), float32", colour: "--lesson-2", width: 2 },
     ],
   });
   const training = new LessonChart(document.querySelector("#loss-chart")!, {
@@ -56,19 +57,19 @@ export function startStability(): void {
     if (float32 && float64) {
       binary.setData([
         BINARY_Z,
-        finite(float32.bce),
-        finite(float64.bce),
         finite(float32.logits),
+        finite(float64.bce),
+        finite(float32.bce),
         BINARY_Z.map(() => CLAMP),
       ]);
-      softmax.setData([SOFTMAX_Z, finite(float32.nll), finite(float64.nll), finite(float32.ce)]);
+      softmax.setData([SOFTMAX_Z, finite(float32.ce), finite(float64.nll), finite(float32.nll)]);
       infinite.textContent = [float32, float64].map((sweep, d) => {
         const from = holdsFrom(SOFTMAX_Z, sweep.nll, Infinity);
         const dtype = d === 0 ? "float32" : "float64";
         return Number.isNaN(from)
           ? `In ${dtype}, NLLLoss of log(softmax) stays finite up to z = 1000.`
-          : `In ${dtype}, it is infinite from z = ${from} (not drawn): the softmax of the ` +
-            "target class rounds to 0, and its log is −∞.";
+          : `In ${dtype}, NLLLoss of log(softmax) is infinite from z = ${from} (not drawn): the ` +
+            "softmax of the target class rounds to 0, and its log is −∞.";
       }).join(" ");
       ctc.replaceChildren(...model.ctc.map((result, k) => {
         const row = document.createElement("tr");

@@ -13,7 +13,7 @@
 import { type BatchItem, type ComputeAnswer, toWire } from "../api.ts";
 import type { Outcome } from "../lesson.ts";
 import type { StateValues } from "../url_state.ts";
-import { type DType, DTYPES } from "../../../lib/core/tensor.ts";
+import type { DType } from "../../../lib/core/tensor.ts";
 
 /** The sweep of z for the binary losses: −100 to 100. */
 export const BINARY_Z = Array.from({ length: 201 }, (_, i) => i - 100);
