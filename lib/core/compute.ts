@@ -158,15 +158,25 @@ export function computeWith(
   settings: { dtype?: unknown; grad?: boolean; gradOutput?: unknown },
   read: (value: unknown, field: string) => Dense,
 ): DenseResult {
-  const { dtype, tensors, values, gradOutput } = checkRequest(
-    loss,
-    inputs,
-    options,
-    settings,
-    read,
-  );
+  const { request, result } = checkAndEvaluate(loss, inputs, options, settings, read);
+  return { ...result, loss: loss.name, dtype: request.dtype };
+}
+
+/**
+ * Checks a request ({@link checkRequest}) and evaluates it ({@link evaluate}): the checked
+ * request beside the result, for callers that go on with it (explanations).
+ */
+export function checkAndEvaluate(
+  loss: AnyLoss,
+  inputs: Record<string, unknown>,
+  options: Record<string, unknown>,
+  settings: { dtype?: unknown; grad?: boolean; gradOutput?: unknown },
+  read: (value: unknown, field: string) => Dense,
+): { request: ReturnType<typeof checkRequest>; result: Evaluation } {
+  const request = checkRequest(loss, inputs, options, settings, read);
+  const { dtype, tensors, values, gradOutput } = request;
   const result = evaluate(loss, tensors, values, { dtype, grad: settings.grad, gradOutput });
-  return { ...result, loss: loss.name, dtype };
+  return { request, result };
 }
 
 /**

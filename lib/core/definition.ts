@@ -201,18 +201,6 @@ export interface Forward<Saved> {
   saved: Saved;
 }
 
-/**
- * How the site draws a loss against one input: the input swept along the x axis and the values
- * the other inputs are held at (one line each).  Losses that declare the same `Curve` object
- * are drawn on one chart.
- */
-export interface Curve {
-  /** The input on the x axis, the range it sweeps, and the axis label. */
-  x: { input: string; from: number; to: number; label: string };
-  /** One line per entry: the other inputs' values, each filled to the sweep's length. */
-  lines: { label: string; values: Record<string, number> }[];
-}
-
 /** Where a loss is defined: PyTorch's `torch.nn`, or the library a loss beyond it follows. */
 export interface LossSource {
   /** The library: `PyTorch`, `torchvision`, `optax`, `torchmetrics`, `Keras 3`. */
@@ -444,8 +432,6 @@ export interface LossDefinition<
   inputs: InputSpec[];
   /** Its constructor options, by PyTorch's keyword names (the deprecated ones aside). */
   options: OptionSpec[];
-  /** For pointwise and binary losses: how the site charts the loss against the prediction. */
-  curve?: Curve;
   /**
    * What `reduction: "mean"` divides the sum of the per-element losses by, when it is not their
    * number (in words, for the site's "by hand" panel).

@@ -15,7 +15,7 @@ import {
   type WorkedElement,
   type WorkedStep,
 } from "./definition.ts";
-import { checkRequest, type ComputeSettings, type DenseSettings, evaluate } from "./compute.ts";
+import { checkAndEvaluate, type ComputeSettings, type DenseSettings, evaluate } from "./compute.ts";
 import { LossInputError } from "./errors.ts";
 import { plainReduction } from "./tex.ts";
 import {
@@ -106,6 +106,7 @@ export function explainDense(
   return explainWith(loss, inputs, options, settings, readDense);
 }
 
+/** {@link explainDense} with tensors read by `read` (`ndarray`s for `explainLoss`). */
 export function explainWith(
   loss: AnyLoss,
   inputs: Record<string, unknown>,
@@ -116,14 +117,8 @@ export function explainWith(
   },
   read: (value: unknown, field: string) => Dense,
 ): Explanation {
-  const { dtype, tensors, values, gradOutput } = checkRequest(
-    loss,
-    inputs,
-    options,
-    settings,
-    read,
-  );
-  const result = evaluate(loss, tensors, values, { dtype, grad: settings.grad, gradOutput });
+  const { request, result } = checkAndEvaluate(loss, inputs, options, settings, read);
+  const { dtype, tensors, values } = request;
   return {
     loss: loss.name,
     dtype,

@@ -12,7 +12,6 @@
 import { broadcastShape, expandTo, sumTo, warnIfTargetBroadcasts } from "../ops/broadcast.ts";
 import type {
   Context,
-  Curve,
   Explainer,
   InputSpec,
   LossDefinition,
@@ -116,15 +115,6 @@ export function sameShapeInputs(targetDifferentiable = true): InputSpec[] {
       : spec
   );
 }
-
-/**
- * The chart of the regression losses: the loss of one prediction x against a target of 0.  The
- * losses that share it are drawn on one chart.
- */
-export const REGRESSION_CURVE: Curve = {
-  x: { input: "input", from: -3, to: 3, label: "input x (target y = 0)" },
-  lines: [{ label: "y = 0", values: { target: 0 } }],
-};
 
 /** What a loss of x − y saves for its backward: the broadcast pair and its options. */
 export type DifferenceSaved<Options> = BroadcastPair & Options;

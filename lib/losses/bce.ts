@@ -108,10 +108,6 @@ export const bceLoss = defineLoss<BCEOptions, BCESaved>({
     "sigmoid",
   ],
   outputShape: "scalar; (*), as the input, for reduction none",
-  curve: {
-    x: { input: "input", from: 0.001, to: 0.999, label: "predicted probability x" },
-    lines: [{ label: "y = 1", values: { target: 1 } }, { label: "y = 0", values: { target: 0 } }],
-  },
   inputs: [
     {
       name: "input",

@@ -137,10 +137,6 @@ export const bceWithLogitsLoss = defineLoss<BCEWithLogitsOptions, BCEWithLogitsS
     "segmentation",
   ],
   outputShape: "scalar; (*), as the input, for reduction none",
-  curve: {
-    x: { input: "input", from: -6, to: 6, label: "logit x" },
-    lines: [{ label: "y = 1", values: { target: 1 } }, { label: "y = 0", values: { target: 0 } }],
-  },
   inputs: [
     {
       name: "input",

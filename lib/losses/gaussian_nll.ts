@@ -144,14 +144,6 @@ export const gaussianNLLLoss = defineLoss<GaussianNLLOptions, GaussianNLLSaved>(
     "negative log likelihood",
   ],
   outputShape: "scalar; (N, *), as the input, for reduction none",
-  curve: {
-    x: { input: "input", from: -3, to: 3, label: "predicted mean x (target y = 0)" },
-    lines: [
-      { label: "var = 0.5", values: { target: 0, var: 0.5 } },
-      { label: "var = 1", values: { target: 0, var: 1 } },
-      { label: "var = 2", values: { target: 0, var: 2 } },
-    ],
-  },
   inputs: [
     {
       name: "input",

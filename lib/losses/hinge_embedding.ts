@@ -95,10 +95,6 @@ x_n & y_n = 1 \\
     "margin",
   ],
   outputShape: "scalar; (*), as the input, for reduction none",
-  curve: {
-    x: { input: "input", from: 0, to: 3, label: "input x (a distance)" },
-    lines: [{ label: "y = 1", values: { target: 1 } }, { label: "y = -1", values: { target: -1 } }],
-  },
   inputs: [
     {
       name: "input",

@@ -17,12 +17,7 @@ import { tex, texTerm } from "../core/tex.ts";
 import { elementExplainer, elementSweep, valuesAt } from "../ops/element.ts";
 import { centeredOn } from "./_explain.ts";
 import { type Reduction, reductionOption } from "../ops/reduction.ts";
-import {
-  differenceLoss,
-  type DifferenceSaved,
-  pointwiseInputs,
-  REGRESSION_CURVE,
-} from "./_pointwise.ts";
+import { differenceLoss, type DifferenceSaved, pointwiseInputs } from "./_pointwise.ts";
 
 /** Options of {@link huberLoss}. */
 export interface HuberOptions {
@@ -79,7 +74,6 @@ export const huberLoss = defineLoss<HuberOptions, DifferenceSaved<HuberOptions>>
   },
   keywords: ["regression", "robust", "outlier", "Huber", "smooth L1", "M-estimator"],
   outputShape: "scalar; (*), as the input, for reduction none",
-  curve: REGRESSION_CURVE,
   inputs: pointwiseInputs(),
   options: [
     reductionOption(),

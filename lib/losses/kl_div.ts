@@ -115,14 +115,6 @@ export const klDivLoss = defineLoss<KLDivOptions, KLDivSaved>({
     "soft targets",
   ],
   outputShape: "scalar; (*), as the input, for reduction none",
-  curve: {
-    x: { input: "input", from: -6, to: 0, label: "input x (a log-probability)" },
-    lines: [
-      { label: "y = 0.2", values: { target: 0.2 } },
-      { label: "y = 0.5", values: { target: 0.5 } },
-      { label: "y = 0.8", values: { target: 0.8 } },
-    ],
-  },
   inputs: [
     {
       name: "input",

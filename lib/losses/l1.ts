@@ -13,13 +13,7 @@ import { signOf } from "../ops/branchless.ts";
 import { type Reduction, reductionOption } from "../ops/reduction.ts";
 import { elementExplainer, elementSweep, valuesAt } from "../ops/element.ts";
 import { centeredOn } from "./_explain.ts";
-import {
-  differenceLoss,
-  type DifferenceSaved,
-  eachOf,
-  pointwiseInputs,
-  REGRESSION_CURVE,
-} from "./_pointwise.ts";
+import { differenceLoss, type DifferenceSaved, eachOf, pointwiseInputs } from "./_pointwise.ts";
 
 /** Options of {@link l1Loss}. */
 export interface L1Options {
@@ -71,7 +65,6 @@ export const l1Loss = defineLoss<L1Options, DifferenceSaved<L1Options>>({
   },
   keywords: ["regression", "robust", "outlier", "absolute error", "MAE", "L1", "median"],
   outputShape: "scalar; (*), as the input, for reduction none",
-  curve: REGRESSION_CURVE,
   inputs: pointwiseInputs(),
   options: [reductionOption()],
   legacyReduction: true,

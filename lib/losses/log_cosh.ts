@@ -23,13 +23,7 @@ import { signOf } from "../ops/branchless.ts";
 import { around, elementExplainer, elementSweep } from "../ops/element.ts";
 import { type Reduction, reductionOption } from "../ops/reduction.ts";
 import { sigmoidOfNegative, softplusOfNegative } from "../ops/softplus.ts";
-import {
-  differenceLoss,
-  type DifferenceSaved,
-  eachOf,
-  REGRESSION_CURVE,
-  sameShapeInputs,
-} from "./_pointwise.ts";
+import { differenceLoss, type DifferenceSaved, eachOf, sameShapeInputs } from "./_pointwise.ts";
 
 /** Options of {@link logCoshLoss}. */
 export interface LogCoshOptions {
@@ -108,7 +102,6 @@ print(jax.grad(lambda x, t: jnp.sum(loss(x, t)), argnums=(0, 1))(input, target))
   },
   keywords: ["regression", "robust", "outlier", "smooth", "log cosh", "huber", "optax"],
   outputShape: "scalar; (*), as the input, for reduction none",
-  curve: REGRESSION_CURVE,
   inputs: sameShapeInputs(),
   options: [reductionOption()],
   sample: (random) => ({ input: random.randn([3, 5]), target: random.randn([3, 5]) }),

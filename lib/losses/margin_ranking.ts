@@ -92,13 +92,6 @@ export const marginRankingLoss = defineLoss<MarginRankingOptions, MarginRankingS
   },
   keywords: ["ranking", "pairwise", "learning to rank", "preference", "hinge", "margin"],
   outputShape: "scalar; (N), as the inputs, for reduction none",
-  curve: {
-    x: { input: "input1", from: -3, to: 3, label: "input1 (input2 = 0)" },
-    lines: [
-      { label: "y = 1", values: { input2: 0, target: 1 } },
-      { label: "y = -1", values: { input2: 0, target: -1 } },
-    ],
-  },
   inputs: [
     {
       name: "input1",

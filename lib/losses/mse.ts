@@ -13,12 +13,7 @@ import { tex, texTerm } from "../core/tex.ts";
 import { elementExplainer, elementSweep, valuesAt } from "../ops/element.ts";
 import { centeredOn } from "./_explain.ts";
 import { type Reduction, reductionOption } from "../ops/reduction.ts";
-import {
-  differenceLoss,
-  type DifferenceSaved,
-  pointwiseInputs,
-  REGRESSION_CURVE,
-} from "./_pointwise.ts";
+import { differenceLoss, type DifferenceSaved, pointwiseInputs } from "./_pointwise.ts";
 
 /** Options of {@link mseLoss}. */
 export interface MSEOptions {
@@ -70,7 +65,6 @@ export const mseLoss = defineLoss<MSEOptions, DifferenceSaved<MSEOptions>>({
   },
   keywords: ["regression", "squared error", "L2", "least squares", "mean squared error"],
   outputShape: "scalar; (*), as the input, for reduction none",
-  curve: REGRESSION_CURVE,
   inputs: pointwiseInputs(),
   options: [reductionOption()],
   legacyReduction: true,

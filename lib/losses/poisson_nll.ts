@@ -121,14 +121,6 @@ export const poissonNLLLoss = defineLoss<PoissonNLLOptions, PoissonNLLSaved>({
     "negative log likelihood",
   ],
   outputShape: "scalar; (*), as the input, for reduction none",
-  curve: {
-    x: { input: "input", from: -3, to: 3, label: "input x (the log of the rate)" },
-    lines: [
-      { label: "y = 0", values: { target: 0 } },
-      { label: "y = 1", values: { target: 1 } },
-      { label: "y = 3", values: { target: 3 } },
-    ],
-  },
   inputs: [
     {
       name: "input",

@@ -101,10 +101,6 @@ q\,(y_n - x_n) & y_n \ge x_n \\
     "median",
   ],
   outputShape: "scalar; (*), as the input, for reduction none",
-  curve: {
-    x: { input: "input", from: -3, to: 3, label: "input x (target y = 0)" },
-    lines: [{ label: "y = 0", values: { target: 0 } }],
-  },
   inputs: sameShapeInputs(),
   options: [
     {

@@ -131,10 +131,6 @@ print(input.grad)`,
     "segmentation",
   ],
   outputShape: "(*), as the input, for reduction none (the default); scalar otherwise",
-  curve: {
-    x: { input: "input", from: -6, to: 6, label: "logit x" },
-    lines: [{ label: "y = 1", values: { target: 1 } }, { label: "y = 0", values: { target: 0 } }],
-  },
   inputs: [
     {
       name: "input",

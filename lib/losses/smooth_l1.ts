@@ -18,12 +18,7 @@ import { select, signOf } from "../ops/branchless.ts";
 import { elementExplainer, elementSweep, valuesAt } from "../ops/element.ts";
 import { centeredOn } from "./_explain.ts";
 import { type Reduction, reductionOption } from "../ops/reduction.ts";
-import {
-  differenceLoss,
-  type DifferenceSaved,
-  pointwiseInputs,
-  REGRESSION_CURVE,
-} from "./_pointwise.ts";
+import { differenceLoss, type DifferenceSaved, pointwiseInputs } from "./_pointwise.ts";
 
 /** Options of {@link smoothL1Loss}. */
 export interface SmoothL1Options {
@@ -80,7 +75,6 @@ export const smoothL1Loss = defineLoss<SmoothL1Options, DifferenceSaved<SmoothL1
   },
   keywords: ["regression", "robust", "outlier", "smooth L1", "Huber", "object detection", "box"],
   outputShape: "scalar; (*), as the input, for reduction none",
-  curve: REGRESSION_CURVE,
   inputs: pointwiseInputs(),
   options: [
     reductionOption(),

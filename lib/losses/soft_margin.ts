@@ -86,10 +86,6 @@ export const softMarginLoss = defineLoss<SoftMarginOptions, SoftMarginSaved>({
   },
   keywords: ["classification", "binary", "logistic", "±1 labels", "margin", "SVM"],
   outputShape: "scalar; (*), as the input, for reduction none",
-  curve: {
-    x: { input: "input", from: -4, to: 4, label: "input x" },
-    lines: [{ label: "y = 1", values: { target: 1 } }, { label: "y = -1", values: { target: -1 } }],
-  },
   inputs: [
     {
       name: "input",
