@@ -14,6 +14,7 @@ import { etag } from "hono/etag";
 import { methodNotAllowed } from "hono/method-not-allowed";
 import { requestId, type RequestIdVariables } from "hono/request-id";
 import { type AnyLoss, findLoss, losses, MAX_SEED, unknownLossMessage } from "../lib/mod.ts";
+import { answerBatch, type BatchRequest, type BatchResponse } from "./api/batch.ts";
 import { buildCatalog, type Catalog, catalogEntry, sampleInputs } from "./api/catalog.ts";
 import { answerResult, decodeBody } from "./api/codecs/mod.ts";
 import { docsPage } from "./api/docs.ts";
@@ -21,6 +22,7 @@ import { type JsonAnswer, jsonAnswer } from "./api/json.ts";
 import { DEFAULT_LIMITS, type Limits } from "./api/limits.ts";
 import { API_ALIAS, API_V1 } from "./api/paths.ts";
 import {
+  batchOperation,
   buildOpenApi,
   catalogOperation,
   computeLossOperation,
@@ -97,7 +99,7 @@ function routeMethods(app: { routes: readonly { method: string }[] }): string[] 
 
 /**
  * The API's routes, relative to where they are mounted: `/health`, `/losses`,
- * `/losses/{name}` (GET and POST), `/losses/{name}/explain`, `/losses/{name}/sample`,
+ * `/losses/{name}` (GET and POST), `/losses/{name}/explain`, `/losses/{name}/sample`, `/batch`,
  * `/openapi.json` and `/docs`.
  * `openApi` answers the document of the whole app, read from its routes.
  */
@@ -158,6 +160,23 @@ function apiRoutes(limits: Limits, openApi: () => ReturnType<typeof buildOpenApi
       }
       return jsonAnswer(c, { loss: c.var.loss.name, seed, inputs: sampleInputs(c.var.loss, seed) });
     })
+    .post(
+      "/batch",
+      documented(batchOperation),
+      requestBody<BatchRequest>(limits),
+      (c): JsonAnswer<BatchResponse> | ProblemAnswer<400 | 413 | 415> => {
+        // Each item through the single route's pieces (api/batch.ts); JSON only.
+        if (c.var.body.media !== "json") {
+          throw new ProblemError(
+            "unsupported-media-type",
+            "Content-Type must be application/json for a batch (.npy tensors go in it as " +
+              '{"npy": base64})',
+            "Content-Type",
+          );
+        }
+        return jsonAnswer<BatchResponse>(c, answerBatch(c.var.body.bytes, limits, c.req.path));
+      },
+    )
     .get(
       "/openapi.json",
       documented(openApiOperation),

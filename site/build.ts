@@ -1,6 +1,6 @@
 /**
- * Builds the static site into `site/dist/`: one page per loss from the registry, the home page,
- * `/notebook`, `/notation`, the bundled script, and the styles and fonts of the npm packages it uses (KaTeX,
+ * Builds the static site into `site/dist/`: one page per loss from the registry, one per lesson
+ * (`site/lessons.ts`), the home page, `/notebook`, `/notation`, the bundled script, and the styles and fonts of the npm packages it uses (KaTeX,
  * uPlot), so that no page loads anything from another origin.
  *
  * Run by `deno task build`, which `start`, `worker` and `test` run first.
@@ -12,6 +12,9 @@ import { HomePage } from "./pages/home.tsx";
 import { Hono } from "hono";
 import { siteSecureHeaders } from "../functions/middleware/security.ts";
 import { LossPage } from "./pages/loss.tsx";
+import { LessonPage } from "./pages/lesson.tsx";
+import { LESSON_CONTENT } from "./pages/lessons.tsx";
+import { lessonPath, LESSONS } from "./lessons.ts";
 import { NotebookPage } from "./pages/notebook.tsx";
 import { sourcesDigest } from "./sources.ts";
 import { NotationPage } from "./pages/notation.tsx";
@@ -92,7 +95,13 @@ const FAVICON = `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 32 32">` +
 
 /** The paths of the site's pages: what a loss's related links may lead to. */
 export function sitePages(): Set<string> {
-  return new Set(["/", "/notebook", "/notation", ...losses.map((l) => `/losses/${l.slug}`)]);
+  return new Set([
+    "/",
+    "/notebook",
+    "/notation",
+    ...losses.map((l) => `/losses/${l.slug}`),
+    ...LESSONS.map(lessonPath),
+  ]);
 }
 
 /** Builds the whole site. */
@@ -102,6 +111,11 @@ export async function buildSite(): Promise<void> {
   await write("index.html", await page(HomePage({ losses })));
   for (const loss of losses) {
     await write(`losses/${loss.slug}/index.html`, await page(LossPage({ loss, pages })));
+  }
+  for (const lesson of LESSONS) {
+    const content = LESSON_CONTENT[lesson.slug];
+    if (!content) throw new Error(`site/pages/lessons.tsx has no content for ${lesson.slug}`);
+    await write(`lessons/${lesson.slug}/index.html`, await page(LessonPage({ lesson, content })));
   }
   await write("notebook/index.html", await page(NotebookPage()));
   await write("notation/index.html", await page(NotationPage({ losses })));
@@ -132,5 +146,8 @@ export async function buildSite(): Promise<void> {
 
 if (import.meta.main) {
   await buildSite();
-  console.log(`site built: ${losses.length} loss pages, home, notebook and notation in site/dist/`);
+  console.log(
+    `site built: ${losses.length} loss pages, ${LESSONS.length} lessons, home, notebook and ` +
+      "notation in site/dist/",
+  );
 }

@@ -1,9 +1,9 @@
 /**
  * The cost limits on both runtimes: with small limits from the environment (Deno) and from
  * wrangler vars (Workers), a request just at each limit answers 200 and one just over answers
- * 413 naming the field; with the default limits, the worst accepted requests answer 200 under
- * local workerd, whose CPU time and memory for each are measured and printed (BENCHMARKS.md,
- * "Hardening", records them).
+ * 413 naming the field, and a batch likewise, its items together; with the default limits, the
+ * worst accepted requests answer 200 under local workerd, whose CPU time and memory for each are
+ * measured and printed (BENCHMARKS.md, "Hardening", records them).
  */
 import assert from "node:assert/strict";
 import { findLoss, ndarrayOf } from "../lib/mod.ts";
@@ -21,6 +21,7 @@ const SMALL = {
   MAX_WORK: "5000",
   MAX_BINARY_ELEMENTS: "2000",
   MAX_BINARY_BODY_BYTES: "24000",
+  MAX_BATCH_ITEMS: "4",
 };
 
 const zeros = (n: number) => new Array(n).fill(0);
@@ -174,6 +175,45 @@ async function checkSmallLimits(t: Deno.TestContext, server: RunningServer) {
         });
       await ok(await post(body(limit)));
       await assertProblem(await post(body(limit + 1)), 413, "body");
+    },
+  );
+
+  await t.step(
+    "a batch: MAX_BATCH_ITEMS, MAX_ELEMENTS, MAX_WORK, MAX_BODY_BYTES as a whole",
+    async () => {
+      const batch = `${server.url}/api/v1/batch`;
+      const mse = (input: unknown, target: unknown) => ({ loss: "mse", inputs: { input, target } });
+      const small = mse([1], [0]);
+      const items = (n: number) => ({ requests: new Array(n).fill(small) });
+      await ok(await postJson(batch, items(4)));
+      const many = await assertProblem(await postJson(batch, items(5)), 413, "requests");
+      assert.match(String(many.detail), /MAX_BATCH_ITEMS/);
+      // 500 + 500 elements in two items fit MAX_ELEMENTS (1000); one more does not.
+      const half = mse(zeros(250), zeros(250));
+      await ok(await postJson(batch, { requests: [half, half] }));
+      const elements = await assertProblem(
+        await postJson(batch, { requests: [half, mse(zeros(251), zeros(250))] }),
+        413,
+        "requests[1].inputs.target",
+      );
+      assert.match(String(elements.detail), /MAX_ELEMENTS/);
+      // CTC's 50 x 99 and 50 elements of MSE are 5000 steps of work in all (MAX_WORK); 51 not.
+      const ctc = { loss: "ctc", ...ctcRequest(50, 49) };
+      await ok(await postJson(batch, { requests: [ctc, mse(zeros(50), zeros(50))] }));
+      const work = await assertProblem(
+        await postJson(batch, { requests: [ctc, small, mse(zeros(50), zeros(50))] }),
+        413,
+        "requests[2]",
+      );
+      assert.match(String(work.detail), /5001 steps.*MAX_WORK/);
+      await assertProblem(
+        await postJson(batch, { requests: [small, { loss: "ctc", ...ctcRequest(50, 50) }] }),
+        413,
+        "requests[1].inputs.log_probs",
+      );
+      const body = JSON.stringify(items(2)).padEnd(Number(SMALL.MAX_BODY_BYTES), " ");
+      await ok(await postJson(batch, body));
+      await assertProblem(await postJson(batch, `${body} `), 413, "body");
     },
   );
 

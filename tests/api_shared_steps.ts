@@ -7,9 +7,13 @@
 import assert from "node:assert/strict";
 import config from "../deno.json" with { type: "json" };
 import { losses } from "../lib/mod.ts";
+import { batchApiSteps } from "./api_batch_steps.ts";
 import { notebookCrossEntropy, postJson } from "./api_http.ts";
 
-/** Registers the steps on `api` (a server's `/api/v1`): health, the catalog, one computation. */
+/**
+ * Registers the steps on `api` (a server's `/api/v1`): health, the catalog, one computation, the
+ * alias, and batches (`api_batch_steps.ts`).
+ */
 export async function sharedApiSteps(t: Deno.TestContext, api: string): Promise<void> {
   await t.step("GET /api/v1/health", async () => {
     const response = await fetch(`${api}/health`);
@@ -78,6 +82,8 @@ export async function sharedApiSteps(t: Deno.TestContext, api: string): Promise<
     ]);
     assert.deepEqual(aliased, stable);
   });
+
+  await batchApiSteps(t, api);
 }
 
 /**

@@ -10,6 +10,7 @@ import {
   createRandom,
   DTYPES,
   explainLoss,
+  findLoss,
   indexNdArrayOf,
   losses,
   ndarrayOf,
@@ -32,6 +33,8 @@ import {
   stateOf,
 } from "../site/client/url_state.ts";
 import { sitePages } from "../site/build.ts";
+import { lessonPath, LESSONS } from "../site/lessons.ts";
+import { LESSON_CONTENT } from "../site/pages/lessons.tsx";
 import { searchText } from "../site/pages/home.tsx";
 import { NotationPage } from "../site/pages/notation.tsx";
 import { NotebookPage } from "../site/pages/notebook.tsx";
@@ -284,6 +287,28 @@ Deno.test("related links lead to a page of the site, and to an anchor it has", a
     );
   }
   assert.ok(links > losses.length, `${links} links`);
+});
+
+Deno.test("lessons: each named by a loss exists, and each loss of a lesson links to it", async () => {
+  const pages = sitePages();
+  const paths = new Set(LESSONS.map(lessonPath));
+  for (const loss of losses) {
+    for (const { to } of loss.teaching?.related ?? []) {
+      if (to.startsWith("/lessons/")) assert.ok(paths.has(to), `${loss.name}: ${to}`);
+    }
+  }
+  for (const lesson of LESSONS) {
+    assert.ok(pages.has(lessonPath(lesson)), lesson.slug);
+    assert.ok(LESSON_CONTENT[lesson.slug], `${lesson.slug} has its content`);
+    for (const name of lesson.losses) {
+      const loss = findLoss(name);
+      assert.ok(loss, `${lesson.slug}: ${name} is in the registry`);
+      const page = String(await LossPage({ loss, pages }).toString());
+      const related = /<section[^>]*id="related".*?<\/section>/s.exec(page)?.[0] ?? "";
+      assert.ok(related.includes(`href="${lessonPath(lesson)}"`), `${name} links ${lesson.slug}`);
+    }
+  }
+  assert.deepEqual(Object.keys(LESSON_CONTENT).sort(), LESSONS.map((l) => l.slug).sort());
 });
 
 Deno.test("home search: names, summaries, teaching text and keywords", () => {

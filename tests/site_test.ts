@@ -299,10 +299,10 @@ async function checkLossPage(
   await settled(page, false);
   const count = (await last()).answer.count as number;
   const element = Math.min(2, count - 1);
-  if (element > 0) {
-    await page.fill("#element", String(element));
-    await settled(page);
-  }
+  if (element > 0) await page.fill("#element", String(element));
+  // The URL is written after the answer: wait for it too, whether or not an element was picked
+  // (a loss of one element, TverskyLoss, has none to pick).
+  await settled(page);
   const worked = await last();
   if (loss.explain && worked.answer.worked) {
     assert.equal(worked.answer.element, element);
@@ -655,6 +655,22 @@ Deno.test({
         const labels = page.locator("#nb-threeClassLabels-error");
         await labels.waitFor({ state: "visible" });
         assert.match(await labels.textContent() ?? "", /7/);
+        // A logit of 50 for label 0: BCELoss of its sigmoid (1 in float32) clamps at 100,
+        // BCEWithLogitsLoss gives 50; the line says they part, and links the stability lesson.
+        await page.click("#restore");
+        await page.fill(
+          "#nb-binaryLogits",
+          "[-1.6967, 50, -0.3870, 0.2841, -1.9320, 0.7431, 0.5321, -1.0695, 0.0770, 0.3902]",
+        );
+        const parted = page.locator('.agreement.parted:not([hidden]) a[href="/lessons/stability"]');
+        await parted.waitFor({ state: "visible" });
+        assert.equal(await parted.count(), 1);
+        assert.notEqual(await value("nb-bce"), await value("nb-bce-logits"));
+        await page.click("#restore");
+        await parted.waitFor({ state: "detached" });
+        await page.waitForFunction(() =>
+          document.querySelectorAll(".agreement:not([hidden]):not(.parted)").length === 3
+        );
         await page.click("#redraw");
         await page.waitForFunction(() =>
           document.getElementById("draw-note")!.textContent!.includes("seed 1")

@@ -13,14 +13,28 @@ import type { Page } from "playwright-core";
 import { startDenoServer } from "../tests/api_servers.ts";
 import { launchChromium } from "../tests/chromium.ts";
 
-/** The README's images: the loss pages of the closing note, a phone in the dark, the notebook. */
+/**
+ * The README's images: the loss pages of the closing note, a phone in the dark, the notebook, a
+ * lesson after its run.
+ */
 const DOCS = [
   { file: "loss-page.png", path: "/losses/cross-entropy", width: 1280, scheme: "light" },
   { file: "loss-ctc.png", path: "/losses/ctc", width: 1280, scheme: "light" },
   { file: "loss-triplet-margin.png", path: "/losses/triplet-margin", width: 1280, scheme: "light" },
   { file: "loss-page-phone-dark.png", path: "/losses/cross-entropy", width: 390, scheme: "dark" },
   { file: "notebook.png", path: "/notebook", width: 1280, scheme: "light", whole: true },
+  { file: "lesson-outliers.png", path: "/lessons/outliers", width: 1280, scheme: "light" },
 ] as const;
+
+/** On a lesson, runs its training to the end. */
+async function trainLesson(page: Page): Promise<void> {
+  if (!(await page.evaluate(() => document.body.dataset.page?.startsWith("lesson-")))) return;
+  await page.click("#train");
+  await page.waitForFunction(() => document.body.dataset.training === "done", undefined, {
+    timeout: 120_000,
+  });
+  await page.waitForTimeout(300);
+}
 
 /** Waits until a page's numbers are in (a loss page: no request in flight) and fonts loaded. */
 async function ready(page: Page): Promise<void> {
@@ -47,9 +61,12 @@ try {
       const page = await context.newPage();
       await page.goto(`${server.url}${shot.path}`, { waitUntil: "load" });
       await ready(page);
-      // A loss page down to the end of its worked element: the part that teaches.
+      await trainLesson(page);
+      // A loss page down to the end of its worked element, a lesson to the end of its figure
+      // and controls: the part that teaches.
       const bottom = "whole" in shot ? null : await page.evaluate(() => {
-        const box = document.querySelector(".workbench")!.getBoundingClientRect();
+        const part = document.querySelector(".workbench") ?? document.querySelector(".lesson")!;
+        const box = part.getBoundingClientRect();
         return Math.ceil(box.bottom + scrollY + 16);
       });
       await page.screenshot({
@@ -80,6 +97,7 @@ try {
         for (const path of paths) {
           await page.goto(`${server.url}${path}`, { waitUntil: "load" });
           await ready(page);
+          await trainLesson(page);
           const name = path === "/" ? "home" : path.split("/").filter(Boolean).at(-1);
           const file = `${folder}/${name}-${width}-${scheme}`;
           await page.screenshot({ path: `${file}.png`, fullPage: true });

@@ -22,6 +22,10 @@
  *   two float32 tensors of 2^20 elements, or a float64 one, with small ones and their headers); a JSON body
  *   keeps `MAX_BODY_BYTES`, whatever it holds.
  *
+ * A batch (`POST /api/v1/batch`) is one request under all of these, its items together, and:
+ *
+ * - `MAX_BATCH_ITEMS`: the most computations one batch may hold (default 64).
+ *
  * The defaults keep the largest accepted request well inside a Cloudflare Worker's 128 MB of
  * memory and a fraction of a second of CPU time, the largest binary one within 100 ms (measured
  * in BENCHMARKS.md, "Hardening" and "Binary tensors").
@@ -42,6 +46,8 @@ export interface Limits {
   maxBinaryElements: number;
   /** The largest multipart body, in bytes. */
   maxBinaryBodyBytes: number;
+  /** The most items of one batch (`POST /api/v1/batch`). */
+  maxBatchItems: number;
 }
 
 /** The limits when the environment sets none. */
@@ -51,6 +57,7 @@ export const DEFAULT_LIMITS: Readonly<Limits> = {
   maxWork: 2_097_152,
   maxBinaryElements: 1_048_576,
   maxBinaryBodyBytes: 8 * 1024 * 1024 + 65_536,
+  maxBatchItems: 64,
 };
 
 /** The environment variable of each limit. */
@@ -60,6 +67,7 @@ export const LIMIT_VARIABLES: Readonly<Record<keyof Limits, string>> = {
   maxWork: "MAX_WORK",
   maxBinaryElements: "MAX_BINARY_ELEMENTS",
   maxBinaryBodyBytes: "MAX_BINARY_BODY_BYTES",
+  maxBatchItems: "MAX_BATCH_ITEMS",
 };
 
 /**

@@ -20,6 +20,7 @@ import {
   type OptionSpec,
   sourceOf,
 } from "../../lib/mod.ts";
+import { answerBatch } from "./batch.ts";
 import { exampleRequest } from "./catalog.ts";
 import { DEFAULT_LIMITS, LIMIT_VARIABLES, type Limits } from "./limits.ts";
 import { API_V1 } from "./paths.ts";
@@ -732,6 +733,119 @@ export const explainOperation = (loss: AnyLoss, { limits }: OpenApiContext): Ope
   },
 });
 
+/** The example of `POST /api/v1/batch`: two losses of one prediction, and a request it refuses. */
+export const BATCH_EXAMPLE = {
+  requests: [
+    { loss: "MSELoss", inputs: { input: [0.5, 2, -1], target: [0, 2, 1] }, grad: true },
+    { loss: "HuberLoss", inputs: { input: [0.5, 2, -1], target: [0, 2, 1] }, grad: true },
+    { loss: "CrossEntropyLoss", inputs: { input: [[1, 2, 3]], target: [5] } },
+  ],
+};
+
+/** `POST /api/v1/batch`. */
+export const batchOperation = ({ limits }: OpenApiContext): Operation => {
+  const item: Schema = {
+    type: "object",
+    required: ["loss", "inputs"],
+    additionalProperties: false,
+    properties: {
+      loss: {
+        type: "string",
+        description: "The loss: its class name, functional name or slug, in any letter case " +
+          "(as `{name}` in `/api/v1/losses/{name}`)",
+      },
+      inputs: {
+        type: "object",
+        description: "The arguments of the loss's forward, by PyTorch's names",
+        additionalProperties: ref("Tensor"),
+      },
+      options: {
+        type: "object",
+        description: "The loss's constructor options, by PyTorch's keyword names",
+      },
+      dtype: { type: "string", enum: [...DTYPES], default: DTYPES[0] },
+      grad: { type: "boolean", default: false, description: "Return the gradients" },
+      grad_output: {
+        ...ref("Tensor"),
+        description: "The gradient of the output, of its shape (with grad); ones by default",
+      },
+      encoding: {
+        type: "string",
+        enum: ["numbers", "npy"],
+        default: "numbers",
+        description: "How this result writes its tensors: numbers, or {shape, dtype, npy}",
+      },
+    },
+  };
+  const encoder = new TextEncoder();
+  // The answer as the wire carries it (JSON writes a gradient's -0 as 0).
+  const example = JSON.parse(JSON.stringify(answerBatch(
+    encoder.encode(JSON.stringify(BATCH_EXAMPLE)),
+    limits,
+    `${API_V1}/batch`,
+  )));
+  return {
+    operationId: "computeBatch",
+    tags: [SERVICE_TAG],
+    summary: "Compute several losses in one request",
+    description: "Each item is a request of `POST /api/v1/losses/{name}` with its loss named by " +
+      "`loss`, and its result is what that route answers, to the last bit, or the item's " +
+      "problem (with its `status`): one bad item does not fail the others. The limits apply " +
+      `to the batch as a whole: a body of at most ${limits.maxBodyBytes} bytes ` +
+      `(\`${LIMIT_VARIABLES.maxBodyBytes}\`), at most ${limits.maxElements} tensor elements in ` +
+      `all its items (\`${LIMIT_VARIABLES.maxElements}\`), their estimated work added up at ` +
+      `most ${limits.maxWork} steps (\`${LIMIT_VARIABLES.maxWork}\`), and at most ` +
+      `${limits.maxBatchItems} items (\`${LIMIT_VARIABLES.maxBatchItems}\`); past any of them ` +
+      "the whole batch is a 413 problem naming the item and the limit, and nothing is " +
+      "computed. What the site's lessons call once per training step.",
+    requestBody: {
+      required: true,
+      content: {
+        "application/json": {
+          schema: {
+            type: "object",
+            required: ["requests"],
+            additionalProperties: false,
+            properties: {
+              requests: { type: "array", items: item, maxItems: limits.maxBatchItems },
+            },
+          },
+          examples: {
+            mixed: {
+              summary: "Two losses of one prediction, and a class index out of range",
+              value: BATCH_EXAMPLE,
+            },
+          },
+        },
+      },
+    },
+    responses: {
+      "200": {
+        description: "A result per item, in their order",
+        content: {
+          "application/json": {
+            schema: {
+              type: "object",
+              required: ["results"],
+              properties: {
+                results: {
+                  type: "array",
+                  items: { oneOf: [ref("ComputeResponse"), ref("Problem")] },
+                },
+              },
+            },
+            examples: { mixed: { summary: "The answer to the example", value: example } },
+          },
+        },
+      },
+      "400": problemRef("bad-request"),
+      "405": problemRef("method-not-allowed"),
+      "413": problemRef("too-large"),
+      "415": problemRef("unsupported-media-type"),
+    },
+  };
+};
+
 /** `GET /api/v1/losses/{name}/sample`. */
 export const sampleOperation = (loss: AnyLoss): Operation => ({
   operationId: `sample${loss.name}`,
@@ -890,7 +1004,8 @@ export function buildOpenApi(routes: readonly RouteEntry[], limits: Limits = DEF
         `an .npy tensor at most ${limits.maxBinaryElements} elements ` +
         `(\`${LIMIT_VARIABLES.maxBinaryElements}\`, not counted in the other), a multipart body at ` +
         `most ${limits.maxBinaryBodyBytes} bytes (\`${LIMIT_VARIABLES.maxBinaryBodyBytes}\`); ` +
-        "past them the answer is 413.",
+        `a batch at most ${limits.maxBatchItems} requests (\`${LIMIT_VARIABLES.maxBatchItems}\`), ` +
+        "all of them together under the other limits; past them the answer is 413.",
         "`/api/v1` is the stable contract of this major version; `/api` answers the same routes " +
         "as an alias.",
       ].join("\n\n"),

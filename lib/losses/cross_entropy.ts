@@ -178,6 +178,7 @@ q_{n,c} = \begin{cases}
       { to: "MultiMarginLoss", why: "a margin (hinge) loss over the same class scores" },
       { to: "/notebook#ce-title", why: "CrossEntropyLoss equals NLLLoss after log_softmax" },
       { to: "/lessons/calibration", why: "what label smoothing does to over-confidence" },
+      { to: "/lessons/stability", why: "why from logits, and not the log of a softmax" },
     ],
   },
   keywords: [

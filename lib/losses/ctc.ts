@@ -141,6 +141,7 @@ export const ctcLoss = defineLoss<CTCOptions, CTCSaved, CTCInputs>({
     related: [
       { to: "NLLLoss", why: "the per-frame loss when every frame has a label" },
       { to: "CrossEntropyLoss", why: "per-token training of an attention decoder" },
+      { to: "/lessons/stability", why: "an impossible alignment, with zero_infinity off and on" },
     ],
   },
   keywords: [

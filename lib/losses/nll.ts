@@ -128,6 +128,7 @@ export const nllLoss = defineLoss<NLLOptions, NLLSaved, NLLInputs>({
       { to: "/notebook#ce-title", why: "NLLLoss after log_softmax equals CrossEntropyLoss" },
       { to: "/notebook#two-title", why: "with two classes, it agrees with BCELoss" },
       { to: "/lessons/imbalance", why: "class weights and the weighted mean" },
+      { to: "/lessons/stability", why: "the log of a softmax that rounds to 0 is -inf" },
     ],
   },
   keywords: [

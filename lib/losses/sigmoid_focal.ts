@@ -118,6 +118,7 @@ print(input.grad)`,
       },
       { to: "PolyLoss", why: "another reshaping of the cross entropy, for classes" },
       { to: "DiceLoss", why: "the other answer to imbalanced segmentation: an overlap ratio" },
+      { to: "/lessons/imbalance", why: "gamma and alpha on a rare class, beside pos_weight" },
     ],
   },
   keywords: [

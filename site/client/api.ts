@@ -186,3 +186,42 @@ export async function fetchSample(
   }
   return { inputs };
 }
+
+/** One item of a batch as the pages build it: a request and the loss it is for. */
+export type BatchItem = ComputeRequest & { loss: string };
+
+/**
+ * Computes several losses in one request (`POST /api/v1/batch`): each item's answer, in their
+ * order, or that item's problem.  Resolves to the results or to the problem of the whole batch;
+ * rejects only when the request was aborted or the network failed.
+ */
+export async function computeBatch(
+  items: BatchItem[],
+  signal?: AbortSignal,
+): Promise<
+  { results: ({ answer: ComputeAnswer } | { problem: ShownProblem })[] } | {
+    problem: ShownProblem;
+  }
+> {
+  const response = await fetch(`${API}/batch`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ requests: items }),
+    signal,
+  });
+  const body = await response.json().catch(() => null);
+  if (!response.ok || body === null) return { problem: problemOf(response, body) };
+  const results = (body.results as (ComputeResponse | Problem)[]).map((result) =>
+    "status" in result
+      ? {
+        problem: {
+          status: result.status,
+          title: result.title,
+          detail: result.detail,
+          field: result.field,
+        },
+      }
+      : { answer: decodeAnswer(result) }
+  );
+  return { results };
+}

@@ -197,8 +197,22 @@ function markAgreement(): void {
     }
     const numeric = numbers.filter((text) => /^-?\d/.test(text));
     const agree = numeric.length === numbers.length && new Set(numbers).size === 1;
-    note.textContent = agree ? `All equal: ${numbers[0]}` : "";
-    note.hidden = !agree;
+    // Where the losses agree on ordinary values, extreme ones part them: say so, and where.
+    const shown = numbers.every((text) => /\d|∞|inf|nan/i.test(text));
+    const parted = !agree && shown && group.dataset.stability !== undefined;
+    note.classList.toggle("parted", parted);
+    if (agree) note.textContent = `All equal: ${numbers[0]}`;
+    else if (parted) {
+      const link = element("a", "", "the stability lesson");
+      link.setAttribute("href", group.dataset.stability!);
+      note.replaceChildren(
+        "Not equal here: with values this extreme, a sigmoid or a softmax rounds to 0 or 1 " +
+          "before the log, and the loss from the probabilities clamps or is infinite (see ",
+        link,
+        ").",
+      );
+    } else note.textContent = "";
+    note.hidden = !agree && !parted;
   }
 }
 

@@ -6,6 +6,7 @@
  * @module
  */
 import { type AnyLoss, CATEGORIES, type Category } from "../../lib/mod.ts";
+import { lessonPath, LESSONS } from "../lessons.ts";
 import { Layout } from "./layout.tsx";
 import { Formula } from "./math.tsx";
 
@@ -101,6 +102,20 @@ export function HomePage({ losses }: { losses: readonly AnyLoss[] }) {
         that shows which losses are the same computation. Every formula is written in{" "}
         <a href="/notation">one notation</a>.
       </p>
+      <section class="lessons" aria-labelledby="lessons">
+        <h2 id="lessons">Lessons: the choice of loss at work</h2>
+        <p class="blurb">
+          Small models trained live in your browser, every loss value and gradient from the API:
+          what changes when the loss changes.
+        </p>
+        <ul class="lesson-list">
+          {LESSONS.map((lesson) => (
+            <li key={lesson.slug}>
+              <a href={lessonPath(lesson)}>{lesson.title}</a>: {lesson.summary}
+            </li>
+          ))}
+        </ul>
+      </section>
       <div class="filter" role="search">
         <label for="filter">Search losses</label>
         <input

@@ -5,6 +5,7 @@
  * @module
  */
 import { formatTensor } from "../client/tensor_text.ts";
+import { lessonPath, LESSONS } from "../lessons.ts";
 import { Layout } from "./layout.tsx";
 import { Formula } from "./math.tsx";
 
@@ -110,6 +111,9 @@ function Value({ id, label }: { id: string; label: string }) {
   );
 }
 
+/** The lesson that shows where losses the notebook finds equal part, with extreme values. */
+const STABILITY = lessonPath(LESSONS.find((lesson) => lesson.slug === "stability")!);
+
 /** The notebook page. */
 export function NotebookPage() {
   return (
@@ -176,7 +180,7 @@ export function NotebookPage() {
         <p class="derived">
           <span>probs = torch.sigmoid(logits):</span> <code id="nb-probs">…</code>
         </p>
-        <div class="values">
+        <div class="values" data-stability={STABILITY}>
           <Value id="nb-bce" label="nn.BCELoss()(probs, labels)" />
           <Value id="nb-bce-logits" label="nn.BCEWithLogitsLoss()(logits, labels)" />
         </div>
@@ -200,7 +204,7 @@ export function NotebookPage() {
             help="Class indices, 0 to 2"
           />
         </div>
-        <div class="values">
+        <div class="values" data-stability={STABILITY}>
           <Value id="nb-nll3" label="nn.NLLLoss()(torch.softmax(model_output, -1).log(), labels)" />
           <Value id="nb-ce3" label="nn.CrossEntropyLoss()(model_output, labels)" />
         </div>
@@ -225,7 +229,7 @@ export function NotebookPage() {
             help="Class indices, 0 or 1"
           />
         </div>
-        <div class="values">
+        <div class="values" data-stability={STABILITY}>
           <Value id="nb-ce2" label="nn.CrossEntropyLoss()(model_output, labels)" />
           <Value id="nb-nll2" label="nn.NLLLoss()(torch.softmax(model_output, -1).log(), labels)" />
           <Value id="nb-bce2" label="nn.BCELoss()(probs[:, 1], labels.float())" />
