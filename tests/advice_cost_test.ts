@@ -108,3 +108,33 @@ Deno.test("advice: none for every loss's samples made large, as for the samples"
     }
   }
 });
+
+Deno.test("advice: a statement about every element or row of a large input says what it read", () => {
+  // 1000 rows of 1000 probabilities: 4 rows fit in what advice reads.
+  const rows = 1000, classes = 1000;
+  const probabilities = {
+    shape: [rows, classes],
+    data: new Array(rows * classes).fill(1 / classes),
+  };
+  const classIndices = { shape: [rows], data: new Array(rows).fill(0), dtype: "int" as const };
+  const crossEntropy = losses.find((loss) => loss.name === "CrossEntropyLoss")!;
+  const logits = losses.find((loss) => loss.name === "BCEWithLogitsLoss")!;
+  const cases = [
+    {
+      loss: crossEntropy,
+      inputs: { input: probabilities, target: classIndices },
+      says: /Every row of input \(of the 4 rows that advice reads out of 1000: the first 2, /,
+    },
+    {
+      loss: logits,
+      inputs: { input: probabilities, target: probabilities },
+      says: /Every element of input \(of the 4096 elements that advice reads out of 1000000: /,
+    },
+  ];
+  for (const { loss, inputs, says } of cases) {
+    const { tensors, values } = adviceArguments(loss, inputs, {}, "float32");
+    const [advice] = loss.advise!(tensors, values);
+    assert.equal(advice?.code, "probabilities-as-logits", loss.name);
+    assert.match(advice.message, says);
+  }
+});

@@ -139,14 +139,22 @@ export function findSampled(data: ArrayLike<number>, test: (value: number) => bo
 }
 
 /**
- * What advice read of `n` elements, to follow a statement about all of them: nothing when it
- * read them all, else how many.
+ * What advice read of `n` elements (or rows), to follow a statement about all of them: nothing
+ * when it read them all, else how many (`read`: {@link sampleCount} of n for single elements,
+ * `Rows.read` for rows).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { readNote } from "./_explain.ts";
+ * assert.equal(readNote(10), "");
+ * assert.match(readNote(1000, "rows", 4), /of the 4 rows that advice reads out of 1000/);
+ * ```
  */
-export function readNote(n: number, unit = "elements"): string {
-  const m = sampleCount(n);
-  return m === n
+export function readNote(n: number, unit = "elements", read = sampleCount(n)): string {
+  return read === n
     ? ""
-    : ` (of the ${m} ${unit} that advice reads out of ${n}: the first ${(m + 1) >> 1}, the ` +
+    : ` (of the ${read} ${unit} that advice reads out of ${n}: the first ${(read + 1) >> 1}, the ` +
       "others spread evenly)";
 }
 

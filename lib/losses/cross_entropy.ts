@@ -424,7 +424,8 @@ q_{n,c} = \begin{cases}
       advice.push({
         code: "probabilities-as-logits",
         field: "inputs.input",
-        message: `Every row of input${readNote(rows.count, "rows")} lies in [0, 1] and sums ` +
+        message:
+          `Every row of input${readNote(rows.count, "rows", rows.read)} lies in [0, 1] and sums ` +
           "to 1, as probabilities do, but " +
           "CrossEntropyLoss takes logits (unnormalized scores) and applies log-softmax " +
           "itself: pass the scores from before the softmax.",

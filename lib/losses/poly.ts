@@ -363,7 +363,8 @@ print(jax.grad(lambda x: jnp.sum(loss(x)))(input))`,
     advice.push({
       code: "probabilities-as-logits",
       field: "inputs.input",
-      message: `Every row of input${readNote(rows.count, "rows")} lies in [0, 1] and sums to ` +
+      message:
+        `Every row of input${readNote(rows.count, "rows", rows.read)} lies in [0, 1] and sums to ` +
         "1, as probabilities do, but " +
         "PolyLoss takes logits and applies the softmax itself: pass the scores from before " +
         "the softmax.",
