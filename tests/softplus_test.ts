@@ -1,7 +1,7 @@
 /**
  * The error bounds that lib/softplus.ts states, against `Math.log1p(Math.exp(−a))` and
  * exp(−a) / (1 + exp(−a)), on a dense grid of a ≥ 0: at 0, across the tables (knots and points
- * between them) and their end at 32, and into the tail that calls the C library.
+ * between them) and their end at 32, and into the tail beyond it (from `exp64`).
  */
 import assert from "node:assert/strict";
 import { sigmoidOfNegative, softplusOfNegative } from "../lib/ops/softplus.ts";
@@ -9,10 +9,14 @@ import { sigmoidOfNegative, softplusOfNegative } from "../lib/ops/softplus.ts";
 const ABSOLUTE_BOUND = 3e-11;
 const RELATIVE_BOUND = 3e-10;
 
-/** 0, then steps of 1/4096 (16 points per table interval) with small offsets, up to 40. */
+/**
+ * 0, then steps of 1/4096 (16 points per table interval) with small offsets, up to 40; then the
+ * tail in steps of about 1/16 up to 700, where e^−a is still a normal double.
+ */
 function grid(): number[] {
   const points = [0, Number.MIN_VALUE, 1e-12, 32 - 1e-12, 32, 32 + 1e-12];
   for (let i = 0; i <= 40 * 4096; i++) points.push(i / 4096 + (i % 7) * 1e-7);
+  for (let a = 40; a <= 700; a += 0.0625 + 1e-5) points.push(a);
   return points;
 }
 
@@ -52,3 +56,11 @@ for (
     assert.ok(Number.isNaN(fast(NaN)));
   });
 }
+
+Deno.test("softplusOfNegative and sigmoidOfNegative: NaN for NaN, 0 where e^−a is below every double", () => {
+  for (const f of [softplusOfNegative, sigmoidOfNegative]) {
+    assert.ok(Number.isNaN(f(NaN)));
+    assert.equal(f(800), 0);
+    assert.equal(f(Infinity), 0);
+  }
+});
