@@ -12,7 +12,7 @@
 import { Hono, type MiddlewareHandler } from "hono";
 import { etag } from "hono/etag";
 import { methodNotAllowed } from "hono/method-not-allowed";
-import { requestId, type RequestIdVariables } from "hono/request-id";
+import type { RequestIdVariables } from "hono/request-id";
 import { type AnyLoss, findLoss, losses, MAX_SEED, unknownLossMessage } from "../lib/mod.ts";
 import { buildCatalog, type Catalog, catalogEntry, sampleInputs } from "./api/catalog.ts";
 import { answerResult, decodeBody } from "./api/codecs/mod.ts";
@@ -77,6 +77,18 @@ function cacheable(): MiddlewareHandler {
     });
   };
 }
+
+/**
+ * Gives every request an id the server makes (a UUID), as `c.var.requestId` and the answer's
+ * `X-Request-Id`: a client's own `X-Request-Id` is not taken as the id (it could repeat another's
+ * or be made to look like one), the access log keeps it beside it as `client_request_id`.
+ */
+const serverRequestId: MiddlewareHandler<{ Variables: Variables }> = async (c, next) => {
+  const id = crypto.randomUUID();
+  c.set("requestId", id);
+  c.header("X-Request-Id", id);
+  await next();
+};
 
 /** Finds the loss named in the path, or answers 404. */
 const requireLoss: MiddlewareHandler<{ Variables: Variables }> = async (c, next) => {
@@ -196,7 +208,8 @@ export function createApp(config: AppConfig = {}) {
   const base = new Hono<{ Variables: Variables }>();
   const api = apiRoutes(limits, () => openapi ??= buildOpenApi(base.routes, limits));
   const app = base
-    .use(requestId(), accessLog(config.log))
+    // The server makes every request's id; a client's own X-Request-Id is logged beside it.
+    .use(serverRequestId, accessLog(config.log))
     .use(`${API_ALIAS}/*`, exceptUnder(docs, apiSecureHeaders()))
     .use(docs[0], docsSecureHeaders())
     .use(docs[1], docsSecureHeaders())
@@ -204,7 +217,7 @@ export function createApp(config: AppConfig = {}) {
       `${API_ALIAS}/*`,
       corsForAnyOrigin({
         allowMethods: () => routeMethods(base),
-        allowHeaders: ["Content-Type", "If-None-Match", "X-Request-Id"],
+        allowHeaders: ["Content-Type", "Content-Encoding", "If-None-Match", "X-Request-Id"],
         exposeHeaders: ["ETag", "X-Request-Id"],
         maxAge: 86400,
       }),
@@ -226,9 +239,8 @@ export function createApp(config: AppConfig = {}) {
     .route(API_V1, api)
     .route(API_ALIAS, api);
 
-  app.notFound((c) =>
-    problemFor(c, "not-found", `path: nothing at ${c.req.path}; see ${API_V1}/docs`, "path")
-  );
+  // The problem's `instance` is the path; the detail does not repeat it (a long URL once).
+  app.notFound((c) => problemFor(c, "not-found", `path: nothing here; see ${API_V1}/docs`, "path"));
   app.onError((error, c) => {
     const problem = problemOfError(error);
     if (problem) {

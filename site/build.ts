@@ -7,6 +7,7 @@
  *
  * @module
  */
+import { brotliCompressSync, constants, gzipSync } from "node:zlib";
 import { losses } from "../lib/mod.ts";
 import { HomePage } from "./pages/home.tsx";
 import { Hono } from "hono";
@@ -86,6 +87,38 @@ async function headersFile(): Promise<string> {
   return ["/*", ...lines, ""].join("\n");
 }
 
+/** The files worth compressing: text, by their extension. */
+const TEXT_FILE = /\.(?:html|css|js|mjs|svg|json|map|txt)$/;
+
+/**
+ * Writes a brotli (`.br`) and a gzip (`.gz`) copy beside every text file of `folder` (of
+ * `dist`) larger than 1 KiB, for the Deno server to send to clients that accept them (Workers'
+ * static assets compress on their own: `.assetsignore` keeps the copies out of them).
+ */
+async function precompress(folder = ""): Promise<void> {
+  for await (const entry of Deno.readDir(new URL(folder || "./", dist))) {
+    const path = `${folder}${entry.name}`;
+    if (entry.isDirectory) await precompress(`${path}/`);
+    else if (TEXT_FILE.test(entry.name)) {
+      const bytes = await Deno.readFile(new URL(path, dist));
+      if (bytes.length <= 1024) continue;
+      await write(`${path}.gz`, gzipSync(bytes, { level: 9 }));
+      await write(
+        `${path}.br`,
+        brotliCompressSync(bytes, {
+          params: {
+            [constants.BROTLI_PARAM_QUALITY]: 11,
+            [constants.BROTLI_PARAM_SIZE_HINT]: bytes.length,
+          },
+        }),
+      );
+    }
+  }
+}
+
+/** What Workers' static assets leave out of the site: the precompressed copies. */
+const ASSETS_IGNORE = "*.br\n*.gz\n";
+
 const FAVICON = `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 32 32">` +
   `<rect width="32" height="32" rx="6" fill="#1f3a5f"/>` +
   `<path d="M5 8 Q16 40 27 8" stroke="#f4b942" stroke-width="3" fill="none"/></svg>\n`;
@@ -126,6 +159,8 @@ export async function buildSite(): Promise<void> {
   );
   await copySwaggerUi(new URL("vendor/swagger-ui/", dist)); // the API reference page
   await bundleScript();
+  await precompress();
+  await write(".assetsignore", ASSETS_IGNORE);
   // Last, so that a build that failed half-way leaves no stamp: the test suites rebuild.
   await write("build.json", JSON.stringify({ sources: await sourcesDigest() }) + "\n");
 }

@@ -14,6 +14,7 @@
  */
 import type { MiddlewareHandler } from "hono";
 import { serveStatic } from "hono/deno";
+import { etag } from "hono/etag";
 import { batchedLines } from "../middleware/access_log.ts";
 import { createApp } from "../app.ts";
 import { limitsFromEnv } from "../api/limits.ts";
@@ -35,6 +36,16 @@ function writeStdout(text: string): void {
   const bytes = encoder.encode(text);
   for (let written = 0; written < bytes.length;) {
     written += Deno.stdout.writeSync(bytes.subarray(written));
+  }
+}
+
+/** Whether `path` is a file or folder. */
+function existsSync(path: string): boolean {
+  try {
+    Deno.statSync(path);
+    return true;
+  } catch {
+    return false;
   }
 }
 
@@ -69,6 +80,66 @@ function dropTrailingSlash(): MiddlewareHandler {
 }
 
 /**
+ * The files of the build that configure a host and are not part of the site: Workers' static
+ * assets read them and never serve them, and neither does this server.
+ */
+export const HOST_FILES: ReadonlySet<string> = new Set(["/_headers", "/.assetsignore"]);
+
+/** The precompressed copies `site/build.ts` writes beside a text file, by `Content-Encoding`. */
+const PRECOMPRESSED: Readonly<Record<string, string>> = { br: ".br", gzip: ".gz" };
+
+/**
+ * How long a static file may be cached: the content-hashed files under `/assets/` (their name
+ * changes with their content) for a year, as immutable; every other file (the pages, the
+ * vendored styles and fonts) revalidates with its `ETag` on each use.
+ */
+export function cacheControlOf(path: string): string {
+  return /^\/assets\/.+\.[0-9a-f]{8,}\.\w+$/.test(path)
+    ? "public, max-age=31536000, immutable"
+    : "public, no-cache";
+}
+
+/**
+ * The built site's files: their precompressed copy (brotli or gzip) when the client accepts it,
+ * an `ETag` (answering `If-None-Match` with 304), `Cache-Control` by {@link cacheControlOf}, and
+ * the file's size as `Content-Length` (a `HEAD` reports it too); never a {@link HOST_FILES} file.
+ */
+function staticFiles(): MiddlewareHandler {
+  const tag = etag();
+  const files = serveStatic({ root: SITE_ROOT, precompressed: true });
+  return async (c, next) => {
+    // No file has a name over 255 bytes: such a path is not looked up (nor logged) at all.
+    if (HOST_FILES.has(c.req.path) || c.req.path.split("/").some((part) => part.length > 255)) {
+      return await next();
+    }
+    await tag(c, async () => {
+      const answer = await files(c, next);
+      if (answer) c.res = answer;
+      const served = c.res;
+      if (!served.ok || c.req.path.startsWith("/api/")) return;
+      const file = servedFile(c.req.path, served.headers.get("Content-Encoding"));
+      if (file === undefined) return;
+      served.headers.set("Content-Length", String(Deno.statSync(file).size));
+      served.headers.set("Cache-Control", cacheControlOf(c.req.path));
+      if (existsSync(`${file.replace(/\.(?:br|gz)$/, "")}.gz`)) {
+        served.headers.set("Vary", "Accept-Encoding");
+      }
+    });
+  };
+}
+
+/** The file of the site that answers `path` in `encoding`, or undefined when there is none. */
+function servedFile(path: string, encoding: string | null): string | undefined {
+  let file = `${SITE_ROOT}${decodeURIComponent(path)}`;
+  try {
+    if (Deno.statSync(file).isDirectory) file = `${file.replace(/\/$/, "")}/index.html`;
+  } catch {
+    return undefined;
+  }
+  return file + (encoding ? PRECOMPRESSED[encoding] ?? "" : "");
+}
+
+/**
  * The API and the site as one Hono app, with limits from `env`; its request log goes to
  * standard output in batches (one write per 50 ms at most, not one per request).
  */
@@ -78,7 +149,7 @@ export function createDenoApp(env: Record<string, string> = Deno.env.toObject())
     "/*",
     exceptUnder("/api/", siteSecureHeaders()),
     exceptUnder("/api/", dropTrailingSlash()),
-    serveStatic({ root: SITE_ROOT }),
+    staticFiles(),
   );
   return app;
 }

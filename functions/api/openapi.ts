@@ -336,8 +336,8 @@ const COMPONENT_SCHEMAS: Record<string, Schema> = {
 /** The response headers the answers carry, declared once (`#/components/headers/…`). */
 const HEADERS: Record<string, Schema> = {
   "X-Request-Id": {
-    description: "The request's id: the caller's `X-Request-Id` when it is made of letters, " +
-      "digits, `-`, `_` and `=`, else a new UUID; a problem repeats it as `request_id`",
+    description: "The request's id, a UUID the server makes (a caller's own `X-Request-Id` is " +
+      "logged beside it, as `client_request_id`); a problem repeats it as `request_id`",
     schema: { type: "string" },
   },
   ETag: {
