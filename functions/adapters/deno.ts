@@ -114,7 +114,7 @@ function staticFiles(): MiddlewareHandler {
     }
     await tag(c, async () => {
       const answer = await files(c, next);
-      if (answer) c.res = answer;
+      if (answer instanceof Response) c.res = answer;
       const served = c.res;
       if (!served.ok || c.req.path.startsWith("/api/")) return;
       const file = servedFile(c.req.path, served.headers.get("Content-Encoding"));
