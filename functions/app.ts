@@ -18,7 +18,7 @@ import { buildCatalog, type Catalog, catalogEntry, sampleInputs } from "./api/ca
 import { answerResult, decodeBody } from "./api/codecs/mod.ts";
 import { docsPage } from "./api/docs.ts";
 import { type JsonAnswer, jsonAnswer } from "./api/json.ts";
-import { DEFAULT_LIMITS, type Limits } from "./api/limits.ts";
+import { DEFAULT_LIMITS, InFlight, type Limits } from "./api/limits.ts";
 import { API_ALIAS, API_V1 } from "./api/paths.ts";
 import {
   buildOpenApi,
@@ -115,6 +115,8 @@ function routeMethods(app: { routes: readonly { method: string }[] }): string[] 
  */
 function apiRoutes(limits: Limits, openApi: () => ReturnType<typeof buildOpenApi>) {
   let catalog: Catalog | undefined;
+  // The bodies in flight in this app (a Deno process, a Worker isolate), under one limit.
+  const inFlight = new InFlight(limits.maxInFlightBytes);
   return new Hono<{ Variables: Variables }>()
     .get(
       "/health",
@@ -138,7 +140,7 @@ function apiRoutes(limits: Limits, openApi: () => ReturnType<typeof buildOpenApi
       "/losses/:name",
       documentedPerLoss(computeLossOperation),
       requireLoss,
-      requestBody<ComputeRequest>(limits),
+      requestBody<ComputeRequest>(limits, inFlight),
       (c): JsonAnswer<ComputeResponse> | ProblemAnswer<400 | 404 | 413 | 415> => {
         // Codec, cost, compute: the body decoded once, its cost checked once on the shapes,
         // the loss computed by the library's core entry on the dense tensors.
@@ -151,7 +153,7 @@ function apiRoutes(limits: Limits, openApi: () => ReturnType<typeof buildOpenApi
       "/losses/:name/explain",
       documentedPerLoss(explainOperation),
       requireLoss,
-      requestBody<ExplainRequest>(limits),
+      requestBody<ExplainRequest>(limits, inFlight),
       (c): JsonAnswer<ExplainResponse> | ProblemAnswer<400 | 404 | 413 | 415> => {
         const request = decodeBody(c.var.body, c.var.loss, limits, EXPLAIN_KEYS);
         const explained = explainRequest(c.var.loss, request, limits);
@@ -244,7 +246,7 @@ export function createApp(config: AppConfig = {}) {
   app.onError((error, c) => {
     const problem = problemOfError(error);
     if (problem) {
-      return problemFor<400 | 404 | 413 | 415>(
+      return problemFor<400 | 404 | 408 | 413 | 415 | 429 | 503>(
         c,
         problem.kind,
         problem.message,

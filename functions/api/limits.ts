@@ -22,6 +22,17 @@
  *   two float32 tensors of 2^20 elements, or a float64 one, with small ones and their headers); a JSON body
  *   keeps `MAX_BODY_BYTES`, whatever it holds.
  *
+ * How many requests are served at once, and how fast their bodies must come:
+ *
+ * - `MAX_IN_FLIGHT_BYTES`: the most bytes of request bodies being read, decoded or computed at
+ *   once by one server (a Deno process, a Worker isolate); a body that would take it past the
+ *   limit is answered `503` with `Retry-After` at once, unread (default 32 MiB; a request is
+ *   always taken when none is in flight, so the largest is never refused for its size alone);
+ * - `BODY_TIMEOUT_SECONDS`: how long a body may take to arrive, from the request's headers to
+ *   its last byte (default 20 s); a slower one is answered `408` and its connection closed;
+ * - `RATE_LIMIT_PER_MINUTE`: the most requests a minute per client (see `rate_limit.ts`;
+ *   default 0, no limit).
+ *
  * The defaults keep the largest accepted request well inside a Cloudflare Worker's 128 MB of
  * memory and a fraction of a second of CPU time, the largest binary one within 100 ms (measured
  * in BENCHMARKS.md, "Hardening" and "Binary tensors").
@@ -42,6 +53,12 @@ export interface Limits {
   maxBinaryElements: number;
   /** The largest multipart body, in bytes. */
   maxBinaryBodyBytes: number;
+  /** The most bytes of bodies being read, decoded or computed at once. */
+  maxInFlightBytes: number;
+  /** How long a body may take to arrive, in seconds. */
+  bodyTimeoutSeconds: number;
+  /** The most requests a minute per client; 0 for no limit. */
+  rateLimitPerMinute: number;
 }
 
 /** The limits when the environment sets none. */
@@ -51,6 +68,9 @@ export const DEFAULT_LIMITS: Readonly<Limits> = {
   maxWork: 2_097_152,
   maxBinaryElements: 1_048_576,
   maxBinaryBodyBytes: 8 * 1024 * 1024 + 65_536,
+  maxInFlightBytes: 32 * 1024 * 1024,
+  bodyTimeoutSeconds: 20,
+  rateLimitPerMinute: 0,
 };
 
 /** The environment variable of each limit. */
@@ -60,12 +80,16 @@ export const LIMIT_VARIABLES: Readonly<Record<keyof Limits, string>> = {
   maxWork: "MAX_WORK",
   maxBinaryElements: "MAX_BINARY_ELEMENTS",
   maxBinaryBodyBytes: "MAX_BINARY_BODY_BYTES",
+  maxInFlightBytes: "MAX_IN_FLIGHT_BYTES",
+  bodyTimeoutSeconds: "BODY_TIMEOUT_SECONDS",
+  rateLimitPerMinute: "RATE_LIMIT_PER_MINUTE",
 };
 
 /**
  * Reads the limits from environment variables, keeping the default for any that is unset.
  *
- * @throws RangeError when a variable is set but is not a positive integer.
+ * @throws RangeError when a variable is set but is not a positive integer (or 0, for
+ * `RATE_LIMIT_PER_MINUTE`: no limit).
  *
  * @example
  * ```ts
@@ -81,12 +105,44 @@ export function limitsFromEnv(env: Record<string, unknown>): Limits {
     const value = env[name];
     if (value === undefined || value === "") continue;
     const number = Number(value);
-    if (!Number.isSafeInteger(number) || number <= 0) {
-      throw new RangeError(`${name} must be a positive integer, got ${JSON.stringify(value)}`);
+    const least = key === "rateLimitPerMinute" ? 0 : 1;
+    if (!Number.isSafeInteger(number) || number < least) {
+      const what = least === 0 ? "an integer >= 0 (0: no limit)" : "a positive integer";
+      throw new RangeError(`${name} must be ${what}, got ${JSON.stringify(value)}`);
     }
     limits[key] = number;
   }
   return limits;
+}
+
+/**
+ * The bytes of request bodies in flight in one server, under `MAX_IN_FLIGHT_BYTES`: a request
+ * takes its body's bytes before reading it and gives them back once answered.
+ */
+export class InFlight {
+  #bytes = 0;
+
+  constructor(readonly limit: number) {}
+
+  /** The bytes in flight now. */
+  get bytes(): number {
+    return this.#bytes;
+  }
+
+  /**
+   * Takes `bytes` if they fit under the limit (always when nothing is in flight); returns
+   * whether it did.
+   */
+  take(bytes: number): boolean {
+    if (this.#bytes > 0 && this.#bytes + bytes > this.limit) return false;
+    this.#bytes += bytes;
+    return true;
+  }
+
+  /** Gives back `bytes` taken before. */
+  give(bytes: number): void {
+    this.#bytes -= bytes;
+  }
 }
 
 /**

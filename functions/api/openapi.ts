@@ -340,6 +340,10 @@ const HEADERS: Record<string, Schema> = {
       "logged beside it, as `client_request_id`); a problem repeats it as `request_id`",
     schema: { type: "string" },
   },
+  "Retry-After": {
+    description: "Seconds to wait before trying again",
+    schema: { type: "integer", minimum: 0 },
+  },
   ETag: {
     description: "The answer's entity tag: `If-None-Match` with it answers 304",
     schema: { type: "string" },
@@ -361,7 +365,10 @@ const header = (name: string): Schema => ({ $ref: `#/components/headers/${name}`
  * problem (`PROBLEMS`) each stands for.
  */
 const PROBLEM_RESPONSES: Record<string, { kinds: ProblemKind[]; headers?: string[] }> = {
-  "bad-request": { kinds: ["invalid-json", "invalid-input"] },
+  "bad-request": { kinds: ["invalid-json", "invalid-input", "invalid-body"] },
+  "request-timeout": { kinds: ["request-timeout"] },
+  "rate-limited": { kinds: ["rate-limited"], headers: ["Retry-After"] },
+  overloaded: { kinds: ["overloaded"], headers: ["Retry-After"] },
   "unknown-loss": { kinds: ["unknown-loss"] },
   "method-not-allowed": { kinds: ["method-not-allowed"], headers: ["Allow"] },
   "too-large": { kinds: ["too-large"] },
@@ -641,8 +648,11 @@ export const computeLossOperation = (loss: AnyLoss, { limits }: OpenApiContext):
     "400": problemRef("bad-request"),
     "404": problemRef("unknown-loss"),
     "405": problemRef("method-not-allowed"),
+    "408": problemRef("request-timeout"),
     "413": problemRef("too-large"),
     "415": problemRef("unsupported-media-type"),
+    "429": problemRef("rate-limited"),
+    "503": problemRef("overloaded"),
   },
 });
 
@@ -704,8 +714,11 @@ export const explainOperation = (loss: AnyLoss, { limits }: OpenApiContext): Ope
     "400": problemRef("bad-request"),
     "404": problemRef("unknown-loss"),
     "405": problemRef("method-not-allowed"),
+    "408": problemRef("request-timeout"),
     "413": problemRef("too-large"),
     "415": problemRef("unsupported-media-type"),
+    "429": problemRef("rate-limited"),
+    "503": problemRef("overloaded"),
   },
 });
 
