@@ -9,7 +9,7 @@
  *
  * @module
  */
-import { Hono, type MiddlewareHandler } from "hono";
+import { type Context, Hono, type MiddlewareHandler } from "hono";
 import { etag } from "hono/etag";
 import { methodNotAllowed } from "hono/method-not-allowed";
 import type { RequestIdVariables } from "hono/request-id";
@@ -48,6 +48,7 @@ import {
 import { VERSION } from "./api/version.ts";
 import { accessLog } from "./middleware/access_log.ts";
 import { corsForAnyOrigin } from "./middleware/cors.ts";
+import { rateLimit, type RateLimiter } from "./middleware/rate_limit.ts";
 import { type BodyVariables, requestBody } from "./middleware/request_body.ts";
 import { apiSecureHeaders, docsSecureHeaders, exceptUnder } from "./middleware/security.ts";
 
@@ -57,6 +58,8 @@ export interface AppConfig {
   limits?: Limits;
   /** Where the log lines go, one JSON line per request; `console.log` by default. */
   log?: (line: string) => void;
+  /** The per-client limit of API requests a minute, and how a client is told from another. */
+  rateLimit?: { limiter: RateLimiter; clientKey: (c: Context) => string };
 }
 
 /** How long clients and caches may keep the catalog and the OpenAPI document, in seconds. */
@@ -89,6 +92,11 @@ const serverRequestId: MiddlewareHandler<{ Variables: Variables }> = async (c, n
   c.header("X-Request-Id", id);
   await next();
 };
+
+/** The rate limit of `config`, or a middleware that lets every request through. */
+function limitRate(config: AppConfig["rateLimit"]): MiddlewareHandler {
+  return config ? rateLimit(config.limiter, config.clientKey) : (_c, next) => next();
+}
 
 /** Finds the loss named in the path, or answers 404. */
 const requireLoss: MiddlewareHandler<{ Variables: Variables }> = async (c, next) => {
@@ -238,6 +246,7 @@ export function createApp(config: AppConfig = {}) {
         },
       }),
     )
+    .use(`${API_ALIAS}/*`, limitRate(config.rateLimit))
     .route(API_V1, api)
     .route(API_ALIAS, api);
 

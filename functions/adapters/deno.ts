@@ -4,7 +4,8 @@
  * `HOST` (default `0.0.0.0`, every interface, as Deno Deploy and containers need) and `PORT`
  * (default 8000; 0 picks a free port).  It says where it listens on standard error, in one
  * line that starts `Listening on http://HOST:PORT/`.  Limits come from the environment (see
- * `limits.ts`).  On Deno Deploy, `DENO_SERVE_ADDRESS` sets the address instead.
+ * `limits.ts`), the rate limit's (`RATE_LIMIT_PER_MINUTE`) too, with `TRUST_PROXY_HEADER`
+ * naming the header of a trusted proxy that gives the client's address ({@link clientKeyOf}).  On Deno Deploy, `DENO_SERVE_ADDRESS` sets the address instead.
  *
  * Page URLs answer as Cloudflare Workers' static assets answer them (`html_handling =
  * "drop-trailing-slash"` in `wrangler.toml`): `/losses/mse` is the page, `/losses/mse/` and
@@ -12,10 +13,11 @@
  *
  * @module
  */
-import type { MiddlewareHandler } from "hono";
+import type { Context, MiddlewareHandler } from "hono";
 import { serveStatic } from "hono/deno";
 import { etag } from "hono/etag";
 import { batchedLines } from "../middleware/access_log.ts";
+import { windowLimiter } from "../middleware/rate_limit.ts";
 import { createApp } from "../app.ts";
 import { limitsFromEnv } from "../api/limits.ts";
 import { exceptUnder, siteSecureHeaders } from "../middleware/security.ts";
@@ -144,7 +146,14 @@ function servedFile(path: string, encoding: string | null): string | undefined {
  * standard output in batches (one write per 50 ms at most, not one per request).
  */
 export function createDenoApp(env: Record<string, string> = Deno.env.toObject()) {
-  const app = createApp({ limits: limitsFromEnv(env), log: batchedLines(writeStdout) });
+  const limits = limitsFromEnv(env);
+  const app = createApp({
+    limits,
+    log: batchedLines(writeStdout),
+    rateLimit: limits.rateLimitPerMinute > 0
+      ? { limiter: windowLimiter(limits.rateLimitPerMinute), clientKey: clientKeyOf(env) }
+      : undefined,
+  });
   app.use(
     "/*",
     exceptUnder("/api/", siteSecureHeaders()),
@@ -152,6 +161,24 @@ export function createDenoApp(env: Record<string, string> = Deno.env.toObject())
     staticFiles(),
   );
   return app;
+}
+
+/**
+ * How the rate limit tells clients apart: by the connection's address, or, behind a proxy the
+ * operator trusts, by the header it sets (`TRUST_PROXY_HEADER=X-Forwarded-For`: its first
+ * address; `CF-Connecting-IP`, `X-Real-IP`: its value).  Never trust the header without such a
+ * proxy: any client can send it.
+ */
+export function clientKeyOf(env: Record<string, string | undefined>): (c: Context) => string {
+  const header = env.TRUST_PROXY_HEADER?.trim();
+  return (c) => {
+    if (header) {
+      const value = c.req.header(header)?.split(",")[0].trim();
+      if (value) return value;
+    }
+    const info = c.env as Deno.ServeHandlerInfo<Deno.NetAddr> | undefined;
+    return info?.remoteAddr?.hostname ?? "unknown";
+  };
 }
 
 /** `http://host:port/`, with an IPv6 host in brackets. */

@@ -91,8 +91,8 @@ export function requestBody<Body>(
     if (!inFlight.take(share)) {
       throw new ProblemError(
         "overloaded",
-        `The server is busy: ${inFlight.bytes} bytes of other requests are in flight, and this ` +
-          `one's ${share} would take them past the limit of ${inFlight.limit} ` +
+        `The server is busy: ${inFlight.bytes} bytes of other requests are in flight, and the ` +
+          `body of this one (${share} bytes) would take them past the limit of ${inFlight.limit} ` +
           `(${LIMIT_VARIABLES.maxInFlightBytes}); retry in ${OVERLOADED_RETRY_SECONDS} s`,
         "body",
         { "Retry-After": String(OVERLOADED_RETRY_SECONDS) },
