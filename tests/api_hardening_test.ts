@@ -6,6 +6,8 @@
  * the small ones (no `/_headers`, `HEAD` lengths, a long URL named once).  Every wait is bounded.
  */
 import assert from "node:assert/strict";
+import { IMMUTABLE } from "../functions/adapters/cache.ts";
+import { PAGE_KINDS } from "../site/build.ts";
 import { assertProblem, postJson } from "./api_http.ts";
 import { type RunningServer, startDenoServer, startWorker, withServer } from "./api_servers.ts";
 
@@ -215,6 +217,35 @@ async function sharedSteps(t: Deno.TestContext, server: RunningServer): Promise<
       conn.close();
     }
   });
+
+  await t.step(
+    "a script per kind of page, content-hashed and immutable; pages revalidate",
+    async () => {
+      const seen = new Set<string>();
+      for (const path of ["/", "/losses/mse", "/notebook", "/notation"]) {
+        const page = await fetch(`${server.url}${path}`);
+        const html = await page.text();
+        assert.match(
+          page.headers.get("Cache-Control") ?? "",
+          /no-cache|max-age=0, must-revalidate/,
+        );
+        const kind = html.match(/<body data-page="(\w+)"/)?.[1] ?? "";
+        assert.ok(kind in PAGE_KINDS, `${path}: a declared kind, not ${kind}`);
+        const scripts = [...html.matchAll(/<script[^>]* src="([^"]+)"/g)].map((m) => m[1]);
+        assert.equal(scripts.length, 1, `${path}: one script`);
+        assert.match(scripts[0], new RegExp(`^/assets/${kind}\\.[0-9a-f]{10}\\.js$`), path);
+        const styles = [...html.matchAll(/href="(\/assets\/[^"]+)"/g)].map((m) => m[1]);
+        for (const url of [...scripts, ...styles]) {
+          const asset = await fetch(`${server.url}${url}`);
+          await asset.body?.cancel();
+          assert.equal(asset.status, 200, url);
+          assert.equal(asset.headers.get("Cache-Control"), IMMUTABLE, url);
+        }
+        seen.add(kind);
+      }
+      assert.deepEqual([...seen].sort(), Object.keys(PAGE_KINDS).sort(), "every kind has a page");
+    },
+  );
 
   await t.step("host files are not served; a long URL is named once in its 404", async () => {
     for (const path of ["/_headers", "/.assetsignore"]) {

@@ -16,6 +16,7 @@
 import type { Context, MiddlewareHandler } from "hono";
 import { serveStatic } from "hono/deno";
 import { etag } from "hono/etag";
+import { cacheControlOf } from "./cache.ts";
 import { batchedLines } from "../middleware/access_log.ts";
 import { windowLimiter } from "../middleware/rate_limit.ts";
 import { createApp } from "../app.ts";
@@ -89,17 +90,6 @@ export const HOST_FILES: ReadonlySet<string> = new Set(["/_headers", "/.assetsig
 
 /** The precompressed copies `site/build.ts` writes beside a text file, by `Content-Encoding`. */
 const PRECOMPRESSED: Readonly<Record<string, string>> = { br: ".br", gzip: ".gz" };
-
-/**
- * How long a static file may be cached: the content-hashed files under `/assets/` (their name
- * changes with their content) for a year, as immutable; every other file (the pages, the
- * vendored styles and fonts) revalidates with its `ETag` on each use.
- */
-export function cacheControlOf(path: string): string {
-  return /^\/assets\/.+\.[0-9a-f]{8,}\.\w+$/.test(path)
-    ? "public, max-age=31536000, immutable"
-    : "public, no-cache";
-}
 
 /**
  * The built site's files: their precompressed copy (brotli or gzip) when the client accepts it,
