@@ -204,7 +204,7 @@ export function serve(env: Record<string, string> = Deno.env.toObject()): Deno.H
   if ("error" in listen) return fail(listen.error);
   const app = createDenoApp(env);
   try {
-    return Deno.serve({
+    const server = Deno.serve({
       ...listen,
       onListen: ({ hostname, port }) => {
         const local = hostname === DEFAULT_HOST || hostname === "::"
@@ -216,6 +216,8 @@ export function serve(env: Record<string, string> = Deno.env.toObject()): Deno.H
         );
       },
     }, app.fetch);
+    relistenOnDescriptorExhaustion({ ...listen, port: server.addr.port }, app.fetch);
+    return server;
   } catch (error) {
     const where = `${listen.hostname}:${listen.port}`;
     if (error instanceof Deno.errors.AddrInUse) {
@@ -232,6 +234,58 @@ export function serve(env: Record<string, string> = Deno.env.toObject()): Deno.H
     }
     throw error;
   }
+}
+
+/** Whether `error` says the process has no file descriptor left (EMFILE, or ENFILE). */
+function isOutOfDescriptors(error: unknown): boolean {
+  return /Too many open files|os error 2[34]\b/.test(String(error));
+}
+
+/** How long the server waits before listening again once descriptors ran out, in ms. */
+export const RELISTEN_MS = 500;
+
+/** The descriptors that must be free before the server listens again. */
+const SPARE_DESCRIPTORS = 16;
+
+/**
+ * Keeps the server up when clients take every file descriptor: `Deno.serve` then stops
+ * accepting with an unhandled `Too many open files`, which would end the process.  Instead the
+ * error is logged in one line, new connections are refused while the port is closed, and the
+ * server listens again on the same address every {@link RELISTEN_MS} until it can (once
+ * connections have closed); the connections it holds are served meanwhile.
+ */
+function relistenOnDescriptorExhaustion(
+  listen: { hostname: string; port: number },
+  handler: Deno.ServeHandler<Deno.NetAddr>,
+): void {
+  let waiting = false;
+  const relisten = () => {
+    try {
+      // Listening needs a few descriptors beyond the socket (Deno panics if one it needs for
+      // its signals is missing): wait until a few are free.
+      for (
+        const file of Array.from({ length: SPARE_DESCRIPTORS }, () => Deno.openSync("/dev/null"))
+      ) {
+        file.close();
+      }
+      Deno.serve({ ...listen, onListen: () => {} }, handler);
+      waiting = false;
+      console.error(`Listening again on ${origin(listen.hostname, listen.port)}`);
+    } catch {
+      setTimeout(relisten, RELISTEN_MS);
+    }
+  };
+  globalThis.addEventListener("unhandledrejection", (event) => {
+    if (!isOutOfDescriptors(event.reason)) return;
+    event.preventDefault();
+    if (waiting) return;
+    waiting = true;
+    console.error(
+      "Out of file descriptors (too many open connections): refusing new connections until " +
+        "some close",
+    );
+    setTimeout(relisten, RELISTEN_MS);
+  });
 }
 
 if (import.meta.main) serve();
