@@ -176,8 +176,8 @@ async function sharedSteps(t: Deno.TestContext, server: RunningServer): Promise<
   });
 
   await t.step("past the bytes in flight, 503 with Retry-After at once", async () => {
-    // A body of 20,000 bytes declared and held unsent takes 20,000 of the 30,000 in flight.
-    const held = await sendRaw(server, postHead("/api/v1/losses/mse", 20_000), "{");
+    // A body of 20,000 bytes declared, 19,000 of them sent, takes 19,000 of the 30,000 in flight.
+    const held = await sendRaw(server, postHead("/api/v1/losses/mse", 20_000), " ".repeat(19_000));
     try {
       const body = JSON.stringify({ inputs: { input: [1], target: [2] } }).padEnd(15_000, " ");
       let busy: Response | undefined;
@@ -206,6 +206,18 @@ async function sharedSteps(t: Deno.TestContext, server: RunningServer): Promise<
       if (answered !== 200) await new Promise((resolve) => setTimeout(resolve, 100));
     }
     assert.equal(answered, 200);
+  });
+
+  await t.step("a stalled upload holds only the bytes it sent", async () => {
+    const held = await sendRaw(server, postHead("/api/v1/losses/mse", 20_000), "{");
+    try {
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      const body = JSON.stringify({ inputs: { input: [1], target: [2] } }).padEnd(15_000, " ");
+      const response = await postJson(`${api}/losses/mse`, body);
+      assert.equal(response.status, 200, await response.text());
+    } finally {
+      held.close();
+    }
   });
 
   await t.step("a body that does not arrive in time is a 408", async () => {

@@ -25,9 +25,10 @@
  * How many requests are served at once, and how fast their bodies must come:
  *
  * - `MAX_IN_FLIGHT_BYTES`: the most bytes of request bodies being read, decoded or computed at
- *   once by one server (a Deno process, a Worker isolate); a body that would take it past the
- *   limit is answered `503` with `Retry-After` at once, unread (default 32 MiB; a request is
- *   always taken when none is in flight, so the largest is never refused for its size alone);
+ *   once by one server (a Deno process, a Worker isolate), counted as they arrive; a body whose
+ *   declared length would take it past the limit is answered `503` with `Retry-After` at once,
+ *   unread (default 32 MiB; a request is always taken when none is in flight, so the largest is
+ *   never refused for its size alone);
  * - `BODY_TIMEOUT_SECONDS`: how long a body may take to arrive, from the request's headers to
  *   its last byte (default 20 s); a slower one is answered `408` and its connection closed;
  * - `RATE_LIMIT_PER_MINUTE`: the most requests a minute per client (see `rate_limit.ts`;
@@ -117,7 +118,7 @@ export function limitsFromEnv(env: Record<string, unknown>): Limits {
 
 /**
  * The bytes of request bodies in flight in one server, under `MAX_IN_FLIGHT_BYTES`: a request
- * takes its body's bytes before reading it and gives them back once answered.
+ * takes its body's bytes as they arrive and gives them back once answered.
  */
 export class InFlight {
   #bytes = 0;
@@ -129,12 +130,14 @@ export class InFlight {
     return this.#bytes;
   }
 
-  /**
-   * Takes `bytes` if they fit under the limit (always when nothing is in flight); returns
-   * whether it did.
-   */
+  /** Whether `bytes` more fit under the limit (always when nothing is in flight). */
+  fits(bytes: number): boolean {
+    return this.#bytes === 0 || this.#bytes + bytes <= this.limit;
+  }
+
+  /** Takes `bytes` if they {@link fits}; returns whether it did. */
   take(bytes: number): boolean {
-    if (this.#bytes > 0 && this.#bytes + bytes > this.limit) return false;
+    if (!this.fits(bytes)) return false;
     this.#bytes += bytes;
     return true;
   }

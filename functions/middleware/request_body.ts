@@ -5,9 +5,10 @@
  * past the limit (thrown as problems).  The route reads it as `c.var.body`; its type parameter
  * is the JSON body, for Hono's RPC client.
  *
- * Before reading, the body takes its bytes from the server's work in flight
- * (`MAX_IN_FLIGHT_BYTES`, {@link InFlight}), and gives them back once the request is answered:
- * past that limit the answer is 503 with `Retry-After`, at once.  A body compressed with gzip or
+ * The body's bytes count in the server's work in flight (`MAX_IN_FLIGHT_BYTES`,
+ * {@link InFlight}) as they arrive, until the request is answered: a body whose declared length
+ * does not fit is answered 503 with `Retry-After` at once, unread, and so is one that outgrows
+ * the room left as it arrives.  A body compressed with gzip or
  * deflate (`Content-Encoding`) is decompressed, its decompressed size under the same limit (a
  * gzip bomb is a 413); another encoding is a 415 naming it.  A body that does not arrive within
  * `BODY_TIMEOUT_SECONDS` is a 408; one that cannot be read (a malformed chunked encoding, an
@@ -85,27 +86,34 @@ export function requestBody<Body>(
       );
     const declared = Number(c.req.header("Content-Length") ?? NaN);
     if (declared > limit) throw tooLarge("");
-    // What the body will hold once read: its declared length, else (chunked, or compressed) the
-    // limit, which is what reading it may take at most.
-    const share = Number.isSafeInteger(declared) && format === null ? declared : limit;
-    if (!inFlight.take(share)) {
-      throw new ProblemError(
+    // Refused at once when its declared length does not fit beside the bodies in flight; then
+    // each chunk takes its bytes as it arrives (a stalled upload holds only what it sent), and
+    // all are given back once the request is answered.
+    const overloaded = (bytes: number) =>
+      new ProblemError(
         "overloaded",
         `The server is busy: ${inFlight.bytes} bytes of other requests are in flight, and the ` +
-          `body of this one (${share} bytes) would take them past the limit of ${inFlight.limit} ` +
+          `body of this one (${bytes} bytes) would take them past the limit of ${inFlight.limit} ` +
           `(${LIMIT_VARIABLES.maxInFlightBytes}); retry in ${OVERLOADED_RETRY_SECONDS} s`,
         "body",
-        { "Retry-After": String(OVERLOADED_RETRY_SECONDS) },
+        // Answered unread: the connection closes, so the client stops sending the body.
+        { "Retry-After": String(OVERLOADED_RETRY_SECONDS), Connection: "close" },
       );
-    }
+    const expected = Number.isSafeInteger(declared) ? declared : 0;
+    if (!inFlight.fits(expected)) throw overloaded(expected);
+    let taken = 0;
+    const take = (bytes: number) => {
+      if (!inFlight.take(bytes)) throw overloaded(taken + bytes);
+      taken += bytes;
+    };
     try {
-      const bytes = await readBody(c.req.raw, limit, format, limits.bodyTimeoutSeconds);
+      const bytes = await readBody(c.req.raw, limit, format, limits.bodyTimeoutSeconds, take);
       if (bytes === "too large") throw tooLarge(format ? " decompressed" : "");
       c.set(REQUEST_BYTES, bytes.byteLength);
       c.set("body", { media: multipart ? "multipart" : "json", bytes, boundary });
       await next();
     } finally {
-      inFlight.give(share);
+      inFlight.give(taken);
     }
   };
 }
@@ -122,6 +130,7 @@ async function readBody(
   limit: number,
   format: CompressionFormat | null,
   timeoutSeconds: number,
+  take: (bytes: number) => void,
 ): Promise<Uint8Array | "too large"> {
   if (request.body === null) return new Uint8Array(0);
   let stream: ReadableStream<Uint8Array> = request.body;
@@ -149,6 +158,7 @@ async function readBody(
     while (true) {
       const { done, value } = await Promise.race([reader.read(), timeout]);
       if (done) break;
+      take(value.byteLength);
       length += value.byteLength;
       if (length > limit) {
         reader.cancel().catch(() => {});
@@ -158,6 +168,7 @@ async function readBody(
     }
   } catch (error) {
     reader.cancel().catch(() => {});
+    if (error instanceof ProblemError) throw error;
     if (error instanceof TooLarge) return "too large";
     if (error instanceof TimedOut) {
       throw new ProblemError(
