@@ -78,8 +78,12 @@ async function sharedSteps(t: Deno.TestContext, server: RunningServer): Promise<
 
   await t.step("a body too deep, or of too many values, is refused for its shape", async () => {
     const deep = `{"inputs": {"input": ${"[".repeat(5000)}${"]".repeat(5000)}, "target": [1]}}`;
-    const problem = await assertProblem(await postJson(`${api}/losses/mse`, deep), 400, "body");
-    assert.match(String(problem.detail), /nested more than 12 deep/);
+    const problem = await assertProblem(
+      await postJson(`${api}/losses/mse`, deep),
+      400,
+      "inputs.input",
+    );
+    assert.match(String(problem.detail), /^inputs\.input is nested more than 12 deep/);
     // 2 x 1000 + 4096 values at most: 7000 numbers in a body under 20,000 bytes.
     const many = JSON.stringify({ inputs: { input: zeros(3500), target: zeros(3500) } });
     const counted = await assertProblem(await postJson(`${api}/losses/mse`, many), 413, "body");

@@ -53,6 +53,11 @@ export function checkJsonShape(bytes: Uint8Array, limits: Limits, field: string)
   // Whether the next non-blank byte starts a value or a key (after `[`, `{`, `,`, `:`, or at
   // the start).
   let expectValue = true;
+  // At each depth: whether it is an object, and where its current key is in `bytes` (read only
+  // to name the field of a body nested too deep).
+  const isObject: boolean[] = [false];
+  const keyStart: number[] = [-1], keyEnd: number[] = [-1];
+  let expectKey = false;
   for (let i = 0; i < bytes.length; i++) {
     const byte = bytes[i];
     if (byte === SPACE || byte === NEWLINE || byte === RETURN || byte === TAB) continue;
@@ -69,18 +74,53 @@ export function checkJsonShape(bytes: Uint8Array, limits: Limits, field: string)
     }
     expectValue = false;
     if (byte === QUOTE) {
+      const start = i;
       for (i++; i < bytes.length && bytes[i] !== QUOTE; i++) if (bytes[i] === BACKSLASH) i++;
+      if (expectKey) {
+        keyStart[depth] = start;
+        keyEnd[depth] = i + 1;
+        expectKey = false;
+      }
     } else if (byte === OPEN_ARRAY || byte === OPEN_OBJECT) {
       if (++depth > MAX_JSON_DEPTH) {
+        const path = fieldAt(bytes, isObject, keyStart, keyEnd, depth - 1) || field;
         throw new ProblemError(
           "invalid-json",
-          `${what} is nested more than ${MAX_JSON_DEPTH} deep (a tensor has at most ` +
-            `${MAX_RANK} dimensions)`,
-          field,
+          `${path === "body" ? "The body" : path} is nested more than ${MAX_JSON_DEPTH} deep ` +
+            `(a tensor has at most ${MAX_RANK} dimensions)`,
+          path,
         );
       }
+      isObject[depth] = byte === OPEN_OBJECT;
+      keyStart[depth] = -1;
+      expectKey = byte === OPEN_OBJECT;
       expectValue = true;
     } else if (byte === CLOSE_ARRAY || byte === CLOSE_OBJECT) depth--;
-    else if (byte === COMMA || byte === COLON) expectValue = true;
+    else if (byte === COMMA) {
+      expectValue = true;
+      expectKey = isObject[depth];
+    } else if (byte === COLON) expectValue = true;
   }
+}
+
+/** The keys of the objects enclosing depth `depth`, joined by dots (`inputs.anchor`). */
+function fieldAt(
+  bytes: Uint8Array,
+  isObject: boolean[],
+  keyStart: number[],
+  keyEnd: number[],
+  depth: number,
+): string {
+  const keys: string[] = [];
+  for (let level = 1; level <= depth; level++) {
+    if (!isObject[level] || keyStart[level] < 0) continue;
+    try {
+      keys.push(
+        JSON.parse(new TextDecoder().decode(bytes.subarray(keyStart[level], keyEnd[level]))),
+      );
+    } catch {
+      break;
+    }
+  }
+  return keys.join(".");
 }
