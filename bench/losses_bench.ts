@@ -1,9 +1,11 @@
 /**
  * The library against a plain typed-array loop (our practical limit) and TensorFlow.js's CPU
  * backend, at 1M float32 elements: L1, MSE, Huber, BCE-with-logits and cross-entropy (1000
- * rows of 1000 classes, class-index targets), forward and forward with gradients.  Each group's
- * baseline is the library, so `deno bench` prints the ratios side by side; at 1M elements,
- * 1 ms per iteration is 1 ns per element.
+ * rows of 1000 classes, class-index targets), and the pointwise losses beyond `torch.nn`
+ * (sigmoid focal, log-cosh, quantile, MAPE, mean squared log error; TF.js composed from its
+ * ops, as it has none of them), forward and forward with gradients.  Each group's baseline is
+ * the library, so `deno bench` prints the ratios side by side; at 1M elements, 1 ms per
+ * iteration is 1 ns per element.
  *
  * Before benchmarking, each loss's library output and gradients are checked against the plain
  * loop, so that both do the same math (a loss missing from the registry fails there).
@@ -36,6 +38,8 @@ interface LossBench {
   name: string;
   /** The inputs as the library takes them, built once. */
   inputs: Record<string, NdArray>;
+  /** The options, when not the defaults (`reduction: "mean"` for the focal loss). */
+  options?: Record<string, unknown>;
   /** The plain loop: forward only, or with gradients. */
   reference(grad: boolean): ReferenceResult;
   /**
@@ -234,8 +238,133 @@ const crossEntropy: LossBench = {
   tfDifferentiable: [0],
 };
 
+// The pointwise losses beyond torch.nn, at their default options (the focal loss with
+// `reduction: "mean"`, as every other row; its default is torchvision's `none`).
+
+const FOCAL_ALPHA = 0.25;
+const QUANTILE = 0.9;
+const MAPE_EPSILON = 1.17e-6;
+const labels = Float32Array.from(random.randint(0, 2, [ELEMENTS]).data);
+const positive = uniform(ELEMENTS); // MSLE's prediction, in [0, 1)
+
+const sigmoidFocal: LossBench = {
+  name: "SigmoidFocalLoss",
+  inputs: { input: vector(x), target: vector(labels) },
+  options: { reduction: "mean" },
+  reference(grad) {
+    const n = x.length;
+    let total = 0;
+    const input = grad ? new Float32Array(n) : null;
+    for (let i = 0; i < n; i++) {
+      const v = x[i], t = labels[i];
+      const e = Math.exp(-Math.abs(v));
+      const p = v >= 0 ? 1 / (1 + e) : e / (1 + e);
+      const ce = Math.max(v, 0) - v * t + Math.log1p(e);
+      const q = 1 - (p * t + (1 - p) * (1 - t));
+      const w = FOCAL_ALPHA * t + (1 - FOCAL_ALPHA) * (1 - t);
+      total += w * ce * q * q;
+      if (input) input[i] = w * ((p - t) * q * q - ce * 2 * q * p * (1 - p) * (2 * t - 1)) / n;
+    }
+    return { loss: total / n, grads: input ? { input } : NO_GRADS };
+  },
+  tfLoss: ([logits, targets]) => {
+    const p = tf.sigmoid(logits);
+    const ce = tf.sub(
+      tf.add(tf.relu(logits), tf.log1p(tf.exp(tf.neg(tf.abs(logits))))),
+      tf.mul(logits, targets),
+    );
+    const notTargets = tf.sub(1, targets);
+    const q = tf.sub(1, tf.add(tf.mul(p, targets), tf.mul(tf.sub(1, p), notTargets)));
+    const w = tf.add(tf.mul(FOCAL_ALPHA, targets), tf.mul(1 - FOCAL_ALPHA, notTargets));
+    return tf.mean(tf.mul(w, tf.mul(ce, tf.square(q))));
+  },
+  tfInputs: [tfVector(x), tfVector(labels)],
+  tfDifferentiable: [0],
+};
+
+const logCosh = pointwise("LogCoshLoss", (grad) => {
+  const n = x.length;
+  let total = 0;
+  const input = grad ? new Float32Array(n) : null, target = grad ? new Float32Array(n) : null;
+  for (let i = 0; i < n; i++) {
+    const d = x[i] - y[i], a = Math.abs(d);
+    total += a + Math.log1p(Math.exp(-2 * a)) - Math.LN2;
+    if (input && target) {
+      const slope = Math.tanh(d) / n;
+      input[i] = slope;
+      target[i] = -slope;
+    }
+  }
+  return { loss: total / n, grads: input && target ? { input, target } : NO_GRADS };
+}, ([input, target]) => {
+  const a = tf.abs(tf.sub(input, target));
+  return tf.mean(tf.sub(tf.add(a, tf.log1p(tf.exp(tf.mul(-2, a)))), Math.LN2));
+});
+
+const quantile = pointwise("QuantileLoss", (grad) => {
+  const n = x.length;
+  let total = 0;
+  const input = grad ? new Float32Array(n) : null, target = grad ? new Float32Array(n) : null;
+  for (let i = 0; i < n; i++) {
+    const d = y[i] - x[i];
+    total += d >= 0 ? QUANTILE * d : (QUANTILE - 1) * d;
+    if (input && target) {
+      const slope = (d >= 0 ? -QUANTILE : 1 - QUANTILE) / n;
+      input[i] = slope;
+      target[i] = -slope;
+    }
+  }
+  return { loss: total / n, grads: input && target ? { input, target } : NO_GRADS };
+}, ([input, target]) => {
+  const d = tf.sub(target, input);
+  return tf.mean(tf.maximum(tf.mul(QUANTILE, d), tf.mul(QUANTILE - 1, d)));
+});
+quantile.options = { quantile: QUANTILE };
+
+const mape: LossBench = {
+  name: "MeanAbsolutePercentageError",
+  inputs: { input: vector(x), target: vector(y) },
+  reference(grad) {
+    const n = x.length;
+    let total = 0;
+    const input = grad ? new Float32Array(n) : null;
+    for (let i = 0; i < n; i++) {
+      const d = x[i] - y[i], scale = Math.max(Math.abs(y[i]), MAPE_EPSILON);
+      total += Math.abs(d) / scale;
+      if (input) input[i] = (d > 0 ? 1 : d < 0 ? -1 : 0) / scale / n;
+    }
+    return { loss: total / n, grads: input ? { input } : NO_GRADS };
+  },
+  tfLoss: ([input, target]) =>
+    tf.mean(tf.div(tf.abs(tf.sub(input, target)), tf.maximum(tf.abs(target), MAPE_EPSILON))),
+  tfInputs: [tfVector(x), tfVector(y)],
+  tfDifferentiable: [0],
+};
+
+const msle: LossBench = {
+  name: "MeanSquaredLogError",
+  inputs: { input: vector(positive), target: vector(probabilities) },
+  reference(grad) {
+    const n = x.length;
+    let total = 0;
+    const input = grad ? new Float32Array(n) : null, target = grad ? new Float32Array(n) : null;
+    for (let i = 0; i < n; i++) {
+      const d = Math.log1p(positive[i]) - Math.log1p(probabilities[i]);
+      total += d * d;
+      if (input && target) {
+        input[i] = 2 * d / (1 + positive[i]) / n;
+        target[i] = -2 * d / (1 + probabilities[i]) / n;
+      }
+    }
+    return { loss: total / n, grads: input && target ? { input, target } : NO_GRADS };
+  },
+  tfLoss: ([input, target]) => tf.mean(tf.square(tf.sub(tf.log1p(input), tf.log1p(target)))),
+  tfInputs: [tfVector(positive), tfVector(probabilities)],
+  tfDifferentiable: [0, 1],
+};
+
 function runLibrary(bench: LossBench, grad: boolean) {
-  return computeLoss(bench.name, bench.inputs, {}, { grad });
+  return computeLoss(bench.name, bench.inputs, bench.options ?? {}, { grad });
 }
 
 function runTensorFlow(bench: LossBench, grad: boolean): number {
@@ -280,7 +409,20 @@ function checkSameMath(bench: LossBench): void {
   }
 }
 
-for (const bench of [l1, mse, huber, bceWithLogits, crossEntropy]) {
+const BENCHES = [
+  l1,
+  mse,
+  huber,
+  bceWithLogits,
+  crossEntropy,
+  sigmoidFocal,
+  logCosh,
+  quantile,
+  mape,
+  msle,
+];
+
+for (const bench of BENCHES) {
   checkSameMath(bench);
   for (const grad of [false, true]) {
     const group = `${bench.name} ${grad ? "forward+grad" : "forward"}`;

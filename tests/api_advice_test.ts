@@ -284,6 +284,109 @@ const MISUSES: Misuse[] = [
     inputs: { input: t([2], [-0.5, 2]), target: t([2], [1, 2]) },
     options: { log_input: false },
   },
+  // The losses beyond torch.nn.
+  {
+    loss: "SigmoidFocalLoss",
+    code: "probabilities-as-logits",
+    field: "inputs.input",
+    inputs: { input: t([4], [0.9, 0.2, 0.7, 0.05]), target: t([4], [1, 0, 1, 0]) },
+    says: /logits/,
+  },
+  {
+    loss: "PolyLoss",
+    code: "probabilities-as-logits",
+    field: "inputs.input",
+    inputs: { input: t([2, 3], [0.7, 0.2, 0.1, 0.1, 0.1, 0.8]), target: t([2], [0, 2], true) },
+    says: /softmax/,
+  },
+  {
+    loss: "DiceLoss",
+    code: "one-loss-for-the-batch",
+    field: "options.axis",
+    inputs: {
+      input: t([2, 2, 2], [0.9, 0.1, 0.2, 0.8, 0.1, 0.3, 0.7, 0.9]),
+      target: t([2, 2, 2], [1, 0, 0, 1, 0, 0, 1, 1]),
+    },
+    says: /axis \[1,2\]/,
+  },
+  {
+    loss: "DiceLoss",
+    code: "logits-as-probabilities",
+    field: "inputs.input[0][1]",
+    inputs: { input: t([2, 2], [0.5, 2.1, -0.4, 0.3]), target: t([2, 2], [1, 1, 0, 0]) },
+  },
+  {
+    loss: "TverskyLoss",
+    code: "one-loss-for-the-batch",
+    field: "options.axis",
+    inputs: {
+      input: t([2, 2, 2], [0.9, 0.1, 0.2, 0.8, 0.1, 0.3, 0.7, 0.9]),
+      target: t([2, 2, 2], [1, 0, 0, 1, 0, 0, 1, 1]),
+    },
+  },
+  {
+    loss: "TverskyLoss",
+    code: "logits-as-probabilities",
+    field: "inputs.input[1][0]",
+    inputs: { input: t([2, 2], [0.5, 0.1, -0.4, 0.3]), target: t([2, 2], [1, 1, 0, 0]) },
+  },
+  {
+    loss: "HingeLoss",
+    code: "target-not-binary",
+    field: "inputs.target",
+    inputs: { input: t([2, 2], [0.3, -1.2, 2, 0.4]), target: t([2, 2], [1, 0, -1, 1]) },
+    says: /mixes 0 with −1/,
+  },
+  {
+    loss: "SquaredHingeLoss",
+    code: "target-not-binary",
+    field: "inputs.target",
+    inputs: { input: t([2, 2], [0.3, -1.2, 2, 0.4]), target: t([2, 2], [0.5, 1, 1, 0]) },
+    says: /other than −1, 0 and 1/,
+  },
+  {
+    loss: "CategoricalHingeLoss",
+    code: "target-not-one-hot",
+    field: "inputs.target",
+    inputs: { input: t([1, 3], [1, 2, 0.5]), target: t([1, 3], [2, 0, 0]) },
+  },
+  {
+    loss: "CosineSimilarityLoss",
+    code: "zero-vector",
+    field: "inputs.target",
+    inputs: { input: t([2, 2], [1, 2, 3, 4]), target: t([2, 2], [1, 1, 0, 0]) },
+  },
+  {
+    loss: "NTXentLoss",
+    code: "no-positive-pair",
+    field: "inputs.labels",
+    inputs: {
+      embeddings: t([3, 2], [1, 0.2, 0.3, 1, 0.9, 0.1]),
+      labels: t([3], [0, 1, 2], true),
+    },
+    says: /NaN/,
+  },
+  {
+    loss: "NTXentLoss",
+    code: "no-negatives",
+    field: "inputs.labels",
+    inputs: {
+      embeddings: t([3, 2], [1, 0.2, 0.3, 1, 0.9, 0.1]),
+      labels: t([3], [7, 7, 7], true),
+    },
+  },
+  {
+    loss: "MeanAbsolutePercentageError",
+    code: "target-near-zero",
+    field: "inputs.target[2]",
+    inputs: { input: t([3], [10, 20, 0.5]), target: t([3], [11, 19, 0]) },
+  },
+  {
+    loss: "MeanSquaredLogError",
+    code: "log-of-non-positive",
+    field: "inputs.input[1]",
+    inputs: { input: t([2], [0.5, -1.5]), target: t([2], [1, 2]) },
+  },
 ];
 
 for (const misuse of MISUSES) {
@@ -377,6 +480,51 @@ Deno.test("advice: none for ordinary requests that stand near a rule", async () 
       options: { log_input: false },
     },
     { loss: "PoissonNLLLoss", inputs: { input: t([2], [-3, 2]), target: t([2], [0, 3]) } },
+    // One logit in [0, 1] is not a row of probabilities; nor are two among negative logits.
+    { loss: "SigmoidFocalLoss", inputs: { input: t([1], [0.5]), target: t([1], [1]) } },
+    {
+      loss: "SigmoidFocalLoss",
+      inputs: { input: t([3], [0.5, 0.2, -1]), target: t([3], [1, 0, 0]) },
+    },
+    // One image with axis null; a batch with one loss per sample; masks at 0 and 1 exactly.
+    {
+      loss: "DiceLoss",
+      inputs: { input: t([2, 2], [0, 1, 1, 0]), target: t([2, 2], [0, 1, 1, 1]) },
+    },
+    {
+      loss: "TverskyLoss",
+      inputs: { input: t([2, 1, 2], [0, 1, 0.5, 0.5]), target: t([2, 1, 2], [0, 1, 1, 0]) },
+      options: { axis: [1, 2] },
+    },
+    // Hinge labels in {0, 1} and in {-1, 1}, one-hot rows, and one row of ±1 with one 1.
+    { loss: "HingeLoss", inputs: { input: t([2], [0.5, -2]), target: t([2], [1, 0]) } },
+    { loss: "SquaredHingeLoss", inputs: { input: t([2], [0.5, -2]), target: t([2], [1, -1]) } },
+    {
+      loss: "CategoricalHingeLoss",
+      inputs: { input: t([1, 3], [1, 2, 0.5]), target: t([1, 3], [0, 1, 0]) },
+    },
+    {
+      loss: "CategoricalHingeLoss",
+      inputs: { input: t([1, 3], [1, 2, 0.5]), target: t([1, 3], [-1, 1, -1]) },
+    },
+    // Short but not zero vectors.
+    {
+      loss: "CosineSimilarityLoss",
+      inputs: { input: t([1, 2], [1e-3, 0]), target: t([1, 2], [0, 1e-4]) },
+    },
+    // Two views per label; small targets, all of one size; values down to just above −1.
+    {
+      loss: "NTXentLoss",
+      inputs: {
+        embeddings: t([4, 2], [1, 0, 0, 1, 1, 0.1, 0.1, 1]),
+        labels: t([4], [0, 1, 0, 1], true),
+      },
+    },
+    {
+      loss: "MeanAbsolutePercentageError",
+      inputs: { input: t([2], [0.0011, 0.0019]), target: t([2], [0.001, 0.002]) },
+    },
+    { loss: "MeanSquaredLogError", inputs: { input: t([2], [-0.5, 0]), target: t([2], [0, 3]) } },
   ];
   for (const { loss: name, inputs, options } of ordinary) {
     const answer = await compute(findLoss(name)!, inputs, { ...options }, "float32");

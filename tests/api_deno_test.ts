@@ -9,7 +9,7 @@ import { SWAGGER_UI_PATH } from "../functions/api/docs.ts";
 import { DEFAULT_LIMITS } from "../functions/api/limits.ts";
 import { packagedFile } from "../site/vendor.ts";
 import { binaryApiSteps } from "./api_binary_steps.ts";
-import { replayGoldenSteps } from "./api_golden.ts";
+import { replayEdgeSteps, replayGoldenSteps } from "./api_golden.ts";
 import { assertProblem, postJson } from "./api_http.ts";
 import { startDenoServer, withServer } from "./api_servers.ts";
 import { pageUrlSteps, sharedApiSteps } from "./api_shared_steps.ts";
@@ -390,4 +390,5 @@ Deno.test("HTTP API on Deno", (t) =>
 
     await binaryApiSteps(t, api);
     await replayGoldenSteps(t, server.url);
+    await replayEdgeSteps(t, server.url);
   }));

@@ -1,14 +1,21 @@
 /**
- * The golden replay over HTTP: every PyTorch reference case sent to a running server in every
+ * The golden replay over HTTP: every reference case (of every golden file) sent to a running server in every
  * wire format (JSON numbers, JSON with .npy tensors and `"encoding": "npy"`, multipart .npy
- * parts, an .npz answer), the JSON answer compared with PyTorch's within the golden tolerances
- * and every other format's answer with the JSON one, number for number.
+ * parts, an .npz answer), the JSON answer compared with the reference's within the golden
+ * tolerances and every other format's answer with the JSON one, number for number; and every
+ * PyTorch case at the extremes in JSON, NaN and infinities as the wire's strings both ways.
  *
  * @module
  */
 import assert from "node:assert/strict";
 import { findLoss } from "../lib/mod.ts";
-import { assertMatchesCase, decodeResult, type GoldenCase, goldenCases } from "./golden.ts";
+import {
+  assertMatchesCase,
+  decodeResult,
+  edgeCases,
+  type GoldenCase,
+  goldenCases,
+} from "./golden.ts";
 import { assertRejectedField } from "./golden_rejections.ts";
 import {
   decodeAnswer,
@@ -31,7 +38,7 @@ export function goldenRequest(golden: GoldenCase): Record<string, unknown> {
 }
 
 /**
- * Posts a case to `baseUrl` in `format` and checks the answer against PyTorch's (JSON numbers)
+ * Posts a case to `baseUrl` in `format` and checks the answer against the reference's (JSON numbers)
  * or against `reference`, the JSON numbers' answer (other formats); returns the decoded answer.
  * The multipart format asks for an .npz answer when `npz` is set.  Throws on a mismatch.
  */
@@ -52,7 +59,7 @@ export async function checkCaseOverHttp(
     const body = await response.json();
     assert.ok(
       response.status >= 400 && response.status < 500,
-      `${label}: PyTorch rejects this (${golden.error.message}); got ${response.status}`,
+      `${label}: the reference rejects this (${golden.error.message}); got ${response.status}`,
     );
     assert.equal(response.headers.get("Content-Type"), "application/problem+json", label);
     assertRejectedField(golden, body.field, `the API (${format})`);
@@ -70,7 +77,7 @@ export async function checkCaseOverHttp(
   return answer;
 }
 
-/** Checks a case in every format: the JSON numbers against PyTorch, the others against them. */
+/** Checks a case in every format: the JSON numbers against the reference, the others against them. */
 export async function checkCaseInEveryFormat(
   baseUrl: string,
   golden: GoldenCase,
@@ -115,4 +122,33 @@ export async function replayGoldenSteps(
       },
     });
   }
+}
+
+/**
+ * Registers one step that replays PyTorch's cases at the extremes (float32 overflow, NaN and
+ * infinities, `tests/fixtures/torch-edges.json`) against `baseUrl`: NaN and ±∞ travel as the
+ * strings of the wire form both ways.
+ */
+export async function replayEdgeSteps(t: Deno.TestContext, baseUrl: string): Promise<void> {
+  await t.step({
+    name: `edges over HTTP (${edgeCases.length} cases)`,
+    fn: () => replayOverHttp(baseUrl, edgeCases),
+  });
+}
+
+/** Posts `cases` to `baseUrl`, a few at a time, and fails with every mismatch. */
+async function replayOverHttp(baseUrl: string, cases: GoldenCase[]): Promise<void> {
+  const failures: string[] = [];
+  const queue = [...cases];
+  const worker = async () => {
+    for (let golden = queue.shift(); golden; golden = queue.shift()) {
+      try {
+        await checkCaseOverHttp(baseUrl, golden);
+      } catch (error) {
+        failures.push(error instanceof Error ? error.message : String(error));
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: 4 }, worker));
+  assert.deepEqual(failures, [], `${failures.length} of ${cases.length} cases fail`);
 }

@@ -1,6 +1,8 @@
 /**
- * The PyTorch reference cases (`tests/fixtures/torch-losses.json`, a copy of the project's
- * golden file) and the checks that compare a result with them.
+ * The reference cases (the project's golden files, copied into `tests/fixtures/`: PyTorch's for
+ * the `torch.nn` losses, `torch-losses.json`, and its cases at the extremes, `torch-edges.json`;
+ * the source libraries' for the losses beyond it, `beyond-torch-nn.json`) and the checks that
+ * compare a result with them.
  *
  * @module
  */
@@ -16,7 +18,7 @@ export interface WireTensor {
   data: (number | string | boolean)[];
 }
 
-/** One reference case computed by PyTorch. */
+/** One reference case, computed by PyTorch (or the library a loss beyond `torch.nn` follows). */
 export interface GoldenCase {
   id: string;
   loss: string;
@@ -27,12 +29,27 @@ export interface GoldenCase {
   expected?: { output: WireTensor; grads?: Record<string, WireTensor> };
   error?: { type: string; message: string };
   warnings?: string[];
+  /** What an edge case probes (torch-edges.json). */
+  note?: string;
 }
 
-const path = new URL("./fixtures/torch-losses.json", import.meta.url);
+/** The golden files in `tests/fixtures/`, each `{meta, cases}` in the same format. */
+export const GOLDEN_FILES = ["torch-losses.json", "beyond-torch-nn.json"] as const;
 
-/** All the reference cases. */
-export const goldenCases: GoldenCase[] = JSON.parse(Deno.readTextFileSync(path)).cases;
+/** The reference cases of one golden file. */
+export function casesOf(file: string): GoldenCase[] {
+  const path = new URL(`./fixtures/${file}`, import.meta.url);
+  return JSON.parse(Deno.readTextFileSync(path)).cases;
+}
+
+/** All the reference cases, of every golden file. */
+export const goldenCases: GoldenCase[] = GOLDEN_FILES.flatMap(casesOf);
+
+/**
+ * PyTorch's answers at the extremes (float32 overflow, NaN and infinity propagation, PyTorch's
+ * own formulas at huge values, GaussianNLLLoss's 2.11 var rule), in the same format.
+ */
+export const edgeCases: GoldenCase[] = casesOf("torch-edges.json");
 
 /** A wire number (`"NaN"`, `"Infinity"`, `"-Infinity"` or a number) as a number. */
 export function wireNumber(value: number | string | boolean): number {
@@ -92,7 +109,7 @@ export function assertTensorClose(
   for (let i = 0; i < want.data.length; i++) {
     const expected = wireNumber(want.data[i]);
     if (!close(got.data[i], expected, dtype)) {
-      assert.fail(`${label}[${i}]: got ${got.data[i]}, PyTorch has ${expected} (${dtype})`);
+      assert.fail(`${label}[${i}]: got ${got.data[i]}, the reference has ${expected} (${dtype})`);
     }
   }
 }
@@ -112,7 +129,7 @@ export function flatValues(array: NdArray<NumericArray>): number[] {
   return values;
 }
 
-/** Computes a case through the library, with gradients unless PyTorch rejects it. */
+/** Computes a case through the library, with gradients unless the reference rejects it. */
 export function replay(golden: GoldenCase): LossResult {
   return computeLoss(golden.loss, inputsOf(golden), optionsOf(golden), {
     dtype: golden.dtype,
@@ -148,7 +165,7 @@ export function decodeResult<T>(
 }
 
 /**
- * Asserts that a result matches PyTorch's for a case it does not reject: the output and the
+ * Asserts that a result matches the reference's for a case it does not reject: the output and the
  * gradients within the dtype's tolerance, and the warnings.  `source` (the library, the API)
  * goes into the failure messages.
  */
@@ -208,7 +225,7 @@ export function checkCase(golden: GoldenCase): void {
       assertRejectedField(golden, error.field, "the library");
       assert.ok(error.message.includes(error.field), `${golden.id}: ${error.message}`);
       return true;
-    }, `${golden.id}: PyTorch rejects this (${golden.error.message})`);
+    }, `${golden.id}: the reference rejects this (${golden.error.message})`);
     return;
   }
   const decode = (array: NdArray<NumericArray>) => ({

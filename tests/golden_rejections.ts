@@ -1,6 +1,7 @@
 /**
- * The field each of PyTorch's rejections in the golden file is about, as the HTTP API spells
- * fields, decided from the case's inputs, options and PyTorch's message: the tensor or option
+ * The field each rejection of the golden files is about (PyTorch's, and those of BEYOND.md for the
+ * losses beyond `torch.nn`), as the HTTP API spells fields, decided from the case's inputs,
+ * options and the reference's message: the tensor or option
  * that is wrong when the others agree, the element when one element is.  The library replay
  * checks `LossInputError.field` against it, the HTTP replay the problem's `field`.
  *
@@ -78,12 +79,109 @@ export const REJECTED_FIELDS: Readonly<Record<string, string>> = {
   // negative [5, 3] against anchor and positive [5, 4]
   "TripletMarginLoss/01002": "inputs.negative",
   "TripletMarginLoss/01003": "inputs.negative",
+  // Beyond torch.nn (beyond-torch-nn.json, the rejections of BEYOND.md).
+  // alpha 1.5 and -0.5: "alpha must be in [0, 1] or -1"
+  "beyond/SigmoidFocalLoss/034": "options.alpha",
+  "beyond/SigmoidFocalLoss/035": "options.alpha",
+  // reduction "avg"
+  "beyond/SigmoidFocalLoss/036": "options.reduction",
+  // target [4] against input [6, 4]: no broadcasting
+  "beyond/SigmoidFocalLoss/037": "inputs.target",
+  // target [4, 3] against input [3, 4]
+  "beyond/LogCoshLoss/026": "inputs.target",
+  // reduction "elementwise"
+  "beyond/LogCoshLoss/027": "options.reduction",
+  // targets [0, 5, 1] and [0, -1, 1] of 5 classes: "Target 5 (-1) is out of bounds"
+  "beyond/PolyLoss/034": "inputs.target[1]",
+  "beyond/PolyLoss/035": "inputs.target[1]",
+  // class-index target [2] against input [3, 5]
+  "beyond/PolyLoss/036": "inputs.target",
+  // float target [3, 6] against input [3, 5]
+  "beyond/PolyLoss/037": "inputs.target",
+  // a float target of shape [3], the class indices' shape: it must be an integer tensor
+  "beyond/PolyLoss/038": "inputs.target.dtype",
+  // 0-d input: no class axis
+  "beyond/PolyLoss/039": "inputs.input",
+  // reduction "batchmean"
+  "beyond/PolyLoss/040": "options.reduction",
+  // target [4, 3] against input [3, 4]; [5, 1] against [5]
+  "beyond/MeanAbsolutePercentageError/028": "inputs.target",
+  "beyond/MeanAbsolutePercentageError/029": "inputs.target",
+  // target [12] against input [3, 4]; [3, 2] against [2, 3]
+  "beyond/MeanSquaredLogError/025": "inputs.target",
+  "beyond/MeanSquaredLogError/026": "inputs.target",
+  // quantile 0, 1, 1.5, -0.2: "quantile must be in the open interval (0, 1)"
+  "beyond/QuantileLoss/028": "options.quantile",
+  "beyond/QuantileLoss/029": "options.quantile",
+  "beyond/QuantileLoss/030": "options.quantile",
+  "beyond/QuantileLoss/031": "options.quantile",
+  // target [3, 1] against input [3, 4]
+  "beyond/QuantileLoss/032": "inputs.target",
+  // reduction "max"
+  "beyond/QuantileLoss/033": "options.reduction",
+  // axis 2 of a 2-D input
+  "beyond/DiceLoss/030": "options.axis",
+  // axis [1, -1] of a 2-D input: its second entry repeats dimension 1
+  "beyond/DiceLoss/031": "options.axis[1]",
+  // axis [] and 1.5: "axis must be null, an integer or a non-empty list of integers"
+  "beyond/DiceLoss/032": "options.axis",
+  "beyond/DiceLoss/033": "options.axis",
+  // target [4, 3] against input [3, 4]
+  "beyond/DiceLoss/034": "inputs.target",
+  // reduction "sum_over_batch_size", Keras's own name
+  "beyond/DiceLoss/035": "options.reduction",
+  // alpha "0.5": a string, not a number
+  "beyond/TverskyLoss/026": "options.alpha",
+  // axis [3] of a 2-D input: its only entry is out of range
+  "beyond/TverskyLoss/027": "options.axis[0]",
+  // target [3] against input [3, 4]
+  "beyond/TverskyLoss/028": "inputs.target",
+  // reduction "batch"
+  "beyond/TverskyLoss/029": "options.reduction",
+  // target [3, 5] against input [3, 4]; a 0-d input; an input [3, 0]; reduction "avg"
+  "beyond/HingeLoss/024": "inputs.target",
+  "beyond/HingeLoss/025": "inputs.input",
+  "beyond/HingeLoss/026": "inputs.input",
+  "beyond/HingeLoss/027": "options.reduction",
+  "beyond/SquaredHingeLoss/024": "inputs.target",
+  "beyond/SquaredHingeLoss/025": "inputs.input",
+  "beyond/SquaredHingeLoss/026": "inputs.input",
+  "beyond/SquaredHingeLoss/027": "options.reduction",
+  // target [3, 6] against input [3, 5]; a 0-d input; an input [3, 0]; "mean_with_sample_weight"
+  "beyond/CategoricalHingeLoss/023": "inputs.target",
+  "beyond/CategoricalHingeLoss/024": "inputs.input",
+  "beyond/CategoricalHingeLoss/025": "inputs.input",
+  "beyond/CategoricalHingeLoss/026": "options.reduction",
+  // target [3, 3] against input [3, 4]
+  "beyond/CosineSimilarityLoss/021": "inputs.target",
+  // axis 2 of a 2-D input; axis [0, 1], a list where one integer goes
+  "beyond/CosineSimilarityLoss/022": "options.axis",
+  "beyond/CosineSimilarityLoss/023": "options.axis",
+  // a 0-d input
+  "beyond/CosineSimilarityLoss/024": "inputs.input",
+  // labels of dtype "float": "labels must be an integer tensor"
+  "beyond/NTXentLoss/021": "inputs.labels.dtype",
+  // labels [3] against embeddings [4, 4]
+  "beyond/NTXentLoss/022": "inputs.labels",
+  // embeddings [4] and [2, 2, 4]: "embeddings must be 2-D"
+  "beyond/NTXentLoss/023": "inputs.embeddings",
+  "beyond/NTXentLoss/024": "inputs.embeddings",
+  // labels [2, 2]: "labels must be 1-D"
+  "beyond/NTXentLoss/025": "inputs.labels",
+  // temperature 0 and -0.1: "temperature must be positive"
+  "beyond/NTXentLoss/026": "options.temperature",
+  "beyond/NTXentLoss/027": "options.temperature",
+  // embeddings [0, 4]: "embeddings must hold at least one row"
+  "beyond/NTXentLoss/028": "inputs.embeddings",
 };
 
 /** The field a rejected case must name; fails if `REJECTED_FIELDS` has no entry for it. */
 export function rejectedField(golden: RejectedCase): string {
   const field = REJECTED_FIELDS[golden.id];
-  assert.ok(field, `${golden.id}: PyTorch rejects it, but REJECTED_FIELDS has no field for it`);
+  assert.ok(
+    field,
+    `${golden.id}: the reference rejects it, but REJECTED_FIELDS has no field for it`,
+  );
   return field;
 }
 

@@ -1,5 +1,5 @@
 /**
- * Replays every PyTorch reference case through the library: outputs, gradients, warnings and
+ * Replays every reference case (of every golden file) through the library: outputs, gradients, warnings and
  * rejections.  A failure names the case id.
  */
 import assert from "node:assert/strict";
@@ -9,7 +9,7 @@ import { REJECTED_FIELDS } from "./golden_rejections.ts";
 
 const byLoss = Map.groupBy(goldenCases, (golden) => golden.loss);
 
-Deno.test("golden: every loss PyTorch has is registered, and every registered loss is checked", () => {
+Deno.test("golden: every loss of the golden files is registered, and every registered loss is checked", () => {
   assert.deepEqual([...byLoss.keys()].filter((name) => findLoss(name)?.name !== name), []);
   assert.deepEqual(losses.map((loss) => loss.name).filter((name) => !byLoss.has(name)), []);
 });

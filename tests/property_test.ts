@@ -2,7 +2,8 @@
  * Properties every registered loss must have, on random inputs from its own `sample`:
  *
  * - its gradient agrees with central finite differences in float64, for `reduction: "sum"` and
- *   for `"none"` with a random `grad_output`;
+ *   for `"none"` with a random `grad_output` (for a loss without `reduction`, whose output is one
+ *   number: for that number);
  * - `sum` equals `mean` times the number of per-element losses, and the sum of the `none`
  *   output;
  * - strided views (reversed, transposed, offset and stepped) give exactly the outputs and
@@ -101,14 +102,20 @@ function reductionsOf(loss: AnyLoss): string[] {
   return spec?.type === "string" ? spec.enum : [];
 }
 
+/** The options that ask for `reduction`: none for a loss without the option (`null`). */
+function reductionOptions(reduction: string | null): Record<string, string> {
+  return reduction === null ? {} : { reduction };
+}
+
 /** The loss of `inputs` as one number: the output, or Σ output·gradOutput for `none`. */
 function scalarLoss(
   loss: AnyLoss,
   inputs: Record<string, NdArray>,
-  reduction: string,
+  reduction: string | null,
   gradOutput: Float64Array | undefined,
 ): number {
-  const { output } = computeLoss(loss.name, inputs, { reduction }, { dtype: "float64" });
+  const options = reductionOptions(reduction);
+  const { output } = computeLoss(loss.name, inputs, options, { dtype: "float64" });
   const values = output.data;
   if (!gradOutput) return values[0];
   let total = 0;
@@ -138,18 +145,19 @@ interface GradientTally {
 function checkGradientAgainstDifferences(
   loss: AnyLoss,
   sampleSeed: number,
-  reduction: "sum" | "none",
+  reduction: "sum" | "none" | null,
   tally: GradientTally,
 ): void {
   const random = createRandom(sampleSeed);
   const sample = loss.sample(random);
   const inputs = contiguousInputs(sample);
-  const shapeOfNone = computeLoss(loss.name, inputs, { reduction: "none" }, { dtype: "float64" })
-    .output.shape;
+  const shapeOfNone = reduction === "none"
+    ? computeLoss(loss.name, inputs, { reduction: "none" }, { dtype: "float64" }).output.shape
+    : [];
   const gradOutput = reduction === "none"
     ? Float64Array.from(random.randn(shapeOfNone).data)
     : undefined;
-  const { grads } = computeLoss(loss.name, inputs, { reduction }, {
+  const { grads } = computeLoss(loss.name, inputs, reductionOptions(reduction), {
     dtype: "float64",
     grad: true,
     gradOutput: gradOutput && ndarray(gradOutput, shapeOfNone),
@@ -297,22 +305,26 @@ function checkStridedViews(loss: AnyLoss, sampleSeed: number): void {
   const random = createRandom(sampleSeed);
   const sample = loss.sample(random);
   const inputs = contiguousInputs(sample);
-  const shapeOfNone = computeLoss(loss.name, inputs, { reduction: "none" }).output.shape;
+  const reductions = reductionsOf(loss).length ? ["none", "mean"] : [null];
+  const shapeOfNone = reductions[0] === "none"
+    ? computeLoss(loss.name, inputs, { reduction: "none" }).output.shape
+    : [];
   const gradOutput: PlainTensor = random.randn(shapeOfNone);
   for (const dtype of ["float32", "float64"] as DType[]) {
-    for (const reduction of ["none", "mean"]) {
+    for (const reduction of reductions) {
+      const options = reductionOptions(reduction);
       const settings = (view: (tensor: PlainTensor) => NdArray<NumericArray>) => ({
         dtype,
         grad: true,
         gradOutput: reduction === "none" ? view(gradOutput) : undefined,
       });
-      const want = computeLoss(loss.name, inputs, { reduction }, settings(contiguous));
+      const want = computeLoss(loss.name, inputs, options, settings(contiguous));
       for (const layout of LAYOUTS) {
         const view = (tensor: PlainTensor) => stridedView(tensor, layout);
         const strided = Object.fromEntries(
           Object.entries(sample).map(([name, tensor]) => [name, view(tensor)]),
         );
-        const got = computeLoss(loss.name, strided, { reduction }, settings(view));
+        const got = computeLoss(loss.name, strided, options, settings(view));
         const label = `${layout}, ${dtype}, reduction ${reduction} (sample seed ${sampleSeed})`;
         assert.deepEqual(got.output.shape, want.output.shape, `${label}: output shape`);
         assert.deepEqual(flatValues(got.output), flatValues(want.output), `${label}: output`);
@@ -328,31 +340,43 @@ function checkStridedViews(loss: AnyLoss, sampleSeed: number): void {
 for (const loss of losses) {
   const reductions = reductionsOf(loss);
   const hasReductions = ["none", "mean", "sum"].every((r) => reductions.includes(r));
+  /** A loss without `reduction` (its output is one number) is checked on that number. */
+  const oneNumber = reductions.length === 0;
   Deno.test(`properties: ${loss.name}`, async (t) => {
-    for (const reduction of ["sum", "none"] as const) {
+    // Only the steps that apply are registered: a loss without `reduction` (MAPE, MSLE,
+    // NT-Xent) has its own one-number steps instead of ignored ones.
+    for (const reduction of (["sum", "none"] as const).filter((r) => reductions.includes(r))) {
       const withGradOutput = reduction === "none" ? " with a random grad_output" : "";
-      await t.step({
-        name: `gradient = central differences, reduction ${reduction}${withGradOutput}`,
-        ignore: !reductions.includes(reduction),
-        fn() {
+      await t.step(
+        `gradient = central differences, reduction ${reduction}${withGradOutput}`,
+        () => {
           const tally: GradientTally = { checked: 0, skipped: 0 };
           forAllSamples(GRADIENT_RUNS, (seed) => {
             checkGradientAgainstDifferences(loss, seed, reduction, tally);
           });
           assertFewSkipped(tally);
         },
+      );
+    }
+    if (oneNumber) {
+      await t.step("gradient = central differences, of its one-number output", () => {
+        const tally: GradientTally = { checked: 0, skipped: 0 };
+        forAllSamples(GRADIENT_RUNS, (seed) => {
+          checkGradientAgainstDifferences(loss, seed, null, tally);
+        });
+        assertFewSkipped(tally);
       });
     }
     const meanToo = MEAN_IS_NOT_SUM_OVER_N.has(loss.name) ? "" : " and mean × n";
-    await t.step({
-      name: `sum = sum of the none output${meanToo}`,
-      ignore: !hasReductions,
-      fn: () => forAllSamples(REDUCTION_RUNS, (seed) => checkReductions(loss, seed)),
-    });
-    await t.step({
-      name: "strided views = contiguous copies (outputs and gradients)",
-      ignore: !hasReductions,
-      fn: () => forAllSamples(STRIDED_RUNS, (seed) => checkStridedViews(loss, seed)),
-    });
+    if (hasReductions) {
+      await t.step(`sum = sum of the none output${meanToo}`, () => {
+        forAllSamples(REDUCTION_RUNS, (seed) => checkReductions(loss, seed));
+      });
+    }
+    if (hasReductions || oneNumber) {
+      await t.step("strided views = contiguous copies (outputs and gradients)", () => {
+        forAllSamples(STRIDED_RUNS, (seed) => checkStridedViews(loss, seed));
+      });
+    }
   });
 }

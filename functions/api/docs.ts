@@ -30,7 +30,7 @@ export const DOCS_HEADER = `<header class="top">
       <a href="/">All losses</a>
       <a href="/notebook">Notebook</a>
       <a href="/notation">Notation</a>
-      <a href="/api/v1/docs" aria-current="page">API</a>
+      <a href="${API_V1}/docs" aria-current="page">API</a>
     </nav>
   </header>
   <p class="back"><a href="/">← Back to the losses</a>: every loss computed live, with its

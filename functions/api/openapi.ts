@@ -233,7 +233,10 @@ const COMPONENT_SCHEMAS: Record<string, Schema> = {
     required: ["name", "type", "description"],
     properties: {
       name: { type: "string" },
-      type: { type: "string", enum: ["number", "integer", "boolean", "string", "tensor"] },
+      type: {
+        type: "string",
+        enum: ["number", "integer", "boolean", "string", "axes", "tensor"],
+      },
       description: { type: "string" },
       default: {},
       deprecated: { type: "boolean" },
@@ -242,6 +245,13 @@ const COMPONENT_SCHEMAS: Record<string, Schema> = {
       minimum: { type: "number" },
       exclusiveMinimum: { type: "number" },
       maximum: { type: "number" },
+      exclusiveMaximum: { type: "number" },
+      orOneOf: {
+        type: "array",
+        items: { type: "number" },
+        description: "Values accepted outside the bounds",
+      },
+      finite: { type: "boolean", description: "Whether infinities are refused" },
       shape: { type: "string" },
     },
   },
@@ -417,11 +427,24 @@ function optionSchema(option: OptionSpec): Schema {
     case "number": {
       const schema: Schema = { ...base, type: "number", default: option.default };
       if (option.oneOf) schema.enum = option.oneOf;
-      if (option.minimum !== undefined) schema.minimum = option.minimum;
-      if (option.exclusiveMinimum !== undefined) schema.exclusiveMinimum = option.exclusiveMinimum;
-      if (option.maximum !== undefined) schema.maximum = option.maximum;
-      return schema;
+      const bounds: Schema = {};
+      if (option.minimum !== undefined) bounds.minimum = option.minimum;
+      if (option.exclusiveMinimum !== undefined) bounds.exclusiveMinimum = option.exclusiveMinimum;
+      if (option.maximum !== undefined) bounds.maximum = option.maximum;
+      if (option.exclusiveMaximum !== undefined) bounds.exclusiveMaximum = option.exclusiveMaximum;
+      if (option.orOneOf) return { ...schema, anyOf: [bounds, { enum: option.orOneOf }] };
+      return { ...schema, ...bounds };
     }
+    case "axes":
+      return {
+        ...base,
+        oneOf: [
+          { type: "null" },
+          { type: "integer" },
+          { type: "array", items: { type: "integer" }, minItems: 1, uniqueItems: true },
+        ],
+        default: null,
+      };
     case "integer": {
       const schema: Schema = { ...base, type: "integer", default: option.default };
       if (option.minimum !== undefined) schema.minimum = option.minimum;
@@ -858,9 +881,13 @@ export function buildOpenApi(routes: readonly RouteEntry[], limits: Limits = DEF
     info: {
       title: "PyTorch losses",
       version: VERSION,
-      summary: "PyTorch's torch.nn losses and their gradients, as an HTTP API",
+      summary:
+        "PyTorch's torch.nn losses, and losses beyond it, with their gradients, as an HTTP API",
       description: [
-        "Every `torch.nn` loss, computed as PyTorch 2.11 computes it, with its gradients.",
+        "Every `torch.nn` loss, computed as PyTorch 2.11 computes it, and " +
+        `${losses.filter((loss) => loss.source).length} losses beyond \`torch.nn\` (focal, ` +
+        "Dice, Tversky, hinge, NT-Xent...), computed as the library each follows computes " +
+        "them (torchvision, optax, torchmetrics, Keras 3), with their gradients.",
         "Tensors are `{shape, data, dtype?}` (flat, row-major) or nested arrays; non-finite " +
         'numbers are the strings `"NaN"`, `"Infinity"`, `"-Infinity"` both ways.',
         'Binary tensors: any tensor may be `{"npy": base64}` (NumPy\'s .npy file); a ' +

@@ -184,23 +184,30 @@ function decodeInputs(
       `inputs must be an object of tensors by name (${names}), got ${describe(given)}`,
     );
   }
-  const names = loss.inputs.map((spec) => spec.name);
-  const unknown = firstUnknownKey(given, names);
+  const known = loss.inputs.map((spec) => spec.name);
+  const unknown = firstUnknownKey(given, known);
   if (unknown !== undefined) {
     throw new LossInputError(
       `inputs.${unknown}`,
-      `inputs.${unknown} is not an input of ${loss.name}; its inputs are ${names.join(", ")}`,
+      `inputs.${unknown} is not an input of ${loss.name}; its inputs are ${known.join(", ")}`,
     );
   }
   // No prototype: a `__proto__` key stays a key (and is refused above as not an input).
   const inputs: Record<string, DecodedTensor | null> = Object.create(null);
-  for (const [name, value] of Object.entries(given)) {
+  // The first input first: its shape tells whether a nested float-or-index input holds indices
+  // (every key is an input by now: the list is short).
+  const first = loss.inputs[0]?.name;
+  const names = Object.keys(given).sort((a, b) => +(b === first) - +(a === first));
+  let firstShape: readonly number[] | undefined = parts.get(`inputs.${first}`)?.shape;
+  for (const name of names) {
+    const value = given[name];
     const field = `inputs.${name}`;
     if (parts.has(field) && value !== null && value !== undefined) throw givenTwice(field);
     const kind = loss.inputs.find((spec) => spec.name === name)?.kind ?? "float-or-index";
     inputs[name] = value === null || value === undefined
       ? null
-      : decodeTensor(value, field, kind, budget);
+      : decodeTensor(value, field, kind, budget, firstShape);
+    if (name === first) firstShape ??= inputs[name]?.shape;
   }
   for (const [field, tensor] of parts) {
     if (field.startsWith("inputs.")) inputs[field.slice("inputs.".length)] = tensor;

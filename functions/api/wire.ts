@@ -14,6 +14,7 @@ import {
   type Dense,
   elementField,
   type FloatArray,
+  holdsIndices,
   LossInputError,
   MAX_RANK,
   type PlainTensor,
@@ -52,9 +53,13 @@ export type EncodedTensor = Omit<FlatTensor, "dtype">;
 
 /**
  * How to read a tensor: as real numbers (`float`), as integers (`index`), or, for
- * `float-or-index`, as integers when marked `"dtype": "int"` (or `"bool"`) and as real numbers
- * otherwise, which the loss reads as indices or probabilities by their shape.  The library
- * converts real numbers to the request's dtype.
+ * `float-or-index`, as integers when marked `"dtype": "int"` (or `"bool"`), as real numbers when
+ * marked `"float"`, and, unmarked, as integers when its shape says it holds indices (it is not
+ * the shape of the loss's first input, given to {@link decodeTensor}) and every value is one, as
+ * real numbers otherwise: so nested integers are class indices wherever an input takes them.
+ * A `float` tensor marked `"int"` or `"bool"` is read as integers too: the library converts it,
+ * or refuses it where a loss takes only floating-point tensors.  The library converts real
+ * numbers to the request's dtype.
  */
 export type TensorReading = "float" | "index" | "float-or-index";
 
@@ -77,6 +82,7 @@ interface RawTensor {
  * binary limit, its data decoded when first used.
  *
  * @param field Where the tensor is in the request (`inputs.target`), for errors.
+ * @param firstShape For `float-or-index`: the shape of the loss's first input, if known.
  * @throws LossInputError naming the exact element or key that is wrong (`inputs.input[2][1]`,
  *   `inputs.target.shape`), of kind `too-large` when the request has too many elements.
  *
@@ -95,12 +101,13 @@ export function decodeTensor(
   field: string,
   reading: TensorReading,
   budget: ElementBudget,
+  firstShape?: readonly number[],
 ): DecodedTensor {
   if (isPlainObject(value) && "npy" in value) return readNpy(value, field, reading, budget);
   const raw = isPlainObject(value)
     ? readFlat(value, field, budget)
     : readNested(value, field, budget);
-  if (isIndexTensor(raw, field, reading)) {
+  if (isIndexTensor(raw, field, reading, firstShape)) {
     checkIntegers(raw, field, isPlainObject(value));
     return decodedOf({ shape: raw.shape, data: Int32Array.from(raw.values) });
   }
@@ -178,20 +185,28 @@ export function toBase64(bytes: Uint8Array): string {
   return btoa(binary);
 }
 
-function isIndexTensor(raw: RawTensor, field: string, reading: TensorReading): boolean {
+function isIndexTensor(
+  raw: RawTensor,
+  field: string,
+  reading: TensorReading,
+  firstShape: readonly number[] | undefined,
+): boolean {
   switch (reading) {
     case "float":
-      return false;
+      return raw.declared === "int" || raw.declared === "bool";
     case "index":
       if (raw.declared === "float") {
         throw new LossInputError(
           `${field}.dtype`,
-          `${field} must hold integers (class indices or lengths), but its dtype is "float"`,
+          `${field}.dtype is "float", but ${field} must hold integers (class indices, labels ` +
+            "or lengths)",
         );
       }
       return true;
     case "float-or-index":
-      return raw.declared !== undefined && raw.declared !== "float";
+      if (raw.declared !== undefined) return raw.declared !== "float";
+      return firstShape !== undefined && holdsIndices(raw.shape, firstShape) &&
+        raw.values.every((value) => Number.isInteger(value) && Math.abs(value) <= INT32_MAX);
   }
 }
 
@@ -202,7 +217,10 @@ function checkIntegers(raw: RawTensor, field: string, flat: boolean): void {
     if (!Number.isInteger(value) || Math.abs(value) > INT32_MAX) {
       const at = flat ? `${field}.data[${i}]` : elementField(field, raw.shape, i);
       const why = Number.isInteger(value) ? "is out of the int32 range" : "is not an integer";
-      throw new LossInputError(at, `${at} is ${value}, which ${why}; ${field} holds indices`);
+      const what = raw.declared === "int" || raw.declared === "bool"
+        ? `is declared "${raw.declared}"`
+        : "holds indices";
+      throw new LossInputError(at, `${at} is ${value}, which ${why}; ${field} ${what}`);
     }
   }
 }

@@ -158,15 +158,25 @@ export function computeWith(
   settings: { dtype?: unknown; grad?: boolean; gradOutput?: unknown },
   read: (value: unknown, field: string) => Dense,
 ): DenseResult {
-  const { dtype, tensors, values, gradOutput } = checkRequest(
-    loss,
-    inputs,
-    options,
-    settings,
-    read,
-  );
+  const { request, result } = checkAndEvaluate(loss, inputs, options, settings, read);
+  return { ...result, loss: loss.name, dtype: request.dtype };
+}
+
+/**
+ * Checks a request ({@link checkRequest}) and evaluates it ({@link evaluate}): the checked
+ * request beside the result, for callers that go on with it (explanations).
+ */
+export function checkAndEvaluate(
+  loss: AnyLoss,
+  inputs: Record<string, unknown>,
+  options: Record<string, unknown>,
+  settings: { dtype?: unknown; grad?: boolean; gradOutput?: unknown },
+  read: (value: unknown, field: string) => Dense,
+): { request: ReturnType<typeof checkRequest>; result: Evaluation } {
+  const request = checkRequest(loss, inputs, options, settings, read);
+  const { dtype, tensors, values, gradOutput } = request;
   const result = evaluate(loss, tensors, values, { dtype, grad: settings.grad, gradOutput });
-  return { ...result, loss: loss.name, dtype };
+  return { request, result };
 }
 
 /**
@@ -236,6 +246,13 @@ export function checkInputs(
       );
     }
     const tensor = read(inputs[spec.name], field);
+    if (spec.kind === "float" && loss.source && isIndexArray(tensor.data)) {
+      // BEYOND.md: a float input of a loss beyond torch.nn must be a floating-point tensor.
+      throw new LossInputError(
+        `${field}.dtype`,
+        `${field}.dtype is an integer type, but ${field} must be a floating-point tensor`,
+      );
+    }
     if (spec.kind === "float") tensors[spec.name] = toFloat(tensor, dtype);
     else if (spec.kind === "index") tensors[spec.name] = checkIndices(tensor, field);
     else tensors[spec.name] = isIndexArray(tensor.data) ? tensor : toFloat(tensor, dtype);
@@ -289,10 +306,14 @@ export function checkOptions(
       );
     }
   }
+  // `null` stands for "not given" in torch.nn's options (as Python's None for a tensor or the
+  // legacy booleans); a loss beyond torch.nn takes it only where it is the default (Keras's
+  // `axis`), and otherwise refuses it as any other wrong value (BEYOND.md).
+  const nullIsDefault = (spec: OptionSpec) => !loss.source || spec.default === null;
   const values: OptionValues = {};
   for (const spec of specs) {
     const given = Object.hasOwn(options, spec.name) ? options[spec.name] : undefined;
-    values[spec.name] = given === undefined || given === null
+    values[spec.name] = given === undefined || (given === null && nullIsDefault(spec))
       ? spec.default
       : readOption(spec, given, dtype, read);
   }
@@ -331,6 +352,8 @@ function readOption(
       return value;
     case "tensor":
       return toFloat(read(value, field), dtype);
+    case "axes":
+      return readAxes(value, field);
     case "integer":
       if (typeof value !== "number" || !Number.isSafeInteger(value)) {
         throw new LossInputError(field, `${field} must be an integer, got ${describe(value)}`);
@@ -346,8 +369,13 @@ function readOption(
 
 function readNumber(spec: OptionSpec & { type: "number" }, value: unknown, field: string): number {
   if (typeof value !== "number" || Number.isNaN(value)) {
-    throw new LossInputError(field, `${field} must be a number, got ${describe(value)}`);
+    const what = spec.finite ? "a finite number" : "a number";
+    throw new LossInputError(field, `${field} must be ${what}, got ${describe(value)}`);
   }
+  if (spec.finite && !Number.isFinite(value)) {
+    throw new LossInputError(field, `${field} must be a finite number, got ${value}`);
+  }
+  if (spec.orOneOf?.includes(value)) return value;
   if (spec.oneOf && !spec.oneOf.includes(value)) {
     throw new LossInputError(
       field,
@@ -355,15 +383,56 @@ function readNumber(spec: OptionSpec & { type: "number" }, value: unknown, field
     );
   }
   if (spec.minimum !== undefined && value < spec.minimum) {
-    throw new LossInputError(field, `${field} must be >= ${spec.minimum}, got ${value}`);
+    throw new LossInputError(
+      field,
+      `${field} must be >= ${spec.minimum}${orAlso(spec)}, got ${value}`,
+    );
   }
   if (spec.exclusiveMinimum !== undefined && value <= spec.exclusiveMinimum) {
     throw new LossInputError(field, `${field} must be > ${spec.exclusiveMinimum}, got ${value}`);
   }
   if (spec.maximum !== undefined && value > spec.maximum) {
-    throw new LossInputError(field, `${field} must be <= ${spec.maximum}, got ${value}`);
+    throw new LossInputError(
+      field,
+      `${field} must be <= ${spec.maximum}${orAlso(spec)}, got ${value}`,
+    );
+  }
+  if (spec.exclusiveMaximum !== undefined && value >= spec.exclusiveMaximum) {
+    throw new LossInputError(field, `${field} must be < ${spec.exclusiveMaximum}, got ${value}`);
   }
   return value;
+}
+
+/** `, or exactly -1` for a number option that also takes values outside its bounds. */
+function orAlso(spec: { orOneOf?: number[] }): string {
+  return spec.orOneOf?.length ? `, or exactly ${spec.orOneOf.join(" or ")}` : "";
+}
+
+/**
+ * An `axes` option's value: one integer, or a non-empty list of integers (their range and
+ * repeats depend on the input's rank, which the loss checks).
+ */
+function readAxes(value: unknown, field: string): number | number[] {
+  const wrong = () =>
+    new LossInputError(
+      field,
+      `${field} must be null, an integer or a non-empty list of integers, got ` +
+        (Array.isArray(value) && value.length === 0 ? "[]" : describe(value)),
+    );
+  if (typeof value === "number") {
+    if (!Number.isSafeInteger(value)) throw wrong();
+    return value;
+  }
+  if (!Array.isArray(value) || value.length === 0) throw wrong();
+  return value.map((axis, i) => {
+    if (typeof axis !== "number" || !Number.isSafeInteger(axis)) {
+      throw new LossInputError(
+        `${field}[${i}]`,
+        `${field}[${i}] must be an integer (an axis), got ${describe(axis)}`,
+      );
+    }
+    return axis;
+  });
 }
 
 function describe(value: unknown): string {

@@ -92,8 +92,17 @@ export interface NumberOption extends OptionBase {
   exclusiveMinimum?: number;
   /** The greatest value accepted. */
   maximum?: number;
+  /** A bound the value must stay below (QuantileLoss's `quantile` < 1). */
+  exclusiveMaximum?: number;
   /** When set, the only values accepted (MultiMarginLoss's `p`). */
   oneOf?: number[];
+  /**
+   * Values accepted outside the bounds: SigmoidFocalLoss's `alpha` is in [0, 1] or exactly −1
+   * (no weighting).
+   */
+  orOneOf?: number[];
+  /** Whether infinities are refused (as the losses beyond `torch.nn` refuse them). */
+  finite?: boolean;
 }
 
 /** An integer option (class indices such as `ignore_index`, `blank`). */
@@ -130,6 +139,18 @@ export interface EnumOption extends OptionBase {
   code?: Record<string, string>;
 }
 
+/**
+ * The axes a loss reduces over, as Keras takes them: `null` (every axis), one integer, or a
+ * non-empty list of distinct integers, each in [−ndim, ndim) (negative ones count from the end).
+ * The values are checked against the input's rank by the loss.
+ */
+export interface AxesOption extends OptionBase {
+  /** Axes: `null`, an integer or a list of integers. */
+  type: "axes";
+  /** `null`: every axis. */
+  default: null;
+}
+
 /** A tensor option, absent by default (`weight`, `pos_weight`). */
 export interface TensorOption extends OptionBase {
   /** A tensor, in the loss's dtype. */
@@ -146,10 +167,17 @@ export type OptionSpec =
   | IntegerOption
   | BooleanOption
   | EnumOption
+  | AxesOption
   | TensorOption;
 
-/** Options after validation: numbers, booleans, strings and tensors in the loss's dtype. */
-export type OptionValues = Record<string, number | boolean | string | FloatDense | null>;
+/**
+ * Options after validation: numbers, booleans, strings, lists of axes and tensors in the loss's
+ * dtype.
+ */
+export type OptionValues = Record<
+  string,
+  number | boolean | string | number[] | FloatDense | null
+>;
 
 /** What forward and backward know besides their tensors. */
 export interface Context {
@@ -171,18 +199,6 @@ export interface Forward<Saved> {
   output: FloatDense;
   /** What the backward pass needs, kept from the forward pass. */
   saved: Saved;
-}
-
-/**
- * How the site draws a loss against one input: the input swept along the x axis and the values
- * the other inputs are held at (one line each).  Losses that declare the same `Curve` object
- * are drawn on one chart.
- */
-export interface Curve {
-  /** The input on the x axis, the range it sweeps, and the axis label. */
-  x: { input: string; from: number; to: number; label: string };
-  /** One line per entry: the other inputs' values, each filled to the sweep's length. */
-  lines: { label: string; values: Record<string, number> }[];
 }
 
 /** Where a loss is defined: PyTorch's `torch.nn`, or the library a loss beyond it follows. */
@@ -326,12 +342,16 @@ export interface SweepPlan {
   /**
    * Inputs (in the loss's dtype, index inputs as integers) whose per-element output (`reduction:
    * "none"`, which the caller sets) holds the loss at each of `values`, in order, and any other
-   * options the batch needs.
+   * options the batch needs.  A loss without `reduction: "none"` (whose output is one number:
+   * MeanAbsolutePercentageError, NTXentLoss) cannot batch its values: the caller then computes
+   * `batch([value])` for each value on its own.
    */
   batch(values: number[]): { inputs: LossInputs; options?: OptionValues };
   /**
    * The loss at each value, and its derivative along the sweep, from the batch's per-element
-   * output and the gradients of the sum of that output.
+   * output and the gradients of the sum of that output.  For a loss without `reduction: "none"`,
+   * the outputs of the values' own batches are stacked (shape [P]), and so are the gradients
+   * (shape [P, ...the input's shape]).
    */
   read(output: FloatDense, grads: Record<string, FloatDense>): { loss: number[]; slope: number[] };
 }
@@ -412,8 +432,6 @@ export interface LossDefinition<
   inputs: InputSpec[];
   /** Its constructor options, by PyTorch's keyword names (the deprecated ones aside). */
   options: OptionSpec[];
-  /** For pointwise and binary losses: how the site charts the loss against the prediction. */
-  curve?: Curve;
   /**
    * What `reduction: "mean"` divides the sum of the per-element losses by, when it is not their
    * number (in words, for the site's "by hand" panel).

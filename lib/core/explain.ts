@@ -15,7 +15,7 @@ import {
   type WorkedElement,
   type WorkedStep,
 } from "./definition.ts";
-import { checkRequest, type ComputeSettings, type DenseSettings, evaluate } from "./compute.ts";
+import { checkAndEvaluate, type ComputeSettings, type DenseSettings, evaluate } from "./compute.ts";
 import { LossInputError } from "./errors.ts";
 import { plainReduction } from "./tex.ts";
 import {
@@ -106,6 +106,7 @@ export function explainDense(
   return explainWith(loss, inputs, options, settings, readDense);
 }
 
+/** {@link explainDense} with tensors read by `read` (`ndarray`s for `explainLoss`). */
 export function explainWith(
   loss: AnyLoss,
   inputs: Record<string, unknown>,
@@ -116,14 +117,8 @@ export function explainWith(
   },
   read: (value: unknown, field: string) => Dense,
 ): Explanation {
-  const { dtype, tensors, values, gradOutput } = checkRequest(
-    loss,
-    inputs,
-    options,
-    settings,
-    read,
-  );
-  const result = evaluate(loss, tensors, values, { dtype, grad: settings.grad, gradOutput });
+  const { request, result } = checkAndEvaluate(loss, inputs, options, settings, read);
+  const { dtype, tensors, values } = request;
   return {
     loss: loss.name,
     dtype,
@@ -179,7 +174,11 @@ function explainEvaluated(
   return { formula, terms, count, element, worked, reduction, sweep };
 }
 
-/** Computes a sweep: one batched forward and backward over the values and the current one. */
+/**
+ * Computes a sweep: one batched forward and backward over the values and the current one, or,
+ * for a loss without per-element losses (its output is one number), one of each per value,
+ * stacked.
+ */
 function runSweep(
   loss: AnyLoss,
   values: OptionValues,
@@ -188,10 +187,14 @@ function runSweep(
   points: number,
 ): SweepResult {
   const x = linspace(plan.from, plan.to, points);
-  const batch = plan.batch([...x, plan.current]);
-  const batchOptions: OptionValues = { ...values, ...batch.options };
-  if (hasNoneReduction(loss)) batchOptions.reduction = "none";
-  const result = evaluate(loss, batch.inputs, batchOptions, { dtype, grad: true });
+  const run = (swept: number[]) => {
+    const batch = plan.batch(swept);
+    const batchOptions: OptionValues = { ...values, ...batch.options };
+    if (hasNoneReduction(loss)) batchOptions.reduction = "none";
+    return evaluate(loss, batch.inputs, batchOptions, { dtype, grad: true });
+  };
+  const all = [...x, plan.current];
+  const result = hasNoneReduction(loss) ? run(all) : stacked(all.map((value) => run([value])));
   const { loss: losses, slope } = plan.read(result.output, result.grads);
   return {
     field: plan.field,
@@ -201,6 +204,25 @@ function runSweep(
     slope: slope.slice(0, points),
     current: { x: plan.current, loss: losses[points], slope: slope[points] },
   };
+}
+
+/** The outputs (one number each) and gradients of several forwards, stacked along a new axis. */
+function stacked(
+  results: { output: FloatDense; grads: Record<string, FloatDense> }[],
+): { output: FloatDense; grads: Record<string, FloatDense> } {
+  const stack = (tensors: FloatDense[]): FloatDense => {
+    const size = tensors[0].data.length;
+    const data = new (tensors[0].data.constructor as Float64ArrayConstructor)(
+      size * tensors.length,
+    );
+    tensors.forEach((tensor, i) => data.set(tensor.data, i * size));
+    return { shape: [tensors.length, ...tensors[0].shape], data };
+  };
+  const grads: Record<string, FloatDense> = {};
+  for (const name of Object.keys(results[0].grads)) {
+    grads[name] = stack(results.map((result) => result.grads[name]));
+  }
+  return { output: stack(results.map((result) => result.output)), grads };
 }
 
 /** A dense tensor of `dtype` holding `values` with `shape`. */

@@ -173,6 +173,58 @@ export function ignoreIndexOption(note = ""): IntegerOption {
 }
 
 /**
+ * The two sums of nll_loss's reduction, Σ −x_{y_n}·w_{y_n} and Σ w_{y_n} over the targets not
+ * ignored, are added as PyTorch's `nll_loss_out_frame` (and `nll_loss2d_forward_out_frame`) add
+ * them: in the dtype, through 8 levels of partial sums, the first level carried up whenever the
+ * low 4 bits of the position's index are 0, the next whenever the low 8 are, and so on (the first
+ * term goes straight to the top).  Which terms meet first decides what a huge term absorbs, so
+ * that the result is PyTorch's to the last bit.
+ *
+ * The caller adds each term into its own first level (two numbers, in its loop) and calls this
+ * after a term whose position is a multiple of 16: it moves the first level into `levels` (the
+ * other 7 levels of the loss, then of the weight) and carries on up; the caller then zeroes its
+ * first level.
+ */
+export function carryNllLevels(
+  levels: Float64Array,
+  index: number,
+  loss: number,
+  weight: number,
+  f32: boolean,
+): void {
+  // levels[0..6] are the loss's levels 1 to 7, levels[7..13] the weight's.
+  levels[0] = f32 ? Math.fround(levels[0] + loss) : levels[0] + loss;
+  levels[7] = f32 ? Math.fround(levels[7] + weight) : levels[7] + weight;
+  for (let j = 1; j < 7 && (index & (15 << (4 * j))) === 0; j++) {
+    levels[j] = f32 ? Math.fround(levels[j] + levels[j - 1]) : levels[j] + levels[j - 1];
+    levels[j + 7] = f32
+      ? Math.fround(levels[j + 7] + levels[j + 6])
+      : levels[j + 7] + levels[j + 6];
+    levels[j - 1] = 0;
+    levels[j + 6] = 0;
+  }
+}
+
+/** The 7 upper levels of the loss and of the weight, and the two totals: 16 zeros. */
+export function nllLevels(): Float64Array {
+  return new Float64Array(16);
+}
+
+/**
+ * The totals of nll_loss's partial sums: the first level (the caller's) and the 7 of `levels`,
+ * added from the lowest, into `levels[14]` (the loss) and `levels[15]` (the weight).
+ */
+export function totalNllLevels(levels: Float64Array, loss: number, weight: number, f32: boolean) {
+  let totalLoss = loss, totalWeight = weight;
+  for (let j = 0; j < 7; j++) {
+    totalLoss = f32 ? Math.fround(totalLoss + levels[j]) : totalLoss + levels[j];
+    totalWeight = f32 ? Math.fround(totalWeight + levels[j + 7]) : totalWeight + levels[j + 7];
+  }
+  levels[14] = totalLoss;
+  levels[15] = totalWeight;
+}
+
+/**
  * The scores of the C classes at one position of the layout (`position` indexes the loss's
  * per-position output, (N, d1, …, dK) row-major): x[n, :, k].
  */

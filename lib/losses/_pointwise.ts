@@ -10,14 +10,28 @@
  * @module
  */
 import { broadcastShape, expandTo, sumTo, warnIfTargetBroadcasts } from "../ops/broadcast.ts";
-import type { Context, Curve, InputSpec, LossDefinition } from "../core/definition.ts";
-import type { FloatArray, FloatDense } from "../core/tensor.ts";
+import type {
+  Context,
+  Explainer,
+  InputSpec,
+  LossDefinition,
+  LossInputs,
+  SweepPlan,
+  WorkedStep,
+} from "../core/definition.ts";
+import { elementField } from "../core/errors.ts";
+import { tex } from "../core/tex.ts";
+import { valuesAt } from "../ops/element.ts";
+import type { Dense, DType, FloatArray, FloatDense } from "../core/tensor.ts";
+import { formatShape, sameShape } from "../core/tensor.ts";
+import { LossInputError } from "../core/errors.ts";
 import {
   allocate,
+  inDtypeOf,
   reducedOutput,
   type Reduction,
-  type UpstreamGrad,
-  upstreamGradOf,
+  type ScaledGrad,
+  scaledGradOf,
 } from "../ops/reduction.ts";
 
 /** An input and a target broadcast to one shape, with their original shapes. */
@@ -55,6 +69,21 @@ export function broadcastPair(
   };
 }
 
+/**
+ * Checks that `target` has exactly the input's shape, as the losses beyond `torch.nn` require
+ * (no broadcasting, no squeeze or expand of a trailing 1).
+ *
+ * @throws LossInputError naming `inputs.target`.
+ */
+export function checkSameShape(input: Dense, target: Dense, field = "inputs.target"): void {
+  if (sameShape(input.shape, target.shape)) return;
+  throw new LossInputError(
+    field,
+    `${field} has shape ${formatShape(target.shape)}, but it must equal the input's shape ` +
+      `${formatShape(input.shape)} (no broadcasting)`,
+  );
+}
+
 /** The `input` and `target` of a pointwise loss, both differentiable unless told otherwise. */
 export function pointwiseInputs(targetDifferentiable = true): InputSpec[] {
   return [
@@ -76,53 +105,73 @@ export function pointwiseInputs(targetDifferentiable = true): InputSpec[] {
 }
 
 /**
- * The chart of the regression losses: the loss of one prediction x against a target of 0.  The
- * losses that share it are drawn on one chart.
+ * The `input` and `target` of a pointwise loss beyond `torch.nn`: the target must have the
+ * input's shape ({@link checkSameShape}).
  */
-export const REGRESSION_CURVE: Curve = {
-  x: { input: "input", from: -3, to: 3, label: "input x (target y = 0)" },
-  lines: [{ label: "y = 0", values: { target: 0 } }],
-};
+export function sameShapeInputs(targetDifferentiable = true): InputSpec[] {
+  return pointwiseInputs(targetDifferentiable).map((spec) =>
+    spec.name === "target"
+      ? { ...spec, description: "The ground truth", shape: "(*): the input's shape" }
+      : spec
+  );
+}
 
 /** What a loss of x − y saves for its backward: the broadcast pair and its options. */
 export type DifferenceSaved<Options> = BroadcastPair & Options;
 
-/** The two element loops of a loss of the difference d = x − y, over whole arrays. */
-export interface DifferenceKernels<Options> {
+/**
+ * The two element loops of a loss of the difference d = x − y, over whole arrays of one dtype
+ * (`A`: the float32 loops round each step as PyTorch's float32 kernel does).
+ */
+export interface DifferenceKernels<Options, A extends FloatArray = FloatArray> {
   /**
    * Computes the loss of each element of x against y, into `losses` when it is given (reduction
    * `none`), and returns their sum.
    */
-  losses(x: FloatArray, y: FloatArray, losses: FloatArray | null, options: Options): number;
+  losses(x: A, y: A, losses: A | null, options: Options): number;
   /**
    * Writes into `gradInput` the derivative of each element's loss with respect to x times the
-   * gradient reaching that element (`upstream`), and its negation into `gradTarget` (in the same
-   * pass, which is cheaper than a second one).
+   * gradient reaching that element (`upstream`: `grad_output` and the reduction's factor, as
+   * PyTorch's backward kernel takes them), and its negation into `gradTarget` (in the same pass,
+   * which is cheaper than a second one).
    */
   gradient(
-    x: FloatArray,
-    y: FloatArray,
-    upstream: UpstreamGrad,
-    gradInput: FloatArray,
-    gradTarget: FloatArray,
+    x: A,
+    y: A,
+    upstream: ScaledGrad,
+    gradInput: A,
+    gradTarget: A,
     options: Options,
   ): void;
 }
 
 /**
+ * The element loops of a loss of x − y in each dtype: two functions each, so that each one only
+ * ever sees arrays of its own type (V8 compiles a loop over both types at half the speed).
+ */
+export interface DifferenceKernelsByDtype<Options> {
+  float32: DifferenceKernels<Options, Float32Array>;
+  float64: DifferenceKernels<Options, Float64Array>;
+}
+
+/**
  * The forward and backward of a loss of x − y (L1, MSE, Huber, SmoothL1): broadcasting with
  * PyTorch's warning, the reduction, and the gradients summed back onto each input's shape, around
- * the loss's own element loops.
+ * the loss's own element loops.  With `shapes` `"same"` (LogCoshLoss, QuantileLoss), the target
+ * must have the input's shape instead.  The kernels see the dtype as their arrays' type.
  */
 export function differenceLoss<Options extends { reduction: Reduction }>(
-  kernels: DifferenceKernels<Options>,
+  kernels: DifferenceKernelsByDtype<Options>,
+  shapes: "broadcast" | "same" = "broadcast",
 ): Pick<LossDefinition<Options, DifferenceSaved<Options>>, "forward" | "backward"> {
+  const kernelsOf = (dtype: DType) => kernels[dtype] as DifferenceKernels<Options>;
   return {
     forward({ input, target }, options, context) {
+      if (shapes === "same") checkSameShape(input, target);
       const pair = broadcastPair(input, target, context);
       const n = pair.x.length;
       const losses = options.reduction === "none" ? allocate(context.dtype, n) : null;
-      const total = kernels.losses(pair.x, pair.y, losses, options);
+      const total = kernelsOf(context.dtype).losses(pair.x, pair.y, losses, options);
       return {
         output: reducedOutput(options.reduction, context.dtype, pair.shape, total, losses, n),
         saved: { ...options, ...pair },
@@ -133,12 +182,94 @@ export function differenceLoss<Options extends { reduction: Reduction }>(
       const n = x.length;
       const gradInput = allocate(dtype, n);
       const gradTarget = allocate(dtype, n);
-      const upstream = upstreamGradOf(saved.reduction, gradOutput, n);
-      kernels.gradient(x, y, upstream, gradInput, gradTarget, saved);
+      const upstream = scaledGradOf(saved.reduction, gradOutput, n);
+      kernelsOf(dtype).gradient(x, y, upstream, gradInput, gradTarget, saved);
       return {
         input: sumTo({ shape, data: gradInput }, saved.inputShape),
         target: sumTo({ shape, data: gradTarget }, saved.targetShape),
       };
     },
   };
+}
+
+/**
+ * The explainer of a loss that is the mean of per-element terms with no `reduction` option
+ * (MeanAbsolutePercentageError, MeanSquaredLogError): element k's term worked through by
+ * `steps` (whose last step is the term), then the mean of all the terms, which is the output.
+ */
+export function meanOfTermsExplainer(
+  steps: (values: Record<string, number>) => WorkedStep[],
+): Explainer<unknown, LossInputs> {
+  const termsOf = (inputs: LossInputs) => {
+    const n = inputs.input.data.length;
+    let total = 0;
+    for (let k = 0; k < n; k++) total += steps(valuesAt(inputs, {}, k).values).at(-1)!.value;
+    return { n, total };
+  };
+  return {
+    count: (inputs) => inputs.input.data.length,
+    element(inputs, _options, element) {
+      const { position, values } = valuesAt(inputs, {}, element);
+      const { n, total } = termsOf(inputs);
+      return {
+        label: position ? `element ${position}` : "the only element",
+        steps: [...steps(values), {
+          label: `the mean of the ${n} elements' terms: the loss`,
+          tex: String.raw`\ell = \frac{1}{${n}} \sum_n l_n = \frac{${tex(total)}}{${n}} = ${
+            tex(total / n)
+          }`,
+          value: total / n,
+        }],
+      };
+    },
+  };
+}
+
+/**
+ * The sweep of a loss whose output is one number (no `reduction: "none"`): one entry of an
+ * input varies over `range`, the other entries stay; the caller runs one forward per value (see
+ * {@link SweepPlan.batch}).  The entry is element k of `input` (`"input"` by default), or the
+ * one `entry` picks for element k.
+ */
+export function wholeLossSweep(
+  range: (current: number) => [number, number],
+  input = "input",
+  entry: (inputs: LossInputs, element: number) => number = (_, element) => element,
+): (inputs: LossInputs, options: unknown, element: number) => SweepPlan {
+  return (inputs, _options, element) => {
+    const swept = inputs[input];
+    const size = swept.data.length;
+    const flat = entry(inputs, element);
+    const current = Number(swept.data[flat]);
+    const [from, to] = range(current);
+    const field = elementField(`inputs.${input}`, swept.shape, flat);
+    return {
+      field,
+      label: field.slice("inputs.".length),
+      current,
+      from,
+      to,
+      batch(values) {
+        if (values.length !== 1) throw new RangeError("one value per forward");
+        const data = swept.data.slice();
+        data[flat] = values[0];
+        return { inputs: { ...inputs, [input]: { shape: swept.shape, data } } };
+      },
+      read(output, grads) {
+        const slope = grads[input].data;
+        return {
+          loss: Array.from(output.data),
+          slope: Array.from(output.data, (_, p) => slope[p * size + flat]),
+        };
+      },
+    };
+  };
+}
+
+/**
+ * The gradient every element receives for `sum` and `mean`, as autograd's `mean` passes it to
+ * an element's loss: grad_output / n for `mean`, grad_output for `sum`, in the dtype.
+ */
+export function eachOf({ each, norm }: ScaledGrad, like: FloatArray): number {
+  return inDtypeOf(like, each * norm);
 }

@@ -15,9 +15,9 @@ import {
   type VectorPair,
 } from "./_distance.ts";
 import { LossInputError } from "../core/errors.ts";
-import { allocate, reducedOutput, upstreamGrad } from "../ops/reduction.ts";
-import type { DType, FloatDense } from "../core/tensor.ts";
-import { formatShape, numel } from "../core/tensor.ts";
+import { allocate, reducedOutput, upstreamGradOf } from "../ops/reduction.ts";
+import type { DType, FloatArray, FloatDense } from "../core/tensor.ts";
+import { formatShape, numel, sameShape } from "../core/tensor.ts";
 
 /** The three inputs of a triplet loss. */
 export interface TripletInputs extends Record<string, FloatDense> {
@@ -34,10 +34,11 @@ export interface TripletSaved {
   shape: number[];
   /** anchor–positive, anchor–negative and (with swap) positive–negative pairs. */
   pairs: { positive: VectorPair; negative: VectorPair; swap: VectorPair | null };
-  /** Their distances, each of its pair's batch shape. */
+  /** Their distances, each of its pair's batch shape, in the dtype. */
   distances: { positive: Float64Array; negative: Float64Array; swap: Float64Array | null };
   /** margin + d(a, p) − d(a, n) (or its swapped minimum) over `shape`, before the clamp. */
   margins: Float64Array;
+  dtype: DType;
   shapes: { anchor: number[]; positive: number[]; negative: number[] };
 }
 
@@ -94,9 +95,9 @@ export function tripletForward(
     swap: swap ? broadcastVectors(p, n) : null,
   };
   const distances = {
-    positive: distance.forward(pairs.positive),
-    negative: distance.forward(pairs.negative),
-    swap: pairs.swap && distance.forward(pairs.swap),
+    positive: distance.forward(pairs.positive, dtype),
+    negative: distance.forward(pairs.negative, dtype),
+    swap: pairs.swap && distance.forward(pairs.swap, dtype),
   };
   const shape = outputShape(pairs);
   const size = numel(shape);
@@ -104,14 +105,19 @@ export function tripletForward(
   const dNeg = expandTo({ shape: pairs.negative.batchShape, data: distances.negative }, shape).data;
   const dSwap = pairs.swap && distances.swap &&
     expandTo({ shape: pairs.swap.batchShape, data: distances.swap }, shape).data;
+  const f32 = dtype === "float32";
+  const m = f32 ? Math.fround(margin) : margin;
   const margins = new Float64Array(size);
   const losses = reduction === "none" ? allocate(dtype, size) : null;
   let total = 0;
   for (let i = 0; i < size; i++) {
+    // torch.minimum: NaN if either is NaN.
     const negativeDistance = dSwap ? Math.min(dNeg[i], dSwap[i]) : dNeg[i];
-    const z = margin + dPos[i] - negativeDistance;
+    const z = f32
+      ? Math.fround(Math.fround(dPos[i] + m) - negativeDistance)
+      : dPos[i] + m - negativeDistance;
     margins[i] = z;
-    const loss = Math.max(z, 0);
+    const loss = Math.max(z, 0); // NaN passes, as through clamp_min
     total += loss;
     if (losses) losses[i] = loss;
   }
@@ -124,15 +130,18 @@ export function tripletForward(
       pairs,
       distances,
       margins,
+      dtype,
       shapes: { anchor: anchor.shape, positive: positive.shape, negative: negative.shape },
     },
   };
 }
 
 /**
- * The gradients of a triplet loss: the clamp passes the gradient where its argument is ≥ 0;
- * the swap's minimum sends it to the smaller distance (half to each on a tie), as PyTorch's
- * `minimum` does; each distance then passes it to its two vectors.
+ * The gradients of a triplet loss: the clamp passes the gradient where its argument is ≥ 0
+ * (not where it is NaN); the swap's minimum sends it to the smaller distance (half to each on a
+ * tie, all to both where either is NaN), as PyTorch's `minimum` does; each distance then passes
+ * it to its two vectors, every row included, so that a gradient of 0 meets NaN where PyTorch's
+ * does.  Where no tensor is broadcast, the distances add straight into the inputs' gradients.
  */
 export function tripletBackward(
   saved: TripletSaved,
@@ -141,38 +150,47 @@ export function tripletBackward(
 ): Record<"anchor" | "positive" | "negative", FloatDense> {
   const { shape, pairs, distances, margins, shapes, distance } = saved;
   const size = margins.length;
-  const upstream = upstreamGrad(saved.reduction, gradOutput, size);
+  const { perElement, each } = upstreamGradOf(saved.reduction, gradOutput, size);
   const gradPos = new Float64Array(size);
   const gradNeg = new Float64Array(size);
   const gradSwap = pairs.swap ? new Float64Array(size) : null;
   const dNeg = expandTo({ shape: pairs.negative.batchShape, data: distances.negative }, shape).data;
   const dSwap = pairs.swap && distances.swap &&
     expandTo({ shape: pairs.swap.batchShape, data: distances.swap }, shape).data;
+  const half = (v: number) => dtype === "float32" ? Math.fround(v / 2) : v / 2;
   for (let i = 0; i < size; i++) {
-    const g = margins[i] >= 0 ? upstream[i] : 0;
+    const g = margins[i] >= 0 ? (perElement ? perElement[i] : each) : 0;
     gradPos[i] = g;
     if (dSwap && gradSwap) {
-      const tie = dNeg[i] === dSwap[i];
-      gradNeg[i] = tie ? -g / 2 : dNeg[i] > dSwap[i] ? 0 : -g;
-      gradSwap[i] = tie ? -g / 2 : dNeg[i] < dSwap[i] ? 0 : -g;
+      const a = dNeg[i], b = dSwap[i];
+      const shared = a === b ? half(-g) : -g;
+      gradNeg[i] = a > b ? 0 : shared;
+      gradSwap[i] = a < b ? 0 : shared;
     } else {
       gradNeg[i] = -g;
     }
   }
   const totals = {
-    anchor: new Float64Array(numel(shapes.anchor)),
-    positive: new Float64Array(numel(shapes.positive)),
-    negative: new Float64Array(numel(shapes.negative)),
+    anchor: allocate(dtype, numel(shapes.anchor)),
+    positive: allocate(dtype, numel(shapes.positive)),
+    negative: allocate(dtype, numel(shapes.negative)),
   };
   const through = (
     pair: VectorPair,
     pairDistances: Float64Array,
     grad: Float64Array,
-    first: Float64Array,
-    second: Float64Array,
+    first: FloatArray,
+    second: FloatArray,
   ) => {
     const rowGrad = sumTo({ shape, data: grad }, pair.batchShape).data;
-    const [grad1, grad2] = distance.backward(pair, pairDistances, rowGrad);
+    const direct = sameShape(pair.shape1, pair.shape) && sameShape(pair.shape2, pair.shape);
+    if (direct) {
+      distance.addBackward(pair, pairDistances, rowGrad, first, second);
+      return;
+    }
+    const grad1 = allocate(dtype, pair.x1.length);
+    const grad2 = allocate(dtype, pair.x2.length);
+    distance.addBackward(pair, pairDistances, rowGrad, grad1, grad2);
     addSummedTo(first, grad1, pair.shape, pair.shape1);
     addSummedTo(second, grad2, pair.shape, pair.shape2);
   };
@@ -181,15 +199,10 @@ export function tripletBackward(
   if (pairs.swap && distances.swap && gradSwap) {
     through(pairs.swap, distances.swap, gradSwap, totals.positive, totals.negative);
   }
-  const inDtype = (total: Float64Array, shape: number[]): FloatDense => {
-    const data = allocate(dtype, total.length);
-    data.set(total);
-    return { shape: [...shape], data };
-  };
   return {
-    anchor: inDtype(totals.anchor, shapes.anchor),
-    positive: inDtype(totals.positive, shapes.positive),
-    negative: inDtype(totals.negative, shapes.negative),
+    anchor: { shape: [...shapes.anchor], data: totals.anchor },
+    positive: { shape: [...shapes.positive], data: totals.positive },
+    negative: { shape: [...shapes.negative], data: totals.negative },
   };
 }
 

@@ -70,7 +70,7 @@ function distanceOf(distance: DistanceFunction, u: number[], v: number[]): numbe
     shape1: [u.length],
     shape2: [v.length],
   };
-  return distance.forward(pair)[0];
+  return distance.forward(pair, "float64")[0];
 }
 
 /** The explainer of a triplet loss whose options give `settings`. */

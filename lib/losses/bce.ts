@@ -7,7 +7,9 @@
  *
  * Gradient: ∂l/∂x = w (x − y) / max((1 − x) x, ε), ε = 1e-12 rounded to float32 (PyTorch's
  * `EPSILON` is a float, in float64 too), which keeps it finite where the log was clamped; no
- * gradient with respect to the target.
+ * gradient with respect to the target; computed as PyTorch's kernel does, grad_output times
+ * (x − y) over the floor, times w, and only then divided by n for `mean`.  float32 rounds each
+ * step as PyTorch's float32 kernels do.
  *
  * @module
  */
@@ -17,12 +19,14 @@ import { elementExplainer, elementSweep } from "../ops/element.ts";
 import { elementField, LossInputError } from "../core/errors.ts";
 import { torchSize } from "../ops/broadcast.ts";
 import { elementWeightOption, expandOntoInput } from "../ops/expand_onto_input.ts";
+import { log1p32, log32 } from "../ops/exp_log.ts";
 import {
   allocate,
   reducedOutput,
   type Reduction,
   reductionOption,
-  upstreamGrad,
+  type ScaledGrad,
+  scaledGradOf,
 } from "../ops/reduction.ts";
 import type { FloatArray, FloatDense } from "../core/tensor.ts";
 import { sameShape } from "../core/tensor.ts";
@@ -104,10 +108,6 @@ export const bceLoss = defineLoss<BCEOptions, BCESaved>({
     "sigmoid",
   ],
   outputShape: "scalar; (*), as the input, for reduction none",
-  curve: {
-    x: { input: "input", from: 0.001, to: 0.999, label: "predicted probability x" },
-    lines: [{ label: "y = 1", values: { target: 1 } }, { label: "y = 0", values: { target: 0 } }],
-  },
   inputs: [
     {
       name: "input",
@@ -221,31 +221,13 @@ export const bceLoss = defineLoss<BCEOptions, BCESaved>({
     }
     const x = input.data;
     const y = target.data;
+    const shape = input.shape;
     const w = weight ? expandOntoInput(weight, "options.weight", input.shape) : null;
     const n = x.length;
     const losses = reduction === "none" ? allocate(context.dtype, n) : null;
-    let total = 0;
-    for (let i = 0; i < n; i++) {
-      const p = x[i], t = y[i];
-      if (!(p >= 0 && p <= 1)) {
-        const field = elementField("inputs.input", input.shape, i);
-        throw new LossInputError(
-          field,
-          `${field} is ${p}, but all elements of input should be between 0 and 1`,
-        );
-      }
-      if (!(t >= 0 && t <= 1)) {
-        const field = elementField("inputs.target", input.shape, i);
-        throw new LossInputError(
-          field,
-          `${field} is ${t}, but all elements of target should be between 0 and 1`,
-        );
-      }
-      let loss = (t - 1) * Math.max(Math.log1p(-p), -100) - t * Math.max(Math.log(p), -100);
-      if (w) loss *= w[i];
-      total += loss;
-      if (losses) losses[i] = loss;
-    }
+    const total = context.dtype === "float32"
+      ? losses32(x as Float32Array, y as Float32Array, w, losses as Float32Array | null, shape)
+      : losses64(x as Float64Array, y as Float64Array, w, losses as Float64Array | null, shape);
     return {
       output: reducedOutput(reduction, context.dtype, input.shape, total, losses, n),
       saved: { x, y, w, shape: input.shape, reduction },
@@ -253,13 +235,116 @@ export const bceLoss = defineLoss<BCEOptions, BCESaved>({
   },
   backward({ x, y, w, shape, reduction }, gradOutput, { dtype }) {
     const n = x.length;
-    const g = upstreamGrad(reduction, gradOutput, n);
+    const upstream = scaledGradOf(reduction, gradOutput, n);
     const gradInput = allocate(dtype, n);
-    for (let i = 0; i < n; i++) {
-      const p = x[i];
-      const grad = (g[i] * (p - y[i])) / Math.max((1 - p) * p, EPSILON);
-      gradInput[i] = w ? grad * w[i] : grad;
+    if (dtype === "float32") {
+      gradient32(x as Float32Array, y as Float32Array, w, upstream, gradInput as Float32Array);
+    } else {
+      gradient64(x as Float64Array, y as Float64Array, w, upstream, gradInput as Float64Array);
     }
     return { input: { shape, data: gradInput } };
   },
 });
+
+/**
+ * Throws for the first element of x or y outside [0, 1] (NaN included), as PyTorch does, the
+ * input's before the target's.
+ */
+function checkProbabilities(x: FloatArray, y: FloatArray, shape: number[]): void {
+  for (let i = 0; i < x.length; i++) {
+    const p = x[i], t = y[i];
+    if (!(p >= 0 && p <= 1)) {
+      const field = elementField("inputs.input", shape, i);
+      throw new LossInputError(
+        field,
+        `${field} is ${p}, but all elements of input should be between 0 and 1`,
+      );
+    }
+    if (!(t >= 0 && t <= 1)) {
+      const field = elementField("inputs.target", shape, i);
+      throw new LossInputError(
+        field,
+        `${field} is ${t}, but all elements of target should be between 0 and 1`,
+      );
+    }
+  }
+}
+
+/**
+ * (y − 1)·max(log1p(−x), −100) − y·max(log x, −100), times w, each step in float32.  The range
+ * check rides along (p(1 − p) ≥ 0 holds exactly for p in [0, 1], and not for NaN): a loop of its
+ * own over both dtypes' arrays cost as much as the loss.
+ */
+function losses32(
+  x: Float32Array,
+  y: Float32Array,
+  w: FloatArray | null,
+  losses: Float32Array | null,
+  shape: number[],
+): number {
+  let total = 0;
+  for (let i = 0; i < x.length; i++) {
+    const p = x[i], t = y[i];
+    if (!(p * (1 - p) >= 0 && t * (1 - t) >= 0)) checkProbabilities(x, y, shape);
+    const logP = Math.max(log32(p), -100);
+    const logQ = Math.max(log1p32(-p), -100);
+    let loss = Math.fround(Math.fround(Math.fround(t - 1) * logQ) - Math.fround(t * logP));
+    if (w) loss = Math.fround(loss * w[i]);
+    total += loss;
+    if (losses) losses[i] = loss;
+  }
+  return total;
+}
+
+function losses64(
+  x: Float64Array,
+  y: Float64Array,
+  w: FloatArray | null,
+  losses: Float64Array | null,
+  shape: number[],
+): number {
+  let total = 0;
+  for (let i = 0; i < x.length; i++) {
+    const p = x[i], t = y[i];
+    if (!(p * (1 - p) >= 0 && t * (1 - t) >= 0)) checkProbabilities(x, y, shape);
+    let loss = (t - 1) * Math.max(Math.log1p(-p), -100) - t * Math.max(Math.log(p), -100);
+    if (w) loss *= w[i];
+    total += loss;
+    if (losses) losses[i] = loss;
+  }
+  return total;
+}
+
+/** grad · (x − y) / max((1 − x) x, ε), times w, then / n for `mean`, each step in float32. */
+function gradient32(
+  x: Float32Array,
+  y: Float32Array,
+  w: FloatArray | null,
+  { perElement, each, norm }: ScaledGrad,
+  gradInput: Float32Array,
+): void {
+  for (let i = 0; i < x.length; i++) {
+    const p = x[i];
+    const g = perElement ? perElement[i] : each;
+    const floor = Math.max(Math.fround(Math.fround(1 - p) * p), EPSILON);
+    let grad = Math.fround(Math.fround(g * Math.fround(p - y[i])) / floor);
+    if (w) grad = Math.fround(grad * w[i]);
+    gradInput[i] = norm === 1 ? grad : grad * norm;
+  }
+}
+
+function gradient64(
+  x: Float64Array,
+  y: Float64Array,
+  w: FloatArray | null,
+  { perElement, each, norm }: ScaledGrad,
+  gradInput: Float64Array,
+): void {
+  for (let i = 0; i < x.length; i++) {
+    const p = x[i];
+    const g = perElement ? perElement[i] : each;
+    let grad = (g * (p - y[i])) / Math.max((1 - p) * p, EPSILON);
+    if (w) grad *= w[i];
+    gradInput[i] = norm === 1 ? grad : grad * norm;
+  }
+}

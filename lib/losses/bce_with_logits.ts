@@ -2,20 +2,24 @@
  * `torch.nn.BCEWithLogitsLoss`: a sigmoid and the binary cross entropy in one, computed stably
  * from the logits.
  *
- * Computed as PyTorch does, with log σ(x) = min(x, 0) − log1p(exp(−|x|)):
- * l_n = w_n [(1 − y_n) x_n − (1 + (p_n − 1) y_n) log σ(x_n)], which without `pos_weight` is
- * w_n [max(x_n, 0) − x_n y_n + log1p(exp(−|x_n|))]: finite for any logit, with no clamp.
+ * Computed as PyTorch 2.11 does, with its `log_sigmoid`, log σ(x) = min(x, 0) − log1p(exp(−|x|)):
+ * l_n = w_n [(1 − y_n) x_n − (1 + (p_n − 1) y_n) log σ(x_n)], without `pos_weight`
+ * w_n [(1 − y_n) x_n − log σ(x_n)], in that order: finite for any finite logit, with no clamp;
+ * (1 − y) x and log σ(x) cancel exactly at huge |x| (x = −1e27, y = 1e-30 gives 0), and x = +∞
+ * gives +∞ (x = −∞ NaN, ∞ − ∞), as in PyTorch.  float32 rounds each step as PyTorch's float32
+ * kernels do.
  *
- * Gradient: ∂l/∂x = w [(p y + 1 − y) σ(x) − p y] (σ(x) − y without `pos_weight`); no gradient
- * with respect to the target.  When a backward follows (`context.grad`), the forward saves σ(x)
- * in the dtype, from the same exp(−|x|) as the loss, so that the backward computes no exp.
+ * Gradient, as `binary_cross_entropy_with_logits_backward`: w [(p y + 1 − y) σ(x) − p y] · grad
+ * (σ(x) − y without `pos_weight`), divided by n for `mean` last; σ(x) = 1 / (1 + exp(−x)), 0
+ * where exp(−x) overflows.  No gradient with respect to the target.
  *
- * In float32, log1p(exp(−|x|)) and σ(−|x|) come from `lib/ops/softplus.ts` (within 3e-11, far
- * below float32's resolution, and several times faster); float64 calls `Math.log1p` and
- * `Math.exp`.
+ * In float32, log1p(exp(−|x|)) comes from `lib/ops/softplus.ts` (within 3e-11, far below
+ * float32's resolution) and exp from `lib/ops/exp_log.ts`; float64 uses the float64 functions of
+ * `lib/ops/exp_log.ts`.
  *
  * @module
  */
+import { clampMaxZero } from "../ops/branchless.ts";
 import { torchSize } from "../ops/broadcast.ts";
 import { type Advice, defineLoss, type WorkedStep } from "../core/definition.ts";
 import { tex, texTerm } from "../core/tex.ts";
@@ -23,15 +27,16 @@ import { around, elementExplainer, elementSweep } from "../ops/element.ts";
 import { firstNotInUnitInterval } from "./_explain.ts";
 import { LossInputError } from "../core/errors.ts";
 import { elementWeightOption, expandOntoInput } from "../ops/expand_onto_input.ts";
-import { select } from "../ops/branchless.ts";
+import { exp32, exp64, softplusOfNegative64 } from "../ops/exp_log.ts";
 import {
   allocate,
   reducedOutput,
   type Reduction,
   reductionOption,
-  upstreamGradOf,
+  type ScaledGrad,
+  scaledGradOf,
 } from "../ops/reduction.ts";
-import { sigmoidOfNegative, softplusOfNegative } from "../ops/softplus.ts";
+import { softplusOfNegative } from "../ops/softplus.ts";
 import type { FloatArray, FloatDense } from "../core/tensor.ts";
 import { sameShape } from "../core/tensor.ts";
 
@@ -48,8 +53,7 @@ interface BCEWithLogitsSaved {
   w: FloatArray | null;
   /** The positive weight over the input's shape, or null. */
   pw: FloatArray | null;
-  /** σ(x) of each element, saved when a backward follows (`context.grad`). */
-  sigmoid: FloatArray | null;
+  x: FloatArray;
   shape: number[];
   reduction: Reduction;
 }
@@ -133,10 +137,6 @@ export const bceWithLogitsLoss = defineLoss<BCEWithLogitsOptions, BCEWithLogitsS
     "segmentation",
   ],
   outputShape: "scalar; (*), as the input, for reduction none",
-  curve: {
-    x: { input: "input", from: -6, to: 6, label: "logit x" },
-    lines: [{ label: "y = 1", values: { target: 1 } }, { label: "y = 0", values: { target: 0 } }],
-  },
   inputs: [
     {
       name: "input",
@@ -291,56 +291,126 @@ export const bceWithLogitsLoss = defineLoss<BCEWithLogitsOptions, BCEWithLogitsS
     const pw = pos_weight ? expandOntoInput(pos_weight, "options.pos_weight", input.shape) : null;
     const n = x.length;
     const losses = reduction === "none" ? allocate(context.dtype, n) : null;
-    const sigmoid = context.grad ? allocate(context.dtype, n) : null;
-    const tabulated = context.dtype === "float32";
-    let total = 0;
-    for (let i = 0; i < n; i++) {
-      const v = x[i], t = y[i];
-      const a = Math.abs(v);
-      const e = tabulated ? 0 : Math.exp(-a);
-      const softplus = tabulated ? softplusOfNegative(a) : Math.log1p(e); // log1p(exp(−|v|))
-      let loss: number;
-      if (w || pw) {
-        const logSigmoid = select(v < 0, v, 0) - softplus;
-        const logWeight = pw ? 1 + (pw[i] - 1) * t : 1;
-        loss = (1 - t) * v - logWeight * logSigmoid;
-        if (w) loss *= w[i];
-      } else {
-        loss = select(v > 0, v, 0) - v * t + softplus;
-      }
-      total += loss;
-      if (losses) losses[i] = loss;
-      if (sigmoid) {
-        if (tabulated) {
-          const tail = sigmoidOfNegative(a); // σ(−|v|)
-          sigmoid[i] = select(v < 0, tail, 1 - tail);
-        } else {
-          sigmoid[i] = select(v < 0, e, 1) / (1 + e);
-        }
-      }
-    }
+    const total = context.dtype === "float32"
+      ? losses32(x as Float32Array, y as Float32Array, w, pw, losses as Float32Array | null)
+      : losses64(x as Float64Array, y as Float64Array, w, pw, losses as Float64Array | null);
     return {
       output: reducedOutput(reduction, context.dtype, input.shape, total, losses, n),
-      saved: { y, w, pw, sigmoid, shape: input.shape, reduction },
+      saved: { x, y, w, pw, shape: input.shape, reduction },
     };
   },
-  backward({ y, w, pw, sigmoid, shape, reduction }, gradOutput, { dtype }) {
-    if (!sigmoid) throw new Error("BCEWithLogitsLoss: backward needs a forward with context.grad");
+  backward({ x, y, w, pw, shape, reduction }, gradOutput, { dtype }) {
     const n = y.length;
-    const { perElement, each } = upstreamGradOf(reduction, gradOutput, n);
+    const upstream = scaledGradOf(reduction, gradOutput, n);
     const gradInput = allocate(dtype, n);
-    for (let i = 0; i < n; i++) {
-      const t = y[i];
-      let grad: number;
-      if (pw) {
-        const positive = pw[i] * t;
-        grad = (positive + 1 - t) * sigmoid[i] - positive;
-      } else {
-        grad = sigmoid[i] - t;
-      }
-      grad *= perElement ? perElement[i] : each;
-      gradInput[i] = w ? grad * w[i] : grad;
+    if (dtype === "float32") {
+      gradient32(x as Float32Array, y as Float32Array, w, pw, upstream, gradInput as Float32Array);
+    } else {
+      gradient64(x as Float64Array, y as Float64Array, w, pw, upstream, gradInput as Float64Array);
     }
     return { input: { shape, data: gradInput } };
   },
 });
+
+/**
+ * (1 − y) x − log σ(x) (times the log weight 1 + (p − 1) y with `pos_weight`, times w with
+ * `weight`), each operation rounded to float32.
+ */
+function losses32(
+  x: Float32Array,
+  y: Float32Array,
+  w: FloatArray | null,
+  pw: FloatArray | null,
+  losses: Float32Array | null,
+): number {
+  let total = 0;
+  for (let i = 0; i < x.length; i++) {
+    const v = x[i], t = y[i];
+    const a = Math.abs(v);
+    const logSigmoid = Math.fround(clampMaxZero(v) - Math.fround(softplusOfNegative(a)));
+    const linear = Math.fround(Math.fround(1 - t) * v);
+    let loss: number;
+    if (pw) {
+      const logWeight = Math.fround(Math.fround(Math.fround(pw[i] - 1) * t) + 1);
+      loss = Math.fround(linear - Math.fround(logWeight * logSigmoid));
+    } else {
+      loss = Math.fround(linear - logSigmoid);
+    }
+    if (w) loss = Math.fround(loss * w[i]);
+    total += loss;
+    if (losses) losses[i] = loss;
+  }
+  return total;
+}
+
+function losses64(
+  x: Float64Array,
+  y: Float64Array,
+  w: FloatArray | null,
+  pw: FloatArray | null,
+  losses: Float64Array | null,
+): number {
+  let total = 0;
+  for (let i = 0; i < x.length; i++) {
+    const v = x[i], t = y[i];
+    const a = Math.abs(v);
+    const logSigmoid = clampMaxZero(v) - softplusOfNegative64(a);
+    let loss = pw ? (1 - t) * v - (1 + (pw[i] - 1) * t) * logSigmoid : (1 - t) * v - logSigmoid;
+    if (w) loss *= w[i];
+    total += loss;
+    if (losses) losses[i] = loss;
+  }
+  return total;
+}
+
+/**
+ * `binary_cross_entropy_with_logits_backward` in float32: σ(x) = 1 / (1 + exp(−x)), then
+ * (σ(x) − y) · grad, or ((p y + 1) − y) σ(x) − p y, · grad; times w; / n for `mean`.
+ */
+function gradient32(
+  x: Float32Array,
+  y: Float32Array,
+  w: FloatArray | null,
+  pw: FloatArray | null,
+  { perElement, each, norm }: ScaledGrad,
+  gradInput: Float32Array,
+): void {
+  for (let i = 0; i < x.length; i++) {
+    const t = y[i];
+    const sigmoid = Math.fround(1 / Math.fround(1 + exp32(-x[i])));
+    let grad: number;
+    if (pw) {
+      const positive = Math.fround(pw[i] * t);
+      grad = Math.fround(Math.fround(Math.fround(positive + 1) - t) * sigmoid) - positive;
+    } else {
+      grad = sigmoid - t;
+    }
+    grad = Math.fround(Math.fround(grad) * (perElement ? perElement[i] : each));
+    if (w) grad = Math.fround(grad * w[i]);
+    gradInput[i] = norm === 1 ? grad : grad * norm;
+  }
+}
+
+function gradient64(
+  x: Float64Array,
+  y: Float64Array,
+  w: FloatArray | null,
+  pw: FloatArray | null,
+  { perElement, each, norm }: ScaledGrad,
+  gradInput: Float64Array,
+): void {
+  for (let i = 0; i < x.length; i++) {
+    const t = y[i];
+    const sigmoid = 1 / (1 + exp64(-x[i]));
+    let grad: number;
+    if (pw) {
+      const positive = pw[i] * t;
+      grad = (positive + 1 - t) * sigmoid - positive;
+    } else {
+      grad = sigmoid - t;
+    }
+    grad *= perElement ? perElement[i] : each;
+    if (w) grad *= w[i];
+    gradInput[i] = norm === 1 ? grad : grad * norm;
+  }
+}

@@ -7,7 +7,10 @@
  * input1 and input2 broadcast against each other, and the target with the N cosines.
  *
  * Gradient: ∂cos/∂x1 = x2 / √(m1·m2) − cos·x1 / m1 (m = Σ x² + ε), times −1 where y = 1 and
- * +1 where y = −1 and cos − margin ≥ 0 (0 elsewhere); symmetrically for x2.
+ * +1 where y = −1 and cos − margin ≥ 0 (0 elsewhere); symmetrically for x2.  Computed as autograd
+ * takes PyTorch's steps back through that composition, each in the dtype: in float32 a squared
+ * norm above 3.4e38 is +∞, so that cos is 0 and the other input's gradient ∞ · 0, NaN, as in
+ * PyTorch.
  *
  * @module
  */
@@ -35,10 +38,13 @@ import {
   reductionOption,
   upstreamGrad,
 } from "../ops/reduction.ts";
-import { type FloatArray, type FloatDense, formatShape, numel } from "../core/tensor.ts";
+import { type FloatArray, type FloatDense, formatShape, numel, sameShape } from "../core/tensor.ts";
 
-/** PyTorch's `EPSILON`, added to both squared norms in `cosine_embedding_loss`. */
-const EPSILON = 1e-12;
+/**
+ * PyTorch's `EPSILON`, added to both squared norms in `cosine_embedding_loss`: a float, so
+ * 1e-12 rounded to float32 in float64 too.
+ */
+const EPSILON = Math.fround(1e-12);
 
 /** Options of {@link cosineEmbeddingLoss}. */
 export interface CosineEmbeddingOptions {
@@ -61,27 +67,189 @@ interface CosineEmbeddingSaved {
   input2: FloatArray;
   x1: FloatArray;
   x2: FloatArray;
-  /** Squared norms plus ε, over the broadcast rows (each from its own input's rows). */
-  squared1: Float64Array;
-  squared2: Float64Array;
-  cosines: Float64Array;
+  /** Squared norms plus ε, of each input's own rows, in the dtype. */
+  squared1: FloatArray;
+  squared2: FloatArray;
+  /** √(m1·m2) and the cosines, over the broadcast rows, in the dtype. */
+  denominators: FloatArray;
+  cosines: FloatArray;
   /** The target over the output's shape. */
   y: FloatArray;
 }
 
-/** Σ x² + ε of each row of `tensor` (rows along its last dimension). */
+/**
+ * Σ x² + ε of each row of `tensor` (rows along its last dimension), in its dtype: each square
+ * and the sum rounded to float32 for float32 (so that a square above 3.4e38 is +∞).
+ */
 function squaredNorms(tensor: FloatDense): FloatDense {
   const rank = tensor.shape.length;
   const size = rank === 0 ? 1 : tensor.shape[rank - 1];
   const rowShape = tensor.shape.slice(0, -1);
-  const out = new Float64Array(numel(rowShape));
   const data = tensor.data;
+  if (data instanceof Float32Array) {
+    const out = new Float32Array(numel(rowShape));
+    squaredNorms32(data, size, out);
+    return { shape: rowShape, data: out };
+  }
+  const out = new Float64Array(numel(rowShape));
+  squaredNorms64(data as Float64Array, size, out);
+  return { shape: rowShape, data: out };
+}
+
+function squaredNorms32(data: Float32Array, size: number, out: Float32Array): void {
+  for (let row = 0, start = 0; row < out.length; row++, start += size) {
+    let sum = 0;
+    for (let i = start; i < start + size; i++) sum += Math.fround(data[i] * data[i]);
+    out[row] = Math.fround(Math.fround(sum) + EPSILON);
+  }
+}
+
+function squaredNorms64(data: Float64Array, size: number, out: Float64Array): void {
   for (let row = 0, start = 0; row < out.length; row++, start += size) {
     let sum = 0;
     for (let i = start; i < start + size; i++) sum += data[i] * data[i];
     out[row] = sum + EPSILON;
   }
-  return { shape: rowShape, data: out };
+}
+
+/**
+ * Each row's cos = Σ x1·x2 / √(m1·m2) and its denominator, each step in the dtype, as PyTorch
+ * composes them (float32: each product, the sum and m1·m2 rounded).
+ */
+function cosines32(
+  x1: Float32Array,
+  x2: Float32Array,
+  size: number,
+  m1: FloatArray,
+  m2: FloatArray,
+  denominators: FloatArray,
+  cosines: FloatArray,
+): void {
+  for (let row = 0, start = 0; row < cosines.length; row++, start += size) {
+    let product = 0;
+    for (let i = start; i < start + size; i++) product += Math.fround(x1[i] * x2[i]);
+    const d = Math.sqrt(Math.fround(m1[row] * m2[row]));
+    denominators[row] = d;
+    cosines[row] = Math.fround(product) / d;
+  }
+}
+
+function cosines64(
+  x1: Float64Array,
+  x2: Float64Array,
+  size: number,
+  m1: FloatArray,
+  m2: FloatArray,
+  denominators: FloatArray,
+  cosines: FloatArray,
+): void {
+  for (let row = 0, start = 0; row < cosines.length; row++, start += size) {
+    let product = 0;
+    for (let i = start; i < start + size; i++) product += x1[i] * x2[i];
+    const d = Math.sqrt(m1[row] * m2[row]);
+    denominators[row] = d;
+    cosines[row] = product / d;
+  }
+}
+
+/** Per row: Σ x1² + ε, Σ x2² + ε, √(m1·m2) and the cosine. */
+interface CosineRows {
+  squared1: FloatArray;
+  squared2: FloatArray;
+  denominators: FloatArray;
+  cosines: FloatArray;
+}
+
+/** {@link squaredNorms} of both inputs and {@link cosines32} in one pass over the rows. */
+function fusedCosines32(
+  x1: Float32Array,
+  x2: Float32Array,
+  size: number,
+  { squared1, squared2, denominators, cosines }: CosineRows,
+): void {
+  for (let row = 0, start = 0; row < cosines.length; row++, start += size) {
+    let product = 0, sum1 = 0, sum2 = 0;
+    for (let i = start; i < start + size; i++) {
+      const a = x1[i], b = x2[i];
+      product += Math.fround(a * b);
+      sum1 += Math.fround(a * a);
+      sum2 += Math.fround(b * b);
+    }
+    const m1 = Math.fround(Math.fround(sum1) + EPSILON);
+    const m2 = Math.fround(Math.fround(sum2) + EPSILON);
+    squared1[row] = m1;
+    squared2[row] = m2;
+    const d = Math.sqrt(Math.fround(m1 * m2));
+    denominators[row] = d;
+    cosines[row] = Math.fround(product) / d;
+  }
+}
+
+function fusedCosines64(
+  x1: Float64Array,
+  x2: Float64Array,
+  size: number,
+  { squared1, squared2, denominators, cosines }: CosineRows,
+): void {
+  for (let row = 0, start = 0; row < cosines.length; row++, start += size) {
+    let product = 0, sum1 = 0, sum2 = 0;
+    for (let i = start; i < start + size; i++) {
+      const a = x1[i], b = x2[i];
+      product += a * b;
+      sum1 += a * a;
+      sum2 += b * b;
+    }
+    const m1 = sum1 + EPSILON, m2 = sum2 + EPSILON;
+    squared1[row] = m1;
+    squared2[row] = m2;
+    const d = Math.sqrt(m1 * m2);
+    denominators[row] = d;
+    cosines[row] = product / d;
+  }
+}
+
+/**
+ * Both inputs' gradients where neither broadcasts: x1 gets 2·(g_m1·x1) + x2·g_p, x2 gets
+ * 2·(g_m2·x2) + x1·g_p (g_p the gradient of the row's Σ x1·x2, g_m of its m), in float32.
+ */
+function inputGrads32(
+  x1: Float32Array,
+  x2: Float32Array,
+  size: number,
+  gradProduct: FloatArray,
+  gradSquared1: FloatArray,
+  gradSquared2: FloatArray,
+  grad1: FloatArray,
+  grad2: FloatArray,
+): void {
+  for (let row = 0, start = 0; row < gradProduct.length; row++, start += size) {
+    const g = gradProduct[row], g1 = gradSquared1[row], g2 = gradSquared2[row];
+    for (let i = start; i < start + size; i++) {
+      const a = x1[i], b = x2[i];
+      grad1[i] = 2 * Math.fround(g1 * a) + Math.fround(b * g);
+      grad2[i] = 2 * Math.fround(g2 * b) + Math.fround(a * g);
+    }
+  }
+}
+
+function inputGrads64(
+  x1: Float64Array,
+  x2: Float64Array,
+  size: number,
+  gradProduct: FloatArray,
+  gradSquared1: FloatArray,
+  gradSquared2: FloatArray,
+  grad1: FloatArray,
+  grad2: FloatArray,
+): void {
+  for (let row = 0, start = 0; row < gradProduct.length; row++, start += size) {
+    const g = gradProduct[row], g1 = gradSquared1[row], g2 = gradSquared2[row];
+    for (let i = start; i < start + size; i++) {
+      const a = x1[i], b = x2[i];
+      grad1[i] = 2 * (g1 * a) + b * g;
+      grad2[i] = 2 * (g2 * b) + a * g;
+    }
+  }
 }
 
 function checkRanks(input1: FloatDense, input2: FloatDense, target: FloatDense): void {
@@ -317,13 +485,27 @@ export const cosineEmbeddingLoss = defineLoss<CosineEmbeddingOptions, CosineEmbe
     const rows = numel(cosineShape);
     const x1 = expandTo(input1, shape).data;
     const x2 = expandTo(input2, shape).data;
-    const squared1 = expandTo(squaredNorms(input1), cosineShape).data as Float64Array;
-    const squared2 = expandTo(squaredNorms(input2), cosineShape).data as Float64Array;
-    const cosines = new Float64Array(rows);
-    for (let row = 0, start = 0; row < rows; row++, start += size) {
-      let product = 0;
-      for (let i = start; i < start + size; i++) product += x1[i] * x2[i];
-      cosines[row] = product / Math.sqrt(squared1[row] * squared2[row]);
+    const f32 = dtype === "float32";
+    const denominators = allocate(dtype, rows);
+    const cosines = allocate(dtype, rows);
+    let squared1: FloatArray, squared2: FloatArray;
+    if (sameShape(input1.shape, shape) && sameShape(input2.shape, shape)) {
+      // Neither broadcasts: the three sums of each row in one pass.
+      squared1 = allocate(dtype, rows);
+      squared2 = allocate(dtype, rows);
+      const row = { squared1, squared2, denominators, cosines };
+      if (f32) fusedCosines32(x1 as Float32Array, x2 as Float32Array, size, row);
+      else fusedCosines64(x1 as Float64Array, x2 as Float64Array, size, row);
+    } else {
+      squared1 = squaredNorms(input1).data;
+      squared2 = squaredNorms(input2).data;
+      const m1 = expandTo({ shape: input1.shape.slice(0, -1), data: squared1 }, cosineShape).data;
+      const m2 = expandTo({ shape: input2.shape.slice(0, -1), data: squared2 }, cosineShape).data;
+      if (f32) {
+        cosines32(x1 as Float32Array, x2 as Float32Array, size, m1, m2, denominators, cosines);
+      } else {
+        cosines64(x1 as Float64Array, x2 as Float64Array, size, m1, m2, denominators, cosines);
+      }
     }
     const outputShape = broadcastShapes(target.shape, cosineShape);
     if (!outputShape) {
@@ -336,10 +518,19 @@ export const cosineEmbeddingLoss = defineLoss<CosineEmbeddingOptions, CosineEmbe
     const n = numel(outputShape);
     const cos = expandTo({ shape: cosineShape, data: cosines }, outputShape).data;
     const y = expandTo(target, outputShape).data;
+    const m = f32 ? Math.fround(margin) : margin;
     const losses = reduction === "none" ? allocate(dtype, n) : null;
     let total = 0;
     for (let i = 0; i < n; i++) {
-      const loss = y[i] === 1 ? 1 - cos[i] : y[i] === -1 ? Math.max(cos[i] - margin, 0) : 0;
+      // where(y = 1, 1 − cos, 0) + where(y = −1, max(cos − margin, 0), 0).
+      const positive = y[i] === 1 ? 1 - cos[i] : 0;
+      let negative = 0;
+      if (y[i] === -1) {
+        const shifted = f32 ? Math.fround(cos[i] - m) : cos[i] - m;
+        negative = shifted < 0 ? 0 : shifted; // NaN passes, as through clamp_min
+      }
+      const sum = f32 ? Math.fround(positive) + Math.fround(negative) : positive + negative;
+      const loss = f32 ? Math.fround(sum) : sum;
       total += loss;
       if (losses) losses[i] = loss;
     }
@@ -347,7 +538,7 @@ export const cosineEmbeddingLoss = defineLoss<CosineEmbeddingOptions, CosineEmbe
       output: reducedOutput(reduction, dtype, outputShape, total, losses, n),
       saved: {
         reduction,
-        margin,
+        margin: m,
         shape1: input1.shape,
         shape2: input2.shape,
         shape,
@@ -360,44 +551,95 @@ export const cosineEmbeddingLoss = defineLoss<CosineEmbeddingOptions, CosineEmbe
         x2,
         squared1,
         squared2,
+        denominators,
         cosines,
         y,
       },
     };
   },
   backward(saved, gradOutput, { dtype }) {
-    const { shape, size, cosineShape, outputShape, x1, x2, squared1, squared2, cosines, y } = saved;
+    const { shape, size, cosineShape, outputShape, x1, x2, denominators, cosines, y } = saved;
+    const f32 = dtype === "float32";
+    const round = (v: number) => f32 ? Math.fround(v) : v;
     const n = numel(outputShape);
     const upstream = upstreamGrad(saved.reduction, gradOutput, n);
     const cos = expandTo({ shape: cosineShape, data: cosines }, outputShape).data;
-    const gradCosOut = new Float64Array(n);
+    // The gradients reaching 1 − cos and the clamp's argument cos − margin, where the target
+    // picks them; each is summed onto the cosines' shape before it reaches cos.
+    const gradPositive = new Float64Array(n);
+    const gradNegative = new Float64Array(n);
     for (let i = 0; i < n; i++) {
-      const hinge = y[i] === -1 && cos[i] - saved.margin >= 0 ? upstream[i] : 0;
-      gradCosOut[i] = y[i] === 1 ? -upstream[i] : hinge;
+      if (y[i] === 1) gradPositive[i] = upstream[i];
+      if (y[i] === -1 && round(cos[i] - saved.margin) >= 0) gradNegative[i] = upstream[i];
     }
-    const gradCos = sumTo({ shape: outputShape, data: gradCosOut }, cosineShape).data;
-    const rows = gradCos.length;
-    const grad1 = new Float64Array(x1.length);
-    const grad2 = new Float64Array(x2.length);
-    // The squared norms come from each input's own rows: their gradients are summed over the
-    // broadcast rows before reaching the input.
-    const gradSquared1 = new Float64Array(rows);
-    const gradSquared2 = new Float64Array(rows);
-    for (let row = 0, start = 0; row < rows; row++, start += size) {
-      const g = gradCos[row];
-      const scale = g / Math.sqrt(squared1[row] * squared2[row]);
-      for (let i = start; i < start + size; i++) {
-        grad1[i] = x2[i] * scale;
-        grad2[i] = x1[i] * scale;
+    const positive = sumTo({ shape: outputShape, data: gradPositive }, cosineShape).data;
+    const negative = sumTo({ shape: outputShape, data: gradNegative }, cosineShape).data;
+    const rows = positive.length;
+    const m1 = expandTo({ shape: saved.shape1.slice(0, -1), data: saved.squared1 }, cosineShape)
+      .data;
+    const m2 = expandTo({ shape: saved.shape2.slice(0, -1), data: saved.squared2 }, cosineShape)
+      .data;
+    // Back through cos = Σ x1·x2 / d, d = √(m1·m2), m = Σ x² + ε, as autograd takes the steps:
+    // Σ x1·x2 gets g/d; d gets −g·(cos/d), the product m1·m2 that / (2d), and each m the product
+    // times the other m.  (∞ · 0 and 0 / 0 give NaN there as in PyTorch.)
+    const gradProduct = allocate(dtype, rows);
+    const gradSquared1 = allocate(dtype, rows);
+    const gradSquared2 = allocate(dtype, rows);
+    for (let row = 0; row < rows; row++) {
+      const gradCos = round(negative[row] - positive[row]);
+      const d = denominators[row];
+      gradProduct[row] = gradCos / d;
+      const gradDenominator = round(-gradCos * round(cosines[row] / d));
+      const gradSquares = round(gradDenominator / round(2 * d));
+      gradSquared1[row] = gradSquares * m2[row];
+      gradSquared2[row] = gradSquares * m1[row];
+    }
+    const grad1 = allocate(dtype, x1.length);
+    const grad2 = allocate(dtype, x2.length);
+    if (sameShape(saved.shape1, shape) && sameShape(saved.shape2, shape)) {
+      if (f32) {
+        inputGrads32(
+          x1 as Float32Array,
+          x2 as Float32Array,
+          size,
+          gradProduct,
+          gradSquared1,
+          gradSquared2,
+          grad1,
+          grad2,
+        );
+      } else {
+        inputGrads64(
+          x1 as Float64Array,
+          x2 as Float64Array,
+          size,
+          gradProduct,
+          gradSquared1,
+          gradSquared2,
+          grad1,
+          grad2,
+        );
       }
-      gradSquared1[row] = (-g * cosines[row]) / (2 * squared1[row]);
-      gradSquared2[row] = (-g * cosines[row]) / (2 * squared2[row]);
+      return {
+        input1: { shape: [...shape], data: grad1 },
+        input2: { shape: [...shape], data: grad2 },
+      };
+    }
+    for (let row = 0, start = 0; row < rows; row++, start += size) {
+      const g = gradProduct[row];
+      for (let i = start; i < start + size; i++) {
+        grad1[i] = x2[i] * g;
+        grad2[i] = x1[i] * g;
+      }
     }
     const rowShape1 = saved.shape1.slice(0, -1);
     const rowShape2 = saved.shape2.slice(0, -1);
+    // Each input's squares were summed over its own rows: the gradient of its m is summed over
+    // the broadcast rows, then each x gets 2·(g·x) (x·x's two factors), added before the
+    // gradient of Σ x1·x2, in the order autograd adds them.
     const toInput = (
-      grad: Float64Array,
-      gradSquared: Float64Array,
+      grad: FloatArray,
+      gradSquared: FloatArray,
       rowShape: number[],
       inputShape: number[],
       x: FloatArray,
@@ -408,7 +650,7 @@ export const cosineEmbeddingLoss = defineLoss<CosineEmbeddingOptions, CosineEmbe
       const out = allocate(dtype, direct.length);
       for (let row = 0, start = 0; row < perRow.length; row++, start += inputSize) {
         for (let i = start; i < start + inputSize; i++) {
-          out[i] = direct[i] + 2 * perRow[row] * x[i];
+          out[i] = 2 * round(perRow[row] * x[i]) + direct[i];
         }
       }
       return { shape: [...inputShape], data: out };

@@ -19,12 +19,14 @@
  * Gradient: with p = softmax(x) along the class dimension and q the target distribution
  * (the one-hot of y_n, smoothed, or the probabilities) weighted per class,
  * ∂l_n/∂x_{n,c} = p_c Σ_k w_k q_k − w_c q_c; no gradient with respect to the target.
- * log-softmax is computed stably (log-sum-exp); when a backward follows (`context.grad`), the
- * forward saves the softmax, from the same exponentials, so that the backward computes none.
+ * log-softmax is computed stably (log-sum-exp) in the dtype; the forward keeps each position's
+ * max and log-sum only, and the backward computes softmax from them, as PyTorch's
+ * log_softmax backward does from its output.
  *
  * @module
  */
 import {
+  carryNllLevels,
   checkClassIndices,
   checkClassWeight,
   checkIndexTargetShape,
@@ -34,6 +36,8 @@ import {
   classWeightOption,
   ignoreIndexOption,
   isFloatArray,
+  nllLevels,
+  totalNllLevels,
 } from "./_classes.ts";
 import {
   type Advice,
@@ -43,10 +47,11 @@ import {
   type SweepPlan,
   type WorkedStep,
 } from "../core/definition.ts";
+import { elementField, LossInputError } from "../core/errors.ts";
+import { exp32, exp64 } from "../ops/exp_log.ts";
+import { logSoftmaxStatistics } from "../ops/log_softmax.ts";
 import { plainReduction, tex, texTerm } from "../core/tex.ts";
 import { filled } from "../ops/element.ts";
-import { elementField, LossInputError } from "../core/errors.ts";
-import { logSumExp } from "../ops/log_softmax.ts";
 import { allocate, type Reduction, reductionOption } from "../ops/reduction.ts";
 import type { Dense, DType, FloatArray, FloatDense, NumericArray } from "../core/tensor.ts";
 import { formatShape, scalar } from "../core/tensor.ts";
@@ -65,10 +70,8 @@ interface CrossEntropySaved {
   layout: ClassLayout;
   /** The maximum of each position's scores. */
   max: Float64Array;
-  /** log Σ_c exp(x_c − max) of each position: log softmax(x)_c = x_c − max − logSum. */
+  /** log Σ_c exp(x_c − max) of each position: log softmax(x)_c = (x_c − max) − logSum. */
   logSum: Float64Array;
-  /** softmax(x) along the class dimension, in the input's layout and dtype, for a backward. */
-  softmax: FloatArray | null;
   target: NumericArray;
   /** Whether the target holds class probabilities (else class indices). */
   probabilities: boolean;
@@ -76,7 +79,13 @@ interface CrossEntropySaved {
   ignoreIndex: number;
   smoothing: number;
   reduction: Reduction;
-  /** The divisor of `mean`. */
+  dtype: DType;
+  /** nll's divisor for `mean`: Σ_n w_{y_n} over the targets not ignored, in the dtype. */
+  totalWeight: number;
+  /**
+   * The divisor of the other `mean`: label smoothing's Σ_n w_{y_n} (or count) over the targets
+   * not ignored, computed apart as PyTorch does; for probabilities, the number of positions.
+   */
   denominator: number;
 }
 
@@ -444,37 +453,52 @@ q_{n,c} = \begin{cases}
       checkClassIndices(target, layout.classes, ignoreIndex);
     }
     const x = input.data;
-    const softmax = context.grad ? allocate(context.dtype, x.length) : null;
-    const { max, logSum } = logSumExp(x, layout, softmax);
+    const { max, logSum } = logSoftmaxStatistics(x, layout, context.dtype);
     const saved: CrossEntropySaved = {
       x,
       inputShape: input.shape,
       layout,
       max,
       logSum,
-      softmax,
       target: target.data,
       probabilities,
       weight,
       ignoreIndex,
       smoothing: options.label_smoothing,
       reduction: options.reduction,
+      dtype: context.dtype,
+      totalWeight: 0,
       denominator: 0,
     };
-    const output = probabilities
-      ? probabilityForward(saved, context.dtype)
-      : indexForward(saved, context.dtype);
+    let output: FloatDense;
+    if (probabilities) output = probabilityForward(saved);
+    else if (saved.smoothing > 0) output = smoothedForward(saved);
+    else output = nllOfLogSoftmax(saved);
     return { output, saved };
   },
   backward(saved, gradOutput, { dtype }) {
-    const { softmax } = saved;
-    if (!softmax) throw new Error("CrossEntropyLoss: backward needs a forward with context.grad");
     const grad = allocate(dtype, saved.x.length);
-    if (saved.probabilities) probabilityBackward(saved, softmax, gradOutput.data, grad);
-    else indexBackward(saved, softmax, gradOutput.data, grad);
+    const g = gradOutput.data;
+    if (!saved.probabilities && saved.smoothing === 0) {
+      if (dtype === "float32") indexBackward32(saved, g, grad as Float32Array);
+      else indexBackward64(saved, g, grad as Float64Array);
+    } else {
+      generalBackward(saved, g, grad);
+    }
     return { input: { shape: saved.inputShape, data: grad } };
   },
 });
+
+/** `value` rounded to float32 when `f32`: the steps of the less common paths, in either dtype. */
+function inDtype(f32: boolean, value: number): number {
+  return f32 ? Math.fround(value) : value;
+}
+
+/** log softmax(x) at index i of position `position`, in the dtype. */
+function logProbability(saved: CrossEntropySaved, i: number, position: number): number {
+  const f32 = saved.dtype === "float32";
+  return inDtype(f32, inDtype(f32, saved.x[i] - saved.max[position]) - saved.logSum[position]);
+}
 
 function checkProbabilityTarget(target: Dense, ignoreIndex: number): void {
   if (!isFloatArray(target.data)) {
@@ -494,147 +518,246 @@ function checkProbabilityTarget(target: Dense, ignoreIndex: number): void {
   }
 }
 
-/** Class-index targets: (1 − ε) · nll + (ε / C) · smooth, as PyTorch composes them. */
-function indexForward(saved: CrossEntropySaved, dtype: DType): FloatDense {
-  const { x, max, logSum, target, weight, ignoreIndex, smoothing, reduction } = saved;
+/**
+ * nll_loss of the log-softmax, for class-index targets: −w_{y_n} log softmax(x_n)_{y_n}, summed
+ * and, for `mean`, divided by Σ w_{y_n}, as `nll_loss_out_frame` does in the dtype.
+ */
+function nllOfLogSoftmax(saved: CrossEntropySaved): FloatDense {
+  const { target, weight, ignoreIndex, reduction, dtype } = saved;
   const { batch, classes, inner, lossShape } = saved.layout;
+  const f32 = dtype === "float32";
   const losses = reduction === "none" ? allocate(dtype, batch * inner) : null;
-  const smoothingPerClass = smoothing / classes;
-  let nllTotal = 0;
-  let smoothTotal = 0;
-  let weightTotal = 0;
+  // nll_loss's first level of partial sums (the upper ones in `levels`, see carryNllLevels).
+  const levels = nllLevels();
+  let loss = 0, sum = 0, count = 0;
   for (let n = 0, position = 0; n < batch; n++) {
     const sample = n * classes * inner;
     for (let k = 0; k < inner; k++, position++) {
       const t = target[position];
       if (t === ignoreIndex) continue;
       const w = weight ? weight[t] : 1;
-      const m = max[position];
-      const ls = logSum[position];
-      const nll = -(x[sample + t * inner + k] - m - ls) * w;
-      nllTotal += nll;
-      weightTotal += w;
-      if (smoothing > 0) {
-        let smooth = 0;
-        const end = sample + classes * inner;
-        for (let i = sample + k, c = 0; i < end; i += inner, c++) {
-          smooth -= (x[i] - m - ls) * (weight ? weight[c] : 1);
-        }
-        smoothTotal += smooth;
-        if (losses) losses[position] = (1 - smoothing) * nll + smooth * smoothingPerClass;
-      } else if (losses) {
-        losses[position] = nll;
+      const logP = logProbability(saved, sample + t * inner + k, position);
+      const term = weight ? inDtype(f32, logP * w) : logP;
+      loss = inDtype(f32, loss - term);
+      sum = inDtype(f32, sum + w);
+      count++;
+      if ((position & 15) === 0) {
+        carryNllLevels(levels, position, loss, sum, f32);
+        loss = sum = 0;
       }
+      if (losses) losses[position] = -term;
     }
   }
-  saved.denominator = weightTotal;
+  totalNllLevels(levels, loss, sum, f32);
+  // Without weights PyTorch counts the targets not ignored instead of summing 1s.
+  saved.totalWeight = weight ? levels[15] : count;
   if (losses) return { shape: lossShape, data: losses };
-  const divisor = reduction === "mean" ? weightTotal : 1;
-  const nll = nllTotal / divisor;
-  return scalar(
-    dtype,
-    smoothing > 0 ? (1 - smoothing) * nll + (smoothTotal / divisor) * smoothingPerClass : nll,
-  );
+  const total = levels[14];
+  return scalar(dtype, reduction === "mean" ? total / saved.totalWeight : total);
 }
 
 /**
- * Class-index targets: ∂/∂x_c = g · (p_c · a − (ε / C) w_c − (1 − ε) w_t 𝟙{c = t}), with
- * a = (1 − ε) w_t + (ε / C) Σ_k w_k, and g the gradient reaching the position's loss.
+ * Class-index targets with label smoothing ε, as PyTorch 2.11 composes them:
+ * (1 − ε) · nll + (ε / C) · smooth, smooth_n = −Σ_c w_c log softmax(x_n)_c (0 where the target
+ * is ignored), each reduced apart: for `mean`, nll by its Σ w_{y_n}, smooth by its own.
  */
-function indexBackward(
-  saved: CrossEntropySaved,
-  softmax: FloatArray,
-  g: FloatArray,
-  grad: FloatArray,
-): void {
-  const { target, weight, ignoreIndex, smoothing, reduction } = saved;
-  const { batch, classes, inner } = saved.layout;
-  const perPosition = reduction === "none";
-  const scale = reduction === "mean" ? g[0] / saved.denominator : g[0];
-  const smoothingPerClass = smoothing / classes;
-  let weightSum = classes;
-  if (weight) {
-    weightSum = 0;
-    for (let c = 0; c < classes; c++) weightSum += weight[c];
-  }
+function smoothedForward(saved: CrossEntropySaved): FloatDense {
+  const { target, weight, ignoreIndex, smoothing, reduction, dtype } = saved;
+  const { batch, classes, inner, lossShape } = saved.layout;
+  const f32 = dtype === "float32";
+  const nll = nllOfLogSoftmax(saved);
+  const smooth = allocate(dtype, batch * inner);
+  let smoothTotal = 0;
+  let divisor = 0;
   for (let n = 0, position = 0; n < batch; n++) {
     const sample = n * classes * inner;
     const end = sample + classes * inner;
     for (let k = 0; k < inner; k++, position++) {
       const t = target[position];
       if (t === ignoreIndex) continue;
-      const gp = perPosition ? g[position] : scale;
-      const wt = weight ? weight[t] : 1;
-      if (smoothing > 0) {
-        const a = gp * ((1 - smoothing) * wt + smoothingPerClass * weightSum);
-        const b = gp * smoothingPerClass;
-        for (let i = sample + k, c = 0; i < end; i += inner, c++) {
-          grad[i] = a * softmax[i] - b * (weight ? weight[c] : 1);
-        }
-      } else {
-        const a = gp * wt;
-        for (let i = sample + k; i < end; i += inner) grad[i] = a * softmax[i];
+      let sum = 0;
+      for (let i = sample + k, c = 0; i < end; i += inner, c++) {
+        const logP = logProbability(saved, i, position);
+        sum += weight ? inDtype(f32, logP * weight[c]) : logP;
       }
-      grad[sample + t * inner + k] -= gp * (1 - smoothing) * wt;
+      smooth[position] = -sum;
+      smoothTotal += smooth[position];
+      divisor += weight ? weight[t] : 1;
     }
   }
+  saved.denominator = inDtype(f32, divisor);
+  const keep = inDtype(f32, 1 - smoothing);
+  const spread = inDtype(f32, smoothing / classes);
+  const combine = (nllValue: number, smoothValue: number) =>
+    inDtype(f32, inDtype(f32, keep * nllValue) + inDtype(f32, smoothValue * spread));
+  if (reduction === "none") {
+    const losses = allocate(dtype, batch * inner);
+    for (let i = 0; i < losses.length; i++) losses[i] = combine(nll.data[i], smooth[i]);
+    return { shape: lossShape, data: losses };
+  }
+  const sum = inDtype(f32, smoothTotal);
+  const ret = reduction === "mean" ? inDtype(f32, sum / saved.denominator) : sum;
+  return scalar(dtype, combine(nll.data[0], ret));
 }
 
-/** Class-probability targets: −Σ_c w_c q_c log p_c, q = y (1 − ε) + ε / C. */
-function probabilityForward(saved: CrossEntropySaved, dtype: DType): FloatDense {
-  const { x, max, logSum, target, weight, smoothing, reduction } = saved;
+/**
+ * Class-probability targets, as PyTorch's `cross_entropy_loss_prob_target`:
+ * −Σ_c (log softmax(x)_c · q_c) · w_c, q = y (1 − ε) + ε / C; `mean` divides the total by the
+ * number of positions.
+ */
+function probabilityForward(saved: CrossEntropySaved): FloatDense {
+  const { weight, reduction, dtype } = saved;
   const { batch, classes, inner, lossShape } = saved.layout;
+  const f32 = dtype === "float32";
   const positions = batch * inner;
   const losses = reduction === "none" ? allocate(dtype, positions) : null;
-  const keep = smoothing > 0 ? 1 - smoothing : 1;
-  const spread = smoothing > 0 ? smoothing / classes : 0;
   let total = 0;
   for (let n = 0, position = 0; n < batch; n++) {
     const sample = n * classes * inner;
     const end = sample + classes * inner;
     for (let k = 0; k < inner; k++, position++) {
-      const m = max[position];
-      const ls = logSum[position];
-      let loss = 0;
+      let sum = 0;
       for (let i = sample + k, c = 0; i < end; i += inner, c++) {
-        const q = target[i] * keep + spread;
-        loss -= (x[i] - m - ls) * q * (weight ? weight[c] : 1);
+        const product = inDtype(f32, logProbability(saved, i, position) * smoothed(saved, i));
+        sum += weight ? inDtype(f32, product * weight[c]) : product;
       }
-      total += loss;
-      if (losses) losses[position] = loss;
+      total += sum;
+      if (losses) losses[position] = -sum;
     }
   }
   saved.denominator = positions;
   if (losses) return { shape: lossShape, data: losses };
-  if (reduction === "sum") return scalar(dtype, total);
-  return scalar(dtype, x.length === 0 ? NaN : total / positions);
+  const sum = -inDtype(f32, total);
+  if (reduction === "sum") return scalar(dtype, sum);
+  return scalar(dtype, saved.x.length === 0 ? NaN : sum / positions);
 }
 
-/** Class-probability targets: ∂/∂x_c = g · (p_c Σ_k w_k q_k − w_c q_c). */
-function probabilityBackward(
+/** The target probability q_c = y_c (1 − ε) + ε / C at index i, in the dtype. */
+function smoothed(saved: CrossEntropySaved, i: number): number {
+  const { smoothing, target } = saved;
+  if (smoothing === 0) return target[i];
+  const f32 = saved.dtype === "float32";
+  const keep = inDtype(f32, 1 - smoothing);
+  const spread = inDtype(f32, smoothing / saved.layout.classes);
+  return inDtype(f32, inDtype(f32, target[i] * keep) + spread);
+}
+
+/**
+ * The gradient of nll_loss reaching log softmax(x)_{y_n}: −w_{y_n} · grad_output (divided by
+ * Σ w_{y_n} for `mean`), as `nll_loss_backward` computes it in the dtype; 0 where ignored.
+ */
+function nllGradient(
   saved: CrossEntropySaved,
-  softmax: FloatArray,
   g: FloatArray,
-  grad: FloatArray,
-): void {
-  const { target, weight, smoothing, reduction } = saved;
+  position: number,
+  t: number,
+  scale = 1,
+): number {
+  if (t === saved.ignoreIndex) return 0;
+  const f32 = saved.dtype === "float32";
+  const { weight, reduction } = saved;
+  if (reduction === "none") {
+    const upstream = scale === 1 ? g[position] : inDtype(f32, g[position] * scale);
+    return weight ? inDtype(f32, -weight[t] * upstream) : -upstream;
+  }
+  const upstream = scale === 1 ? g[0] : inDtype(f32, g[0] * scale);
+  const grad = -(reduction === "mean" ? inDtype(f32, upstream / saved.totalWeight) : upstream);
+  return weight ? inDtype(f32, weight[t] * grad) : grad;
+}
+
+/**
+ * Class-index targets without smoothing, float32: log_softmax's backward of nll's gradient,
+ * g_c − softmax(x)_c · Σ_k g_k, where only g_{y_n} is not 0; softmax(x)_c is exp of the
+ * log-softmax, as PyTorch takes it from its output.  Rows whose target is ignored get
+ * 0 − softmax · 0: 0, or NaN where the row holds NaN or +∞, as in PyTorch.
+ */
+function indexBackward32(saved: CrossEntropySaved, g: FloatArray, grad: Float32Array): void {
+  const x = saved.x as Float32Array;
+  const { target, max, logSum } = saved;
   const { batch, classes, inner } = saved.layout;
-  const perPosition = reduction === "none";
-  const scale = reduction === "mean" ? g[0] / saved.denominator : g[0];
-  const keep = smoothing > 0 ? 1 - smoothing : 1;
-  const spread = smoothing > 0 ? smoothing / classes : 0;
   for (let n = 0, position = 0; n < batch; n++) {
     const sample = n * classes * inner;
     const end = sample + classes * inner;
     for (let k = 0; k < inner; k++, position++) {
-      const gp = perPosition ? g[position] : scale;
-      let mass = 0;
-      for (let i = sample + k, c = 0; i < end; i += inner, c++) {
-        mass += (target[i] * keep + spread) * (weight ? weight[c] : 1);
+      const t = target[position];
+      const gt = nllGradient(saved, g, position, t);
+      const m = max[position], ls = logSum[position];
+      for (let i = sample + k; i < end; i += inner) {
+        grad[i] = -Math.fround(exp32(Math.fround(Math.fround(x[i] - m) - ls)) * gt);
       }
-      for (let i = sample + k, c = 0; i < end; i += inner, c++) {
-        const wq = (target[i] * keep + spread) * (weight ? weight[c] : 1);
-        grad[i] = gp * (softmax[i] * mass - wq);
+      if (t !== saved.ignoreIndex) {
+        const i = sample + t * inner + k;
+        grad[i] = gt - Math.fround(exp32(Math.fround(Math.fround(x[i] - m) - ls)) * gt);
+      }
+    }
+  }
+}
+
+function indexBackward64(saved: CrossEntropySaved, g: FloatArray, grad: Float64Array): void {
+  const x = saved.x as Float64Array;
+  const { target, max, logSum } = saved;
+  const { batch, classes, inner } = saved.layout;
+  for (let n = 0, position = 0; n < batch; n++) {
+    const sample = n * classes * inner;
+    const end = sample + classes * inner;
+    for (let k = 0; k < inner; k++, position++) {
+      const t = target[position];
+      const gt = nllGradient(saved, g, position, t);
+      const m = max[position], ls = logSum[position];
+      for (let i = sample + k; i < end; i += inner) grad[i] = -(exp64(x[i] - m - ls) * gt);
+      if (t !== saved.ignoreIndex) {
+        const i = sample + t * inner + k;
+        grad[i] = gt - exp64(x[i] - m - ls) * gt;
+      }
+    }
+  }
+}
+
+/**
+ * Label smoothing and class probabilities: the gradient g_c reaching each log softmax(x)_c
+ * through PyTorch's composition of the loss, then log_softmax's backward,
+ * g_c − softmax(x)_c · Σ_k g_k, each step in the dtype.
+ */
+function generalBackward(saved: CrossEntropySaved, g: FloatArray, grad: FloatArray): void {
+  const { target, weight, ignoreIndex, smoothing, reduction, dtype, probabilities } = saved;
+  const { batch, classes, inner } = saved.layout;
+  const f32 = dtype === "float32";
+  const keep = inDtype(f32, 1 - smoothing);
+  const spread = inDtype(f32, smoothing / classes);
+  const row = new Float64Array(classes);
+  for (let n = 0, position = 0; n < batch; n++) {
+    const sample = n * classes * inner;
+    for (let k = 0; k < inner; k++, position++) {
+      const upstream = reduction === "none" ? g[position] : g[0];
+      if (probabilities) {
+        // −(Σ (log p · q) · w) / positions for `mean`: back through the division and the sum.
+        const scaled = reduction === "mean" ? inDtype(f32, upstream / saved.denominator) : upstream;
+        for (let c = 0, i = sample + k; c < classes; c++, i += inner) {
+          const q = inDtype(f32, weight ? inDtype(f32, -scaled * weight[c]) : -scaled);
+          row[c] = inDtype(f32, q * smoothed(saved, i));
+        }
+      } else {
+        const t = target[position];
+        // (1 − ε) · nll: nll's gradient of (1 − ε)·grad_output; (ε / C) · smooth: the gradient of
+        // (ε / C)·grad_output, divided for `mean`, reaching −log p_c · w_c (0 where ignored).
+        const nll = nllGradient(saved, g, position, t, keep);
+        let smooth = 0;
+        if (t !== ignoreIndex) {
+          const share = inDtype(f32, upstream * spread);
+          smooth = reduction === "mean" ? inDtype(f32, share / saved.denominator) : share;
+        }
+        for (let c = 0; c < classes; c++) {
+          const fromSmooth = weight ? inDtype(f32, -smooth * weight[c]) : -smooth;
+          row[c] = c === t ? inDtype(f32, fromSmooth + nll) : fromSmooth;
+        }
+      }
+      // Σ_k g_k one term after another in the dtype, as PyTorch's reduction adds a short row.
+      let sum = 0;
+      for (let c = 0; c < classes; c++) sum = inDtype(f32, sum + row[c]);
+      for (let c = 0, i = sample + k; c < classes; c++, i += inner) {
+        const logP = logProbability(saved, i, position);
+        const softmax = f32 ? exp32(logP) : exp64(logP);
+        grad[i] = row[c] - inDtype(f32, softmax * sum);
       }
     }
   }

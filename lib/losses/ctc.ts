@@ -27,9 +27,16 @@ import {
 import { plainReduction, tex } from "../core/tex.ts";
 import { indexRowsLike, logProbabilityRange, rowsSumToOne, texList } from "./_explain.ts";
 import { elementField, LossInputError } from "../core/errors.ts";
-import { allocate, type Reduction, reductionOption } from "../ops/reduction.ts";
+import { exp32, exp64, log32 } from "../ops/exp_log.ts";
+import {
+  allocate,
+  inDtypeOf,
+  reducedOutput,
+  type Reduction,
+  reductionOption,
+} from "../ops/reduction.ts";
 import type { Dense, FloatArray, FloatDense, NumericArray } from "../core/tensor.ts";
-import { formatShape, scalar } from "../core/tensor.ts";
+import { formatShape } from "../core/tensor.ts";
 
 /** Options of {@link ctcLoss}. */
 export interface CTCOptions {
@@ -232,10 +239,11 @@ export const ctcLoss = defineLoss<CTCOptions, CTCSaved, CTCInputs>({
     const problem = readProblem(inputs, blank);
     const { frames, batch, classes, batched } = problem;
     const logProbs = inputs.log_probs.data;
+    const f32 = context.dtype === "float32";
     const nll = allocate(context.dtype, batch);
     const sequences: Sequence[] = [];
     for (let b = 0; b < batch; b++) {
-      const sequence = forwardSequence(logProbs, b, batch, classes, blank, problem);
+      const sequence = forwardSequence(logProbs, b, batch, classes, blank, problem, f32);
       sequences.push(sequence.state);
       nll[b] = sequence.nll;
     }
@@ -246,13 +254,16 @@ export const ctcLoss = defineLoss<CTCOptions, CTCSaved, CTCInputs>({
       for (let b = 0; b < batch; b++) losses[b] = lossOf(b);
       output = { shape: batched ? [batch] : [], data: losses };
     } else {
-      let total = 0;
+      // `mean` is (loss / max(target length, 1)).mean(), each quotient in the dtype.
+      const terms = allocate(context.dtype, batch);
       for (let b = 0; b < batch; b++) {
-        total += reduction === "sum"
+        terms[b] = reduction === "sum"
           ? lossOf(b)
           : lossOf(b) / Math.max(problem.targetLengths[b], 1);
       }
-      output = scalar(context.dtype, reduction === "sum" ? total : total / batch);
+      let total = 0;
+      for (let b = 0; b < batch; b++) total += terms[b];
+      output = reducedOutput(reduction, context.dtype, [], total, null, batch);
     }
     return {
       output,
@@ -273,15 +284,28 @@ export const ctcLoss = defineLoss<CTCOptions, CTCSaved, CTCInputs>({
   backward(saved, gradOutput, { dtype }) {
     const { logProbs, frames, batch, classes, blank, sequences, nll, reduction } = saved;
     const grad = allocate(dtype, frames * batch * classes);
+    const f32 = dtype === "float32";
     for (let b = 0; b < batch; b++) {
       if (saved.zeroInfinity && nll[b] === Infinity) continue;
       const { targetLength } = sequences[b];
+      // Back through the mean and the division by the target length, in the dtype.
       const upstream = reduction === "none"
         ? gradOutput.data[b]
         : reduction === "sum"
         ? gradOutput.data[0]
-        : gradOutput.data[0] / batch / Math.max(targetLength, 1);
-      backwardSequence(logProbs, grad, b, batch, classes, blank, sequences[b], nll[b], upstream);
+        : inDtypeOf(grad, inDtypeOf(grad, gradOutput.data[0] / batch) / Math.max(targetLength, 1));
+      backwardSequence(
+        logProbs,
+        grad,
+        b,
+        batch,
+        classes,
+        blank,
+        sequences[b],
+        nll[b],
+        upstream,
+        f32,
+      );
     }
     return { log_probs: { shape: [...saved.shape], data: grad } };
   },
@@ -439,23 +463,48 @@ function checkLabels(
 }
 
 /**
- * `log(e^a + e^b + e^c)` as aten writes it: shifted by the largest, 0 when all are −∞.  A −∞
- * term adds exactly 0, so its `exp` is skipped (NaN and +∞ still go through `exp`).
+ * `log(e^a + e^b + e^c)` as aten writes it: shifted by the largest of the three (a NaN among b
+ * and c is never the largest), by 0 when that is −∞ (so that a NaN term still makes it NaN);
+ * each step rounded to float32, as aten's float kernel computes it.  A −∞ term adds exactly 0:
+ * its exp is 0, the shift being finite.  One function per dtype, each small enough for V8 to
+ * inline into the recursions' loops (a call returning a double allocates it).
  */
-function logSumExp3(a: number, b: number, c: number): number {
+function logSumExp3f32(a: number, b: number, c: number): number {
   let max = a;
   if (b > max) max = b;
   if (c > max) max = c;
-  if (max === -Infinity) return -Infinity;
-  return Math.log(
-    (a === -Infinity ? 0 : Math.exp(a - max)) + (b === -Infinity ? 0 : Math.exp(b - max)) +
-      (c === -Infinity ? 0 : Math.exp(c - max)),
-  ) + max;
+  if (max === -Infinity) max = 0;
+  const sum = Math.fround(
+    Math.fround(exp32(Math.fround(a - max)) + exp32(Math.fround(b - max))) +
+      exp32(Math.fround(c - max)),
+  );
+  return Math.fround(log32(sum) + max);
+}
+
+/** {@link logSumExp3f32} in float64. */
+function logSumExp3f64(a: number, b: number, c: number): number {
+  let max = a;
+  if (b > max) max = b;
+  if (c > max) max = c;
+  if (max === -Infinity) max = 0;
+  return Math.log(exp64(a - max) + exp64(b - max) + exp64(c - max)) + max;
+}
+
+/** log(e^a + e^b) shifted by the larger (std::max's choice: a unless a < b), in float32. */
+function logSumExp2f32(a: number, b: number, max: number): number {
+  const sum = Math.fround(exp32(Math.fround(a - max)) + exp32(Math.fround(b - max)));
+  return Math.fround(log32(sum) + max);
+}
+
+/** {@link logSumExp2f32} in float64. */
+function logSumExp2f64(a: number, b: number, max: number): number {
+  return Math.log(exp64(a - max) + exp64(b - max)) + max;
 }
 
 /**
  * The alpha recursion of sequence `b`: α (T_n × (2S_n + 1), log space) and ℓ_n, as aten's
- * `ctc_loss_cpu_template` computes them.  `log_probs[t, b, c]` is at `(t·N + b)·C + c`.
+ * `ctc_loss_cpu_template` computes them in the dtype.  `log_probs[t, b, c]` is at
+ * `(t·N + b)·C + c`.
  */
 function forwardSequence(
   logProbs: FloatArray,
@@ -464,6 +513,7 @@ function forwardSequence(
   classes: number,
   blank: number,
   problem: Problem,
+  f32: boolean,
 ): { state: Sequence; nll: number } {
   const inputLength = problem.inputLengths[b];
   const targetLength = problem.targetLengths[b];
@@ -479,6 +529,31 @@ function forwardSequence(
   const base = b * classes;
   logAlpha[0] = logProbs[base + blank];
   if (targetLength > 0) logAlpha[1] = logProbs[base + extended[1]];
+  if (f32) {
+    alphaRows32(logProbs as Float32Array, logAlpha, extended, inputLength, frameStride, base);
+  } else alphaRows64(logProbs as Float64Array, logAlpha, extended, inputLength, frameStride, base);
+  const last = (inputLength - 1) * width;
+  if (targetLength === 0) return { state, nll: -logAlpha[last] };
+  const l1 = logAlpha[last + 2 * targetLength];
+  const l2 = logAlpha[last + 2 * targetLength - 1];
+  let max = l1 < l2 ? l2 : l1;
+  if (max === -Infinity) max = 0;
+  return { state, nll: -(f32 ? logSumExp2f32(l1, l2, max) : logSumExp2f64(l1, l2, max)) };
+}
+
+/**
+ * α's rows 1 to T_n − 1, in float32: α_t(s) = log(e^α_{t−1}(s) + e^α_{t−1}(s−1) [+
+ * e^α_{t−1}(s−2) where l′_s ≠ l′_{s−2}]) + lp_t(l′_s).
+ */
+function alphaRows32(
+  logProbs: Float32Array,
+  logAlpha: Float64Array,
+  extended: Int32Array,
+  inputLength: number,
+  frameStride: number,
+  base: number,
+): void {
+  const width = extended.length;
   for (let t = 1; t < inputLength; t++) {
     const row = t * width, previous = row - width;
     const frame = t * frameStride + base;
@@ -487,22 +562,37 @@ function forwardSequence(
       const stay = logAlpha[previous + s];
       const advance = s > 0 ? logAlpha[previous + s - 1] : -Infinity;
       const skip = s > 1 && extended[s - 2] !== label ? logAlpha[previous + s - 2] : -Infinity;
-      logAlpha[row + s] = logSumExp3(stay, advance, skip) + logProbs[frame + label];
+      logAlpha[row + s] = Math.fround(logSumExp3f32(stay, advance, skip) + logProbs[frame + label]);
     }
   }
-  const last = (inputLength - 1) * width;
-  if (targetLength === 0) return { state, nll: -logAlpha[last] };
-  const l1 = logAlpha[last + 2 * targetLength];
-  const l2 = logAlpha[last + 2 * targetLength - 1];
-  let max = l1 < l2 ? l2 : l1;
-  if (max === -Infinity) max = 0;
-  return { state, nll: -(Math.log(Math.exp(l1 - max) + Math.exp(l2 - max)) + max) };
+}
+
+function alphaRows64(
+  logProbs: Float64Array,
+  logAlpha: Float64Array,
+  extended: Int32Array,
+  inputLength: number,
+  frameStride: number,
+  base: number,
+): void {
+  const width = extended.length;
+  for (let t = 1; t < inputLength; t++) {
+    const row = t * width, previous = row - width;
+    const frame = t * frameStride + base;
+    for (let s = 0; s < width; s++) {
+      const label = extended[s];
+      const stay = logAlpha[previous + s];
+      const advance = s > 0 ? logAlpha[previous + s - 1] : -Infinity;
+      const skip = s > 1 && extended[s - 2] !== label ? logAlpha[previous + s - 2] : -Infinity;
+      logAlpha[row + s] = logSumExp3f64(stay, advance, skip) + logProbs[frame + label];
+    }
+  }
 }
 
 /**
  * The beta recursion of sequence `b` and its gradient rows, as aten's
- * `ctc_loss_backward_cpu_template` computes them: β is kept two rows at a time, and for each
- * frame t < T_n, `collected[c] = log Σ_{s: l′_s = c} e^{α_t(s) + β_t(s)}` gives
+ * `ctc_loss_backward_cpu_template` computes them in the dtype: β is kept two rows at a time,
+ * and for each frame t < T_n, `collected[c] = log Σ_{s: l′_s = c} e^{α_t(s) + β_t(s)}` gives
  * `grad[t, b, c] = (exp(lp) − exp(collected[c] + ℓ_n − lp)) · upstream`.  Rows t ≥ T_n stay 0.
  */
 function backwardSequence(
@@ -515,9 +605,11 @@ function backwardSequence(
   sequence: Sequence,
   nll: number,
   upstream: number,
+  f32: boolean,
 ): void {
   const { inputLength, targetLength, extended, logAlpha } = sequence;
   if (inputLength === 0) return;
+  const round = (v: number) => f32 ? Math.fround(v) : v;
   const width = 2 * targetLength + 1;
   const end = 2 * targetLength;
   const frameStride = batch * classes;
@@ -525,46 +617,120 @@ function backwardSequence(
   let betaNext = new Float64Array(width);
   let beta = new Float64Array(width).fill(-Infinity);
   const collected = new Float64Array(classes).fill(-Infinity);
+  const writeRow = f32 ? writeGradRow32 : writeGradRow64;
 
   let t = inputLength - 1;
   let frame = t * frameStride + base;
   let row = t * width;
   beta[end] = logProbs[frame + blank];
-  collected[blank] = logAlpha[row + end] + beta[end];
+  collected[blank] = round(logAlpha[row + end] + beta[end]);
   if (targetLength > 0) {
     const label = extended[end - 1];
     beta[end - 1] = logProbs[frame + label];
     // aten assigns here (no log-add): the two last labels differ unless a target is blank.
-    collected[label] = logAlpha[row + end - 1] + beta[end - 1];
+    collected[label] = round(logAlpha[row + end - 1] + beta[end - 1]);
   }
-  writeGradRow(logProbs, grad, frame, classes, collected, nll, upstream);
+  writeRow(logProbs, grad, frame, classes, collected, nll, upstream);
 
   for (t = inputLength - 2; t >= 0; t--) {
     [betaNext, beta] = [beta, betaNext];
     frame = t * frameStride + base;
     row = t * width;
     collected.fill(-Infinity);
-    for (let s = end; s >= 0; s--) {
-      const label = extended[s];
-      const stay = betaNext[s];
-      const advance = s < end ? betaNext[s + 1] : -Infinity;
-      const skip = s < end - 1 && extended[s + 2] !== label ? betaNext[s + 2] : -Infinity;
-      beta[s] = logSumExp3(stay, advance, skip) + logProbs[frame + label];
-      const logAlphaBeta = logAlpha[row + s] + beta[s];
-      const current = collected[label];
-      if (current === -Infinity) {
-        collected[label] = logAlphaBeta;
-      } else {
-        const max = current < logAlphaBeta ? logAlphaBeta : current;
-        collected[label] = Math.log(Math.exp(current - max) + Math.exp(logAlphaBeta - max)) + max;
-      }
+    if (f32) {
+      betaRow32(
+        logProbs as Float32Array,
+        frame,
+        logAlpha,
+        row,
+        extended,
+        beta,
+        betaNext,
+        collected,
+      );
+    } else {
+      betaRow64(
+        logProbs as Float64Array,
+        frame,
+        logAlpha,
+        row,
+        extended,
+        beta,
+        betaNext,
+        collected,
+      );
     }
-    writeGradRow(logProbs, grad, frame, classes, collected, nll, upstream);
+    writeRow(logProbs, grad, frame, classes, collected, nll, upstream);
   }
 }
 
-/** One frame's gradient: `(exp(lp) − exp(collected + nll − lp)) · upstream` for each class. */
-function writeGradRow(
+/**
+ * β's row t from row t + 1 (`betaNext`), in float32, and each label's log Σ e^{α_t(s) + β_t(s)}
+ * log-added into `collected` in aten's order (s from 2S_n down to 0).
+ */
+function betaRow32(
+  logProbs: Float32Array,
+  frame: number,
+  logAlpha: Float64Array,
+  row: number,
+  extended: Int32Array,
+  beta: Float64Array,
+  betaNext: Float64Array,
+  collected: Float64Array,
+): void {
+  const end = extended.length - 1;
+  for (let s = end; s >= 0; s--) {
+    const label = extended[s];
+    const stay = betaNext[s];
+    const advance = s < end ? betaNext[s + 1] : -Infinity;
+    const skip = s < end - 1 && extended[s + 2] !== label ? betaNext[s + 2] : -Infinity;
+    const value = Math.fround(logSumExp3f32(stay, advance, skip) + logProbs[frame + label]);
+    beta[s] = value;
+    const logAlphaBeta = Math.fround(logAlpha[row + s] + value);
+    const current = collected[label];
+    if (current === -Infinity) {
+      collected[label] = logAlphaBeta;
+    } else {
+      const max = current < logAlphaBeta ? logAlphaBeta : current;
+      collected[label] = logSumExp2f32(current, logAlphaBeta, max);
+    }
+  }
+}
+
+function betaRow64(
+  logProbs: Float64Array,
+  frame: number,
+  logAlpha: Float64Array,
+  row: number,
+  extended: Int32Array,
+  beta: Float64Array,
+  betaNext: Float64Array,
+  collected: Float64Array,
+): void {
+  const end = extended.length - 1;
+  for (let s = end; s >= 0; s--) {
+    const label = extended[s];
+    const stay = betaNext[s];
+    const advance = s < end ? betaNext[s + 1] : -Infinity;
+    const skip = s < end - 1 && extended[s + 2] !== label ? betaNext[s + 2] : -Infinity;
+    const value = logSumExp3f64(stay, advance, skip) + logProbs[frame + label];
+    beta[s] = value;
+    const logAlphaBeta = logAlpha[row + s] + value;
+    const current = collected[label];
+    if (current === -Infinity) {
+      collected[label] = logAlphaBeta;
+    } else {
+      const max = current < logAlphaBeta ? logAlphaBeta : current;
+      collected[label] = logSumExp2f64(current, logAlphaBeta, max);
+    }
+  }
+}
+
+/**
+ * One frame's gradient, float32: `(exp(lp) − exp((collected + nll) − lp)) · upstream`, each step
+ * rounded (so that an exp above 3.4e38 is +∞, as in PyTorch).
+ */
+function writeGradRow32(
   logProbs: FloatArray,
   grad: FloatArray,
   frame: number,
@@ -575,7 +741,23 @@ function writeGradRow(
 ): void {
   for (let c = 0; c < classes; c++) {
     const lp = logProbs[frame + c];
-    grad[frame + c] = (Math.exp(lp) - Math.exp(collected[c] + nll - lp)) * upstream;
+    const other = exp32(Math.fround(Math.fround(collected[c] + nll) - lp));
+    grad[frame + c] = Math.fround(exp32(lp) - other) * upstream;
+  }
+}
+
+function writeGradRow64(
+  logProbs: FloatArray,
+  grad: FloatArray,
+  frame: number,
+  classes: number,
+  collected: Float64Array,
+  nll: number,
+  upstream: number,
+): void {
+  for (let c = 0; c < classes; c++) {
+    const lp = logProbs[frame + c];
+    grad[frame + c] = (exp64(lp) - exp64(collected[c] + nll - lp)) * upstream;
   }
 }
 
@@ -639,7 +821,7 @@ function alphaOf(view: SequenceView, blank: number) {
       const label = extended[s];
       const advance = s > 0 ? alpha[s - 1] : -Infinity;
       const skip = s > 1 && extended[s - 2] !== label ? alpha[s - 2] : -Infinity;
-      next[s] = logSumExp3(alpha[s], advance, skip) + view.logProb(t, label);
+      next[s] = logSumExp3f64(alpha[s], advance, skip) + view.logProb(t, label);
     }
     alpha = next;
   }

@@ -2,12 +2,16 @@
  * `torch.nn.GaussianNLLLoss`: the negative log-likelihood of a target drawn from a Gaussian
  * whose mean is the input and whose variance is `var`.
  *
- * The constant of the registry's formula, ½·log(2π), is added only with `full`.  As in PyTorch,
- * a var with a negative entry is rejected.
+ * The constant of the registry's formula, ½·log(2π), is added only with `full`.  As in PyTorch
+ * 2.11, a var with a negative entry is rejected before its shape is checked, and var may have the
+ * input's shape, that shape without its last dimension, or a size of 1 in one of its dimensions,
+ * along which it broadcasts ({@link gaussianVarShape}).
  *
  * Gradient, with v = max(var, eps) and d = x − y: ∂l/∂x = d / v, ∂l/∂y = −d / v,
  * ∂l/∂var = ½·(1 / v − d² / v²), 0 where var = d².  PyTorch clamps var in place under
- * `no_grad`, so the gradient reaches var through the clamp as if it were the identity.
+ * `no_grad`, so the gradient reaches var through the clamp as if it were the identity.  Computed
+ * as autograd takes PyTorch's steps back (½ (log v + (x − y)² / v)), each in the dtype: in float32
+ * a square that overflows makes the loss +∞ and var's gradient −∞, as in PyTorch.
  *
  * @module
  */
@@ -18,12 +22,14 @@ import { elementSweep, valuesAt } from "../ops/element.ts";
 import { centeredOn } from "./_explain.ts";
 import { elementField, LossInputError } from "../core/errors.ts";
 import { type FloatArray, formatShape, sameShape } from "../core/tensor.ts";
+import { log32 } from "../ops/exp_log.ts";
 import {
   allocate,
+  inDtypeOf,
   reducedOutput,
   type Reduction,
   reductionOption,
-  upstreamGrad,
+  upstreamGradOf,
 } from "../ops/reduction.ts";
 
 /** Options of {@link gaussianNLLLoss}. */
@@ -38,7 +44,9 @@ interface GaussianNLLSaved {
   x: FloatArray;
   y: FloatArray;
   /** The variances over `shape`, clamped to eps. */
-  v: Float64Array;
+  v: FloatArray;
+  /** The variances clamped to eps, in var's own (reshaped) shape. */
+  clamped: FloatArray;
   inputShape: number[];
   targetShape: number[];
   /** var's shape as broadcast (a homoscedastic var gains a last size of 1). */
@@ -49,8 +57,10 @@ interface GaussianNLLSaved {
 }
 
 /**
- * The shape var takes in the computation, by PyTorch's rules: the input's shape, or that shape
- * with a last size of 1 (kept), or without its last dimension (a size of 1 is appended).
+ * The shape var takes in the computation, by PyTorch 2.11's rules: the input's shape; that shape
+ * without its last dimension (a size of 1 is appended); or, with the input's number of
+ * dimensions, a shape that differs from the input's in exactly one dimension, where var's size is
+ * 1 (kept, and broadcast along it: the input's shape with a last size of 1 is one such).
  *
  * @throws LossInputError when var has none of these shapes ("var is of incorrect size").
  */
@@ -58,17 +68,15 @@ export function gaussianVarShape(inputShape: number[], varShape: number[]): numb
   if (sameShape(varShape, inputShape)) return varShape;
   const inputLead = inputShape.slice(0, -1);
   if (sameShape(inputLead, varShape)) return [...varShape, 1];
-  if (
-    varShape.length > 0 && sameShape(inputLead, varShape.slice(0, -1)) &&
-    varShape[varShape.length - 1] === 1
-  ) {
-    return varShape;
+  if (varShape.length === inputShape.length) {
+    const differing = varShape.flatMap((size, d) => size === inputShape[d] ? [] : [d]);
+    if (differing.length === 1 && varShape[differing[0]] === 1) return varShape;
   }
   throw new LossInputError(
     "inputs.var",
     `inputs.var has shape ${formatShape(varShape)}, but var is of incorrect size: for an ` +
       `input of shape ${formatShape(inputShape)} it must have the input's shape, that shape ` +
-      "with a last size of 1, or the input's shape without its last dimension",
+      "without its last dimension, or that shape with a size of 1 in exactly one dimension",
   );
 }
 
@@ -136,14 +144,6 @@ export const gaussianNLLLoss = defineLoss<GaussianNLLOptions, GaussianNLLSaved>(
     "negative log likelihood",
   ],
   outputShape: "scalar; (N, *), as the input, for reduction none",
-  curve: {
-    x: { input: "input", from: -3, to: 3, label: "predicted mean x (target y = 0)" },
-    lines: [
-      { label: "var = 0.5", values: { target: 0, var: 0.5 } },
-      { label: "var = 1", values: { target: 0, var: 1 } },
-      { label: "var = 2", values: { target: 0, var: 2 } },
-    ],
-  },
   inputs: [
     {
       name: "input",
@@ -250,17 +250,22 @@ export const gaussianNLLLoss = defineLoss<GaussianNLLOptions, GaussianNLLSaved>(
   },
   forward({ input, target, var: variance }, { full, eps, reduction }, context) {
     const vars = variance.data;
-    for (let i = 0; i < vars.length; i++) {
-      if (vars[i] < 0) {
-        const field = elementField("inputs.var", variance.shape, i);
-        throw new LossInputError(
-          field,
-          `${field} is ${vars[i]}, but var has negative entry/entries: variances must be >= 0`,
-        );
-      }
+    const f32 = context.dtype === "float32";
+    // var is clamped in its own shape and dtype, as PyTorch's clamp_ on a clone of it.
+    const floor = f32 ? Math.fround(eps) : eps;
+    const clamped = allocate(context.dtype, vars.length);
+    const negative = f32
+      ? clampVariances32(vars as Float32Array, floor, clamped)
+      : clampVariances64(vars as Float64Array, floor, clamped);
+    if (negative >= 0) {
+      const field = elementField("inputs.var", variance.shape, negative);
+      throw new LossInputError(
+        field,
+        `${field} is ${vars[negative]}, but var has negative entry/entries: variances must be >= 0`,
+      );
     }
     const varShape = gaussianVarShape(input.shape, variance.shape);
-    const reshapedVar = { shape: varShape, data: vars };
+    const reshapedVar = { shape: varShape, data: clamped };
     const shape = broadcastShape(
       { field: "inputs.input", tensor: input },
       { field: "inputs.target", tensor: target },
@@ -268,21 +273,13 @@ export const gaussianNLLLoss = defineLoss<GaussianNLLOptions, GaussianNLLSaved>(
     );
     const x = expandTo(input, shape).data;
     const y = expandTo(target, shape).data;
-    const expandedVar = expandTo(reshapedVar, shape).data;
+    const v = expandTo(reshapedVar, shape).data;
     const n = x.length;
-    // var is clamped in the dtype, as PyTorch's clamp_ writes into a tensor of that dtype.
-    const clamped = allocate(context.dtype, n);
-    for (let i = 0; i < n; i++) clamped[i] = expandedVar[i] < eps ? eps : expandedVar[i];
-    const v = Float64Array.from(clamped);
-    const constant = full ? 0.5 * Math.log(2 * Math.PI) : 0;
     const losses = reduction === "none" ? allocate(context.dtype, n) : null;
-    let total = 0;
-    for (let i = 0; i < n; i++) {
-      const d = x[i] - y[i];
-      const loss = 0.5 * (Math.log(v[i]) + d * d / v[i]) + constant;
-      total += loss;
-      if (losses) losses[i] = loss;
-    }
+    const constant = full ? 0.5 * Math.log(2 * Math.PI) : 0;
+    const total = f32
+      ? losses32(x as Float32Array, y as Float32Array, v as Float32Array, constant, losses)
+      : losses64(x as Float64Array, y as Float64Array, v as Float64Array, constant, losses);
     return {
       output: reducedOutput(reduction, context.dtype, shape, total, losses, n),
       saved: {
@@ -290,6 +287,7 @@ export const gaussianNLLLoss = defineLoss<GaussianNLLOptions, GaussianNLLSaved>(
         x,
         y,
         v,
+        clamped,
         inputShape: input.shape,
         targetShape: target.shape,
         varShape,
@@ -299,27 +297,179 @@ export const gaussianNLLLoss = defineLoss<GaussianNLLOptions, GaussianNLLSaved>(
     };
   },
   backward(saved, gradOutput, { dtype }) {
-    const { shape, x, y, v } = saved;
+    const { shape, x, y, v, clamped, varShape } = saved;
     const n = x.length;
-    const g = upstreamGrad(saved.reduction, gradOutput, n);
+    const { perElement, each } = upstreamGradOf(saved.reduction, gradOutput, n);
     const gradInput = allocate(dtype, n);
     const gradTarget = allocate(dtype, n);
-    const gradVar = allocate(dtype, n);
-    for (let i = 0; i < n; i++) {
-      const d = x[i] - y[i];
-      const scaled = d / v[i];
-      gradInput[i] = scaled * g[i];
-      gradTarget[i] = -scaled * g[i];
-      gradVar[i] = 0.5 * (1 / v[i] - scaled * scaled) * g[i];
+    const gradVar = allocate(dtype, clamped.length);
+    // The gradient of ½ (log var + (x − y)² / var) reaching log var, and the one reaching var
+    // through the quotient; var's gradient straight from them where var does not broadcast.
+    const broadcast = clamped.length !== n;
+    const grads: VarianceGrads = {
+      input: gradInput,
+      target: gradTarget,
+      log: broadcast ? allocate(dtype, n) : null,
+      quotient: broadcast ? allocate(dtype, n) : null,
+      variance: broadcast ? null : gradVar,
+    };
+    if (dtype === "float32") {
+      gradients32(x as Float32Array, y as Float32Array, v as Float32Array, perElement, each, grads);
+    } else {
+      gradients64(x as Float64Array, y as Float64Array, v as Float64Array, perElement, each, grads);
     }
-    const varGrad = sumTo({ shape, data: gradVar }, saved.varShape);
+    if (grads.log && grads.quotient) {
+      // log var has var's shape: its gradient is summed over the broadcast dimensions before it
+      // is divided by var, as autograd does (so that ∞ and −∞ from different rows meet in the
+      // sum, not after it).
+      const summedLog = sumTo({ shape, data: grads.log }, varShape).data;
+      const summedQuotient = sumTo({ shape, data: grads.quotient }, varShape).data;
+      for (let i = 0; i < gradVar.length; i++) {
+        gradVar[i] = inDtypeOf(gradVar, summedLog[i] / clamped[i]) + summedQuotient[i];
+      }
+    }
     return {
       input: sumTo({ shape, data: gradInput }, saved.inputShape),
       target: sumTo({ shape, data: gradTarget }, saved.targetShape),
-      var: { shape: [...saved.givenVarShape], data: varGrad.data },
+      var: { shape: [...saved.givenVarShape], data: gradVar },
     };
   },
 });
+
+/**
+ * ½ (log v + (x − y)² / v) (+ ½ log 2π with `full`), each operation rounded to float32 as
+ * PyTorch's `log`, `sub`, `pow`, `div`, `add` and `mul` give it.
+ */
+function losses32(
+  x: Float32Array,
+  y: Float32Array,
+  v: Float32Array,
+  constant: number,
+  losses: FloatArray | null,
+): number {
+  const shift = Math.fround(constant);
+  let total = 0;
+  for (let i = 0; i < x.length; i++) {
+    const d = Math.fround(x[i] - y[i]);
+    const quotient = Math.fround(Math.fround(d * d) / v[i]);
+    const half = Math.fround(0.5 * Math.fround(log32(v[i]) + quotient));
+    const loss = constant === 0 ? half : Math.fround(half + shift);
+    total += loss;
+    if (losses) losses[i] = loss;
+  }
+  return total;
+}
+
+function losses64(
+  x: Float64Array,
+  y: Float64Array,
+  v: Float64Array,
+  constant: number,
+  losses: FloatArray | null,
+): number {
+  let total = 0;
+  for (let i = 0; i < x.length; i++) {
+    const d = x[i] - y[i];
+    const loss = 0.5 * (Math.log(v[i]) + (d * d) / v[i]) + constant;
+    total += loss;
+    if (losses) losses[i] = loss;
+  }
+  return total;
+}
+
+/**
+ * Clamps each variance to `floor` into `out` (NaN passes); returns the index of the first
+ * negative one, or −1.
+ */
+function clampVariances32(vars: Float32Array, floor: number, out: FloatArray): number {
+  let negative = -1;
+  for (let i = 0; i < vars.length; i++) {
+    const value = vars[i];
+    if (value < 0 && negative < 0) negative = i;
+    out[i] = value < floor ? floor : value;
+  }
+  return negative;
+}
+
+function clampVariances64(vars: Float64Array, floor: number, out: FloatArray): number {
+  let negative = -1;
+  for (let i = 0; i < vars.length; i++) {
+    const value = vars[i];
+    if (value < 0 && negative < 0) negative = i;
+    out[i] = value < floor ? floor : value;
+  }
+  return negative;
+}
+
+/**
+ * Where the gradients go: input's and target's always; var's either through `log` and
+ * `quotient` (per element, for the caller to sum onto a broadcast var's shape) or, where var
+ * does not broadcast, straight into `variance`.
+ */
+interface VarianceGrads {
+  input: FloatArray;
+  target: FloatArray;
+  log: FloatArray | null;
+  quotient: FloatArray | null;
+  variance: FloatArray | null;
+}
+
+/**
+ * Autograd's steps back through the loss, in float32: g/2 reaches log v and the quotient
+ * (x − y)²/v; the quotient passes g/2/v to (x − y)², which passes it times 2(x − y) to x and −y;
+ * and −g/2 · ((x − y)²/v)/v to v; log v passes g/2 / v to v.
+ */
+function gradients32(
+  x: Float32Array,
+  y: Float32Array,
+  v: Float32Array,
+  perElement: FloatArray | null,
+  each: number,
+  { input, target, log, quotient, variance }: VarianceGrads,
+): void {
+  for (let i = 0; i < x.length; i++) {
+    const vi = v[i];
+    const d = Math.fround(x[i] - y[i]);
+    const half = Math.fround(0.5 * (perElement ? perElement[i] : each));
+    const gradSquare = Math.fround(half / vi);
+    const gradX = Math.fround(gradSquare * Math.fround(2 * d));
+    input[i] = gradX;
+    target[i] = -gradX;
+    const throughQuotient = -half * Math.fround(Math.fround(Math.fround(d * d) / vi) / vi);
+    if (variance) {
+      variance[i] = gradSquare + Math.fround(throughQuotient);
+    } else if (log && quotient) {
+      log[i] = half;
+      quotient[i] = throughQuotient;
+    }
+  }
+}
+
+function gradients64(
+  x: Float64Array,
+  y: Float64Array,
+  v: Float64Array,
+  perElement: FloatArray | null,
+  each: number,
+  { input, target, log, quotient, variance }: VarianceGrads,
+): void {
+  for (let i = 0; i < x.length; i++) {
+    const vi = v[i];
+    const d = x[i] - y[i];
+    const half = 0.5 * (perElement ? perElement[i] : each);
+    const gradSquare = half / vi;
+    const gradX = gradSquare * (2 * d);
+    input[i] = gradX;
+    target[i] = -gradX;
+    const throughQuotient = -half * (((d * d) / vi) / vi);
+    if (variance) {
+      variance[i] = gradSquare + throughQuotient;
+    } else if (log && quotient) {
+      log[i] = half;
+      quotient[i] = throughQuotient;
+    }
+  }
+}
 
 /** The inputs with var in the shape it takes in the computation ({@link gaussianVarShape}). */
 function withVarShape(inputs: FloatInputs): FloatInputs {

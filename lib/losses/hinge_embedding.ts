@@ -6,7 +6,8 @@
  * target that is neither 1 nor −1 gets both terms.
  *
  * Gradient: ∂l/∂x = 1 where y ≠ −1, plus −1 where y ≠ 1 and margin − x ≥ 0 (at the kink too,
- * as PyTorch's `clamp_min` passes it).
+ * as PyTorch's `clamp_min` passes it).  float32 rounds the margin and each step to float32, as
+ * PyTorch's float32 kernels do.
  *
  * @module
  */
@@ -21,8 +22,9 @@ import {
   reducedOutput,
   type Reduction,
   reductionOption,
-  upstreamGrad,
+  upstreamGradOf,
 } from "../ops/reduction.ts";
+import { clampMinZero, select } from "../ops/branchless.ts";
 
 /** Options of {@link hingeEmbeddingLoss}. */
 export interface HingeEmbeddingOptions {
@@ -93,10 +95,6 @@ x_n & y_n = 1 \\
     "margin",
   ],
   outputShape: "scalar; (*), as the input, for reduction none",
-  curve: {
-    x: { input: "input", from: 0, to: 3, label: "input x (a distance)" },
-    lines: [{ label: "y = 1", values: { target: 1 } }, { label: "y = -1", values: { target: -1 } }],
-  },
   inputs: [
     {
       name: "input",
@@ -182,33 +180,84 @@ x_n & y_n = 1 \\
     const x = expandTo(input, shape).data;
     const y = expandTo(target, shape).data;
     const n = x.length;
+    const f32 = context.dtype === "float32";
+    const m = f32 ? Math.fround(margin) : margin;
     const losses = reduction === "none" ? allocate(context.dtype, n) : null;
-    let total = 0;
-    for (let i = 0; i < n; i++) {
-      let loss = 0;
-      if (y[i] !== 1) {
-        const gap = margin - x[i];
-        loss += gap < 0 ? 0 : gap;
-      }
-      if (y[i] !== -1) loss += x[i];
-      total += loss;
-      if (losses) losses[i] = loss;
-    }
+    const total = f32
+      ? losses32(x as Float32Array, y as Float32Array, m, losses)
+      : losses64(x as Float64Array, y as Float64Array, m, losses);
     return {
       output: reducedOutput(reduction, context.dtype, shape, total, losses, n),
-      saved: { shape, x, y, inputShape: input.shape, margin, reduction },
+      saved: { shape, x, y, inputShape: input.shape, margin: m, reduction },
     };
   },
   backward({ shape, x, y, inputShape, margin, reduction }, gradOutput, { dtype }) {
     const n = x.length;
-    const g = upstreamGrad(reduction, gradOutput, n);
+    const { perElement, each } = upstreamGradOf(reduction, gradOutput, n);
     const gradInput = allocate(dtype, n);
-    for (let i = 0; i < n; i++) {
-      let grad = 0;
-      if (y[i] !== 1 && margin - x[i] >= 0) grad -= g[i];
-      if (y[i] !== -1) grad += g[i];
-      gradInput[i] = grad;
+    if (dtype === "float32") {
+      gradient32(x as Float32Array, y as Float32Array, margin, perElement, each, gradInput);
+    } else {
+      gradient64(x as Float64Array, y as Float64Array, margin, perElement, each, gradInput);
     }
     return { input: sumTo({ shape, data: gradInput }, inputShape) };
   },
 });
+
+/**
+ * where(y ≠ 1, max(margin − x, 0), 0) + where(y ≠ −1, x, 0) of each element, in float32; both
+ * terms by selections, as y falls on either side at random.
+ */
+function losses32(x: Float32Array, y: Float32Array, m: number, losses: FloatArray | null): number {
+  let total = 0;
+  for (let i = 0; i < x.length; i++) {
+    const v = x[i], t = y[i];
+    const gap = select(t !== 1, clampMinZero(Math.fround(m - v)), 0);
+    const loss = Math.fround(gap + select(t !== -1, v, 0));
+    total += loss;
+    if (losses) losses[i] = loss;
+  }
+  return total;
+}
+
+function losses64(x: Float64Array, y: Float64Array, m: number, losses: FloatArray | null): number {
+  let total = 0;
+  for (let i = 0; i < x.length; i++) {
+    const v = x[i], t = y[i];
+    const loss = select(t !== 1, clampMinZero(m - v), 0) + select(t !== -1, v, 0);
+    total += loss;
+    if (losses) losses[i] = loss;
+  }
+  return total;
+}
+
+/** g where y ≠ −1, minus g where y ≠ 1 and margin − x ≥ 0, in float32. */
+function gradient32(
+  x: Float32Array,
+  y: Float32Array,
+  margin: number,
+  perElement: FloatArray | null,
+  each: number,
+  gradInput: FloatArray,
+): void {
+  for (let i = 0; i < x.length; i++) {
+    const t = y[i], g = perElement ? perElement[i] : each;
+    const clamped = -select(t !== 1, select(Math.fround(margin - x[i]) >= 0, g, 0), 0);
+    gradInput[i] = clamped + select(t !== -1, g, 0);
+  }
+}
+
+function gradient64(
+  x: Float64Array,
+  y: Float64Array,
+  margin: number,
+  perElement: FloatArray | null,
+  each: number,
+  gradInput: FloatArray,
+): void {
+  for (let i = 0; i < x.length; i++) {
+    const t = y[i], g = perElement ? perElement[i] : each;
+    const clamped = -select(t !== 1, select(margin - x[i] >= 0, g, 0), 0);
+    gradInput[i] = clamped + select(t !== -1, g, 0);
+  }
+}

@@ -12,17 +12,12 @@
  * @module
  */
 import { defineLoss } from "../core/definition.ts";
+import { select, signOf } from "../ops/branchless.ts";
 import { tex, texTerm } from "../core/tex.ts";
-import { select } from "../ops/branchless.ts";
 import { elementExplainer, elementSweep, valuesAt } from "../ops/element.ts";
 import { centeredOn } from "./_explain.ts";
 import { type Reduction, reductionOption } from "../ops/reduction.ts";
-import {
-  differenceLoss,
-  type DifferenceSaved,
-  pointwiseInputs,
-  REGRESSION_CURVE,
-} from "./_pointwise.ts";
+import { differenceLoss, type DifferenceSaved, pointwiseInputs } from "./_pointwise.ts";
 
 /** Options of {@link huberLoss}. */
 export interface HuberOptions {
@@ -79,7 +74,6 @@ export const huberLoss = defineLoss<HuberOptions, DifferenceSaved<HuberOptions>>
   },
   keywords: ["regression", "robust", "outlier", "Huber", "smooth L1", "M-estimator"],
   outputShape: "scalar; (*), as the input, for reduction none",
-  curve: REGRESSION_CURVE,
   inputs: pointwiseInputs(),
   options: [
     reductionOption(),
@@ -133,26 +127,56 @@ export const huberLoss = defineLoss<HuberOptions, DifferenceSaved<HuberOptions>>
     return elementSweep({ input: "input", range })(inputs, options, element);
   },
   ...differenceLoss<HuberOptions>({
-    losses(x, y, losses, { delta }) {
-      const halfDelta = 0.5 * delta;
-      let total = 0;
-      for (let i = 0; i < x.length; i++) {
-        const d = x[i] - y[i];
-        const a = Math.abs(d);
-        const loss = select(a < delta, 0.5 * d * d, delta * (a - halfDelta));
-        total += loss;
-        if (losses) losses[i] = loss;
-      }
-      return total;
+    float32: {
+      losses(x, y, losses, options) {
+        const delta = Math.fround(options.delta);
+        const halfDelta = Math.fround(0.5 * delta);
+        let total = 0;
+        for (let i = 0; i < x.length; i++) {
+          const a = Math.abs(Math.fround(x[i] - y[i]));
+          // (½a)·a is exact in float64 (a has 24 bits), so it is rounded once, as PyTorch's is.
+          const small = Math.fround(0.5 * a * a);
+          const loss = select(a < delta, small, Math.fround(delta * Math.fround(a - halfDelta)));
+          total += loss;
+          if (losses) losses[i] = loss;
+        }
+        return total;
+      },
+      gradient(x, y, { perElement, each, norm }, gradInput, gradTarget, options) {
+        const delta = Math.fround(options.delta);
+        const scale = Math.fround(norm);
+        for (let i = 0; i < x.length; i++) {
+          const d = Math.fround(x[i] - y[i]);
+          const clamped = select(Math.abs(d) >= delta, select(d > 0, delta, -delta), d);
+          const grad = Math.fround(
+            Math.fround(scale * clamped) * (perElement ? perElement[i] : each),
+          );
+          gradInput[i] = grad;
+          gradTarget[i] = -grad;
+        }
+      },
     },
-    gradient(x, y, { perElement, each }, gradInput, gradTarget, { delta }) {
-      for (let i = 0; i < x.length; i++) {
-        const d = x[i] - y[i];
-        const clamped = select(d < -delta, -delta, select(d > delta, delta, d));
-        const grad = clamped * (perElement ? perElement[i] : each);
-        gradInput[i] = grad;
-        gradTarget[i] = -grad;
-      }
+    float64: {
+      losses(x, y, losses, { delta }) {
+        const halfDelta = 0.5 * delta;
+        let total = 0;
+        for (let i = 0; i < x.length; i++) {
+          const a = Math.abs(x[i] - y[i]);
+          const loss = select(a < delta, 0.5 * a * a, delta * (a - halfDelta));
+          total += loss;
+          if (losses) losses[i] = loss;
+        }
+        return total;
+      },
+      gradient(x, y, { perElement, each, norm }, gradInput, gradTarget, { delta }) {
+        for (let i = 0; i < x.length; i++) {
+          const d = x[i] - y[i];
+          const clamped = select(Math.abs(d) >= delta, signOf(d) * delta, d);
+          const grad = norm * clamped * (perElement ? perElement[i] : each);
+          gradInput[i] = grad;
+          gradTarget[i] = -grad;
+        }
+      },
     },
   }),
 });

@@ -9,18 +9,22 @@
  * the input without the pointwise losses' warning.
  *
  * Gradient: ∂l/∂x = −y (−e^y with `log_target`); ∂l/∂y = log y + 1 − x (NaN where y = 0, as
- * PyTorch's `xlogy` gives), or e^y · (y − x + 1) with `log_target`.
+ * PyTorch's `xlogy` gives), or e^y · (y − x + 1) with `log_target`.  Computed as autograd takes
+ * PyTorch's steps back, so that NaN and infinities fall where PyTorch's do: with `log_target`,
+ * e^y·(y − x) + e^y for y = 1000, x = 2000 is −∞ + ∞, NaN.  float32 rounds each step as
+ * PyTorch's float32 kernels do.
  *
  * @module
  */
 import { broadcastShape, expandTo, sumTo } from "../ops/broadcast.ts";
 import { logSoftmaxRows } from "../ops/log_softmax.ts";
 import { type Advice, defineLoss, type WorkedStep } from "../core/definition.ts";
+import type { FloatArray, FloatDense } from "../core/tensor.ts";
+import { exp32, exp64, log32 } from "../ops/exp_log.ts";
+import { allocate, reducedOutput, reductionOption, upstreamGradOf } from "../ops/reduction.ts";
 import { plainReduction, tex, texTerm } from "../core/tex.ts";
 import { elementExplainer, elementSweep } from "../ops/element.ts";
 import { firstAbove, logProbabilityRange, rowsSumToOne } from "./_explain.ts";
-import type { FloatArray, FloatDense } from "../core/tensor.ts";
-import { allocate, reducedOutput, reductionOption, upstreamGrad } from "../ops/reduction.ts";
 
 /** Options of {@link klDivLoss}. */
 export interface KLDivOptions {
@@ -34,6 +38,8 @@ interface KLDivSaved {
   shape: number[];
   x: FloatArray;
   y: FloatArray;
+  /** The target's own values, of `targetShape`. */
+  target: FloatArray;
   inputShape: number[];
   targetShape: number[];
   logTarget: boolean;
@@ -109,14 +115,6 @@ export const klDivLoss = defineLoss<KLDivOptions, KLDivSaved>({
     "soft targets",
   ],
   outputShape: "scalar; (*), as the input, for reduction none",
-  curve: {
-    x: { input: "input", from: -6, to: 0, label: "input x (a log-probability)" },
-    lines: [
-      { label: "y = 0.2", values: { target: 0.2 } },
-      { label: "y = 0.5", values: { target: 0.5 } },
-      { label: "y = 0.8", values: { target: 0.8 } },
-    ],
-  },
   inputs: [
     {
       name: "input",
@@ -282,21 +280,16 @@ export const klDivLoss = defineLoss<KLDivOptions, KLDivSaved>({
       count = input.shape[0] ?? 1;
     }
     const losses = reduction === "none" ? allocate(context.dtype, n) : null;
-    let total = 0;
-    for (let i = 0; i < n; i++) {
-      const t = y[i];
-      const loss = options.log_target
-        ? Math.exp(t) * (t - x[i])
-        : (t === 0 ? 0 : t * Math.log(t)) - t * x[i];
-      total += loss;
-      if (losses) losses[i] = loss;
-    }
+    const total = context.dtype === "float32"
+      ? losses32(x as Float32Array, y as Float32Array, options.log_target, losses)
+      : losses64(x as Float64Array, y as Float64Array, options.log_target, losses);
     return {
       output: reducedOutput(reduction, context.dtype, shape, total, losses, count),
       saved: {
         shape,
         x,
         y,
+        target: target.data,
         inputShape: input.shape,
         targetShape: target.shape,
         logTarget: options.log_target,
@@ -308,27 +301,83 @@ export const klDivLoss = defineLoss<KLDivOptions, KLDivSaved>({
   backward(saved, gradOutput, { dtype }) {
     const { x, y, shape, logTarget } = saved;
     const n = x.length;
-    const g = upstreamGrad(saved.reduction, gradOutput, n, saved.count);
+    const f32 = dtype === "float32";
+    const { perElement, each } = upstreamGradOf(saved.reduction, gradOutput, saved.count);
     const gradInput = allocate(dtype, n);
     const gradTarget = allocate(dtype, n);
+    // With log_target, the gradient reaching exp(y): g·(y − x), summed onto the target's shape
+    // before it is multiplied by exp(y), as autograd does.
+    const gradExp = logTarget ? allocate(dtype, n) : null;
     for (let i = 0; i < n; i++) {
+      const g = perElement ? perElement[i] : each;
       const t = y[i];
       if (logTarget) {
-        const p = Math.exp(t);
-        gradInput[i] = -p * g[i];
-        gradTarget[i] = p * (t - x[i] + 1) * g[i];
+        const e = f32 ? exp32(t) : exp64(t);
+        const d = f32 ? Math.fround(t - x[i]) : t - x[i];
+        const gradDifference = f32 ? Math.fround(g * e) : g * e;
+        gradInput[i] = -gradDifference;
+        gradTarget[i] = gradDifference;
+        gradExp![i] = g * d;
       } else {
-        gradInput[i] = -t * g[i];
-        // xlogy's gradient in its first argument is log(y) where y != 0, plus y / y.
-        gradTarget[i] = ((t !== 0 ? Math.log(t) : 0) + t / t - x[i]) * g[i];
+        gradInput[i] = -g * t;
+        // xlogy(y, y)'s gradient: log y (0 where y = 0) through its first argument, g·y / y
+        // through its second (NaN where y = 0); then −g·x from −y·x.
+        const log = t === 0 ? 0 : f32 ? log32(t) : Math.log(t);
+        const first = f32 ? Math.fround(g * log) : g * log;
+        const second = f32 ? Math.fround(Math.fround(g * t) / t) : (g * t) / t;
+        const sum = f32 ? Math.fround(first + second) : first + second;
+        gradTarget[i] = sum + (f32 ? Math.fround(-g * x[i]) : -g * x[i]);
       }
     }
-    return {
-      input: sumTo({ shape, data: gradInput }, saved.inputShape),
-      target: sumTo({ shape, data: gradTarget }, saved.targetShape),
-    };
+    const target = sumTo({ shape, data: gradTarget }, saved.targetShape);
+    if (gradExp) {
+      const summed = sumTo({ shape, data: gradExp }, saved.targetShape).data;
+      for (let i = 0; i < summed.length; i++) {
+        const e = f32 ? exp32(saved.target[i]) : exp64(saved.target[i]);
+        target.data[i] += f32 ? Math.fround(summed[i] * e) : summed[i] * e;
+      }
+    }
+    return { input: sumTo({ shape, data: gradInput }, saved.inputShape), target };
   },
 });
+
+/**
+ * exp(y)·(y − x) with `log_target`, else xlogy(y, y) − y·x (0·log 0 = 0, NaN for a NaN y),
+ * each operation rounded to float32 as PyTorch's float32 kernels give it.
+ */
+function losses32(
+  x: Float32Array,
+  y: Float32Array,
+  logTarget: boolean,
+  losses: FloatArray | null,
+): number {
+  let total = 0;
+  for (let i = 0; i < x.length; i++) {
+    const t = y[i];
+    const loss = logTarget
+      ? Math.fround(exp32(t) * Math.fround(t - x[i]))
+      : Math.fround((t === 0 ? 0 : Math.fround(t * log32(t))) - Math.fround(t * x[i]));
+    total += loss;
+    if (losses) losses[i] = loss;
+  }
+  return total;
+}
+
+function losses64(
+  x: Float64Array,
+  y: Float64Array,
+  logTarget: boolean,
+  losses: FloatArray | null,
+): number {
+  let total = 0;
+  for (let i = 0; i < x.length; i++) {
+    const t = y[i];
+    const loss = logTarget ? exp64(t) * (t - x[i]) : (t === 0 ? 0 : t * Math.log(t)) - t * x[i];
+    total += loss;
+    if (losses) losses[i] = loss;
+  }
+  return total;
+}
 
 /** Each row of `columns` values, softmaxed: probabilities for a sample. */
 function softmaxRows(values: number[], columns: number): number[] {

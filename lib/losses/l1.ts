@@ -10,15 +10,10 @@
 import { defineLoss } from "../core/definition.ts";
 import { tex, texTerm } from "../core/tex.ts";
 import { signOf } from "../ops/branchless.ts";
+import { type Reduction, reductionOption } from "../ops/reduction.ts";
 import { elementExplainer, elementSweep, valuesAt } from "../ops/element.ts";
 import { centeredOn } from "./_explain.ts";
-import { type Reduction, reductionOption } from "../ops/reduction.ts";
-import {
-  differenceLoss,
-  type DifferenceSaved,
-  pointwiseInputs,
-  REGRESSION_CURVE,
-} from "./_pointwise.ts";
+import { differenceLoss, type DifferenceSaved, eachOf, pointwiseInputs } from "./_pointwise.ts";
 
 /** Options of {@link l1Loss}. */
 export interface L1Options {
@@ -70,7 +65,6 @@ export const l1Loss = defineLoss<L1Options, DifferenceSaved<L1Options>>({
   },
   keywords: ["regression", "robust", "outlier", "absolute error", "MAE", "L1", "median"],
   outputShape: "scalar; (*), as the input, for reduction none",
-  curve: REGRESSION_CURVE,
   inputs: pointwiseInputs(),
   options: [reductionOption()],
   legacyReduction: true,
@@ -100,21 +94,45 @@ export const l1Loss = defineLoss<L1Options, DifferenceSaved<L1Options>>({
     return elementSweep({ input: "input", range: centeredOn(target, 3) })(inputs, options, element);
   },
   ...differenceLoss<L1Options>({
-    losses(x, y, losses) {
-      let total = 0;
-      for (let i = 0; i < x.length; i++) {
-        const loss = Math.abs(x[i] - y[i]);
-        total += loss;
-        if (losses) losses[i] = loss;
-      }
-      return total;
+    float32: {
+      losses(x, y, losses) {
+        let total = 0;
+        for (let i = 0; i < x.length; i++) {
+          const loss = Math.abs(Math.fround(x[i] - y[i]));
+          total += loss;
+          if (losses) losses[i] = loss;
+        }
+        return total;
+      },
+      gradient(x, y, upstream, gradInput, gradTarget) {
+        const { perElement } = upstream;
+        const each = eachOf(upstream, gradInput);
+        for (let i = 0; i < x.length; i++) {
+          const grad = signOf(x[i] - y[i]) * (perElement ? perElement[i] : each);
+          gradInput[i] = grad;
+          gradTarget[i] = -grad;
+        }
+      },
     },
-    gradient(x, y, { perElement, each }, gradInput, gradTarget) {
-      for (let i = 0; i < x.length; i++) {
-        const grad = signOf(x[i] - y[i]) * (perElement ? perElement[i] : each);
-        gradInput[i] = grad;
-        gradTarget[i] = -grad;
-      }
+    float64: {
+      losses(x, y, losses) {
+        let total = 0;
+        for (let i = 0; i < x.length; i++) {
+          const loss = Math.abs(x[i] - y[i]);
+          total += loss;
+          if (losses) losses[i] = loss;
+        }
+        return total;
+      },
+      gradient(x, y, upstream, gradInput, gradTarget) {
+        const { perElement } = upstream;
+        const each = eachOf(upstream, gradInput);
+        for (let i = 0; i < x.length; i++) {
+          const grad = signOf(x[i] - y[i]) * (perElement ? perElement[i] : each);
+          gradInput[i] = grad;
+          gradTarget[i] = -grad;
+        }
+      },
     },
   }),
 });

@@ -5,6 +5,7 @@
  *
  * Gradient, where −y·(x1 − x2) + margin ≥ 0 (0 elsewhere): ∂l/∂x1 = −y, ∂l/∂x2 = y.  At the
  * kink, where the loss is just 0, the gradient still flows, as PyTorch's `clamp_min` passes it.
+ * float32 rounds the margin and each step to float32, as PyTorch's float32 kernels do.
  *
  * @module
  */
@@ -14,6 +15,7 @@ import { tex, texTerm } from "../core/tex.ts";
 import { elementExplainer, elementSweep, valuesAt } from "../ops/element.ts";
 import { centeredOn, firstNotIn, notPlusMinusOne } from "./_explain.ts";
 import { LossInputError } from "../core/errors.ts";
+import { clampMinZero, maskedGrad } from "../ops/branchless.ts";
 import { type FloatArray, formatShape } from "../core/tensor.ts";
 import {
   allocate,
@@ -90,13 +92,6 @@ export const marginRankingLoss = defineLoss<MarginRankingOptions, MarginRankingS
   },
   keywords: ["ranking", "pairwise", "learning to rank", "preference", "hinge", "margin"],
   outputShape: "scalar; (N), as the inputs, for reduction none",
-  curve: {
-    x: { input: "input1", from: -3, to: 3, label: "input1 (input2 = 0)" },
-    lines: [
-      { label: "y = 1", values: { input2: 0, target: 1 } },
-      { label: "y = -1", values: { input2: 0, target: -1 } },
-    ],
-  },
   inputs: [
     {
       name: "input1",
@@ -208,15 +203,12 @@ export const marginRankingLoss = defineLoss<MarginRankingOptions, MarginRankingS
     const x2 = expandTo(input2, shape).data;
     const y = expandTo(target, shape).data;
     const n = x1.length;
+    const f32 = context.dtype === "float32";
+    const m = f32 ? Math.fround(margin) : margin;
     const losses = reduction === "none" ? allocate(context.dtype, n) : null;
-    let total = 0;
-    for (let i = 0; i < n; i++) {
-      const unclamped = -y[i] * (x1[i] - x2[i]) + margin;
-      // NaN passes through, as PyTorch's clamp_min lets it.
-      const loss = unclamped < 0 ? 0 : unclamped;
-      total += loss;
-      if (losses) losses[i] = loss;
-    }
+    const total = f32
+      ? losses32(x1 as Float32Array, x2 as Float32Array, y as Float32Array, m, losses)
+      : losses64(x1 as Float64Array, x2 as Float64Array, y as Float64Array, m, losses);
     return {
       output: reducedOutput(reduction, context.dtype, shape, total, losses, n),
       saved: {
@@ -226,7 +218,7 @@ export const marginRankingLoss = defineLoss<MarginRankingOptions, MarginRankingS
         y,
         input1Shape: input1.shape,
         input2Shape: input2.shape,
-        margin,
+        margin: m,
         reduction,
       },
     };
@@ -237,12 +229,26 @@ export const marginRankingLoss = defineLoss<MarginRankingOptions, MarginRankingS
     const g = upstreamGrad(saved.reduction, gradOutput, n);
     const grad1 = allocate(dtype, n);
     const grad2 = allocate(dtype, n);
-    for (let i = 0; i < n; i++) {
-      // clamp_min passes the gradient where its argument is >= the bound.
-      if (-y[i] * (x1[i] - x2[i]) + margin >= 0) {
-        grad1[i] = -y[i] * g[i];
-        grad2[i] = y[i] * g[i];
-      }
+    if (dtype === "float32") {
+      gradient32(
+        x1 as Float32Array,
+        x2 as Float32Array,
+        y as Float32Array,
+        margin,
+        g,
+        grad1,
+        grad2,
+      );
+    } else {
+      gradient64(
+        x1 as Float64Array,
+        x2 as Float64Array,
+        y as Float64Array,
+        margin,
+        g,
+        grad1,
+        grad2,
+      );
     }
     return {
       input1: sumTo({ shape, data: grad1 }, saved.input1Shape),
@@ -250,3 +256,78 @@ export const marginRankingLoss = defineLoss<MarginRankingOptions, MarginRankingS
     };
   },
 });
+
+/** −y·(x1 − x2) + margin, each step rounded to float32. */
+function hinge32(x1: number, x2: number, y: number, margin: number): number {
+  return Math.fround(Math.fround(-y * Math.fround(x1 - x2)) + margin);
+}
+
+/** max(−y·(x1 − x2) + margin, 0) of each element (NaN passes), in float32. */
+function losses32(
+  x1: Float32Array,
+  x2: Float32Array,
+  y: Float32Array,
+  margin: number,
+  losses: FloatArray | null,
+): number {
+  let total = 0;
+  for (let i = 0; i < x1.length; i++) {
+    const loss = clampMinZero(hinge32(x1[i], x2[i], y[i], margin));
+    total += loss;
+    if (losses) losses[i] = loss;
+  }
+  return total;
+}
+
+function losses64(
+  x1: Float64Array,
+  x2: Float64Array,
+  y: Float64Array,
+  margin: number,
+  losses: FloatArray | null,
+): number {
+  let total = 0;
+  for (let i = 0; i < x1.length; i++) {
+    const loss = clampMinZero(-y[i] * (x1[i] - x2[i]) + margin);
+    total += loss;
+    if (losses) losses[i] = loss;
+  }
+  return total;
+}
+
+/**
+ * where(hinge ≥ 0, g, 0) · −y into input1's gradient and its opposite into input2's: clamp_min
+ * passes the gradient where its argument is >= the bound (at the kink too); the product with −y is
+ * taken either way, so that a target of ±∞ or NaN makes it NaN, as in PyTorch.
+ */
+function gradient32(
+  x1: Float32Array,
+  x2: Float32Array,
+  y: Float32Array,
+  margin: number,
+  g: ArrayLike<number>,
+  grad1: FloatArray,
+  grad2: FloatArray,
+): void {
+  for (let i = 0; i < x1.length; i++) {
+    const grad = maskedGrad(hinge32(x1[i], x2[i], y[i], margin) >= 0, g[i]) * -y[i];
+    grad1[i] = grad;
+    grad2[i] = -grad;
+  }
+}
+
+function gradient64(
+  x1: Float64Array,
+  x2: Float64Array,
+  y: Float64Array,
+  margin: number,
+  g: ArrayLike<number>,
+  grad1: FloatArray,
+  grad2: FloatArray,
+): void {
+  for (let i = 0; i < x1.length; i++) {
+    const grad = maskedGrad(-y[i] * (x1[i] - x2[i]) + margin >= 0, g[i]) * -y[i];
+    grad1[i] = grad;
+    grad2[i] = -grad;
+  }
+}

@@ -1,7 +1,8 @@
 /**
  * `torch.nn.MSELoss`: the mean squared error.
  *
- * Gradient: ∂l/∂x = 2(x − y), ∂l/∂y = −2(x − y).  A target that was broadcast to the input's
+ * Gradient: ∂l/∂x = 2(x − y), ∂l/∂y = −2(x − y), computed as `mse_loss_backward` does: the factor
+ * 2 (2/n for `mean`) times x − y, then times grad_output, each product in the dtype.  A target that was broadcast to the input's
  * shape (with PyTorch's warning) gets its gradient summed over the broadcast dimensions, as
  * autograd sums it.
  *
@@ -12,12 +13,7 @@ import { tex, texTerm } from "../core/tex.ts";
 import { elementExplainer, elementSweep, valuesAt } from "../ops/element.ts";
 import { centeredOn } from "./_explain.ts";
 import { type Reduction, reductionOption } from "../ops/reduction.ts";
-import {
-  differenceLoss,
-  type DifferenceSaved,
-  pointwiseInputs,
-  REGRESSION_CURVE,
-} from "./_pointwise.ts";
+import { differenceLoss, type DifferenceSaved, pointwiseInputs } from "./_pointwise.ts";
 
 /** Options of {@link mseLoss}. */
 export interface MSEOptions {
@@ -69,7 +65,6 @@ export const mseLoss = defineLoss<MSEOptions, DifferenceSaved<MSEOptions>>({
   },
   keywords: ["regression", "squared error", "L2", "least squares", "mean squared error"],
   outputShape: "scalar; (*), as the input, for reduction none",
-  curve: REGRESSION_CURVE,
   inputs: pointwiseInputs(),
   options: [reductionOption()],
   legacyReduction: true,
@@ -99,22 +94,46 @@ export const mseLoss = defineLoss<MSEOptions, DifferenceSaved<MSEOptions>>({
     return elementSweep({ input: "input", range: centeredOn(target, 3) })(inputs, options, element);
   },
   ...differenceLoss<MSEOptions>({
-    losses(x, y, losses) {
-      let total = 0;
-      for (let i = 0; i < x.length; i++) {
-        const d = x[i] - y[i];
-        const loss = d * d;
-        total += loss;
-        if (losses) losses[i] = loss;
-      }
-      return total;
+    float32: {
+      losses(x, y, losses) {
+        let total = 0;
+        for (let i = 0; i < x.length; i++) {
+          const d = Math.fround(x[i] - y[i]);
+          const loss = Math.fround(d * d);
+          total += loss;
+          if (losses) losses[i] = loss;
+        }
+        return total;
+      },
+      gradient(x, y, { perElement, each, norm }, gradInput, gradTarget) {
+        const twice = Math.fround(2 * norm);
+        for (let i = 0; i < x.length; i++) {
+          const scaled = Math.fround(twice * Math.fround(x[i] - y[i]));
+          const grad = Math.fround(scaled * (perElement ? perElement[i] : each));
+          gradInput[i] = grad;
+          gradTarget[i] = -grad;
+        }
+      },
     },
-    gradient(x, y, { perElement, each }, gradInput, gradTarget) {
-      for (let i = 0; i < x.length; i++) {
-        const grad = 2 * (x[i] - y[i]) * (perElement ? perElement[i] : each);
-        gradInput[i] = grad;
-        gradTarget[i] = -grad;
-      }
+    float64: {
+      losses(x, y, losses) {
+        let total = 0;
+        for (let i = 0; i < x.length; i++) {
+          const d = x[i] - y[i];
+          const loss = d * d;
+          total += loss;
+          if (losses) losses[i] = loss;
+        }
+        return total;
+      },
+      gradient(x, y, { perElement, each, norm }, gradInput, gradTarget) {
+        const twice = 2 * norm;
+        for (let i = 0; i < x.length; i++) {
+          const grad = twice * (x[i] - y[i]) * (perElement ? perElement[i] : each);
+          gradInput[i] = grad;
+          gradTarget[i] = -grad;
+        }
+      },
     },
   }),
 });

@@ -18,10 +18,16 @@ import {
   type SweepPlan,
   type WorkedStep,
 } from "../core/definition.ts";
-import { tex, texTerm } from "../core/tex.ts";
 import { elementField, LossInputError } from "../core/errors.ts";
+import {
+  allocate,
+  inDtypeOf,
+  reducedOutput,
+  type Reduction,
+  reductionOption,
+} from "../ops/reduction.ts";
+import { tex, texTerm } from "../core/tex.ts";
 import { including, indexRowsLike, rowsLike, texList } from "./_explain.ts";
-import { allocate, reducedOutput, type Reduction, reductionOption } from "../ops/reduction.ts";
 import type { Dense, FloatArray, FloatDense, NumericArray } from "../core/tensor.ts";
 import { formatShape } from "../core/tensor.ts";
 
@@ -253,25 +259,21 @@ export const multiMarginLoss = defineLoss<MultiMarginOptions, MultiMarginSaved, 
     const margin = context.dtype === "float32" ? Math.fround(options.margin) : options.margin;
     const x = input.data;
     const y = target.data;
+    const f32 = context.dtype === "float32";
     const losses = reduction === "none" ? allocate(context.dtype, samples) : null;
+    // Each row's sum in the dtype, as `multi_margin_inner_sum_cpu`; the rows' total in double,
+    // as the kernel's `acc_type` accumulator (its result rounded once, by reducedOutput).
     let total = 0;
     for (let n = 0, row = 0; n < samples; n++, row += classes) {
-      const t = y[n];
-      const xt = x[row + t];
-      const w = weight ? weight[t] : 1;
-      let sum = 0;
-      for (let c = 0; c < classes; c++) {
-        if (c === t) continue;
-        const z = margin - xt + x[row + c];
-        if (z > 0) sum += (p === 1 ? z : z * z) * w;
-      }
-      const loss = sum / classes;
+      const loss = f32
+        ? rowLoss32(x as Float32Array, row, classes, y[n], p, margin, weight)
+        : rowLoss64(x as Float64Array, row, classes, y[n], p, margin, weight);
       total += loss;
       if (losses) losses[n] = loss;
     }
     const lossShape = target.shape.length === 0 ? [] : [samples];
     return {
-      output: reducedOutput(reduction, context.dtype, lossShape, total, losses, samples),
+      output: reducedOutput(reduction, context.dtype, lossShape, total, losses, samples, "float64"),
       saved: {
         x,
         inputShape: input.shape,
@@ -287,10 +289,13 @@ export const multiMarginLoss = defineLoss<MultiMarginOptions, MultiMarginSaved, 
   },
   backward(saved, gradOutput, { dtype }) {
     const { x, target, samples, classes, p, margin, weight, reduction } = saved;
+    const f32 = dtype === "float32";
     const grad = allocate(dtype, x.length);
     const g = gradOutput.data;
     const perSample = reduction === "none";
-    const step = reduction === "mean" ? 1 / (samples * classes) : 1 / classes;
+    // The kernel's g, 1 / (N·C) for `mean` and 1 / C otherwise, in the dtype; the gradient is
+    // then multiplied by grad_output, as `grad_input.mul_(grad_output)`.
+    const step = inDtypeOf(grad, reduction === "mean" ? 1 / (samples * classes) : 1 / classes);
     for (let n = 0, row = 0; n < samples; n++, row += classes) {
       const t = target[n];
       const xt = x[row + t];
@@ -299,20 +304,71 @@ export const multiMarginLoss = defineLoss<MultiMarginOptions, MultiMarginSaved, 
       let gradTarget = 0;
       for (let c = 0; c < classes; c++) {
         if (c === t) continue;
-        const z = margin - xt + x[row + c];
+        const z = f32
+          ? Math.fround(Math.fround(margin - xt) + x[row + c])
+          : margin - xt + x[row + c];
+        let h = 0;
         if (z > 0) {
-          const h = (p === 1 ? step : 2 * step * z) * w;
-          gradTarget -= h;
-          grad[row + c] = h * upstream;
-        } else {
-          grad[row + c] = 0 * upstream;
+          h = p === 1 ? step : f32 ? Math.fround(2 * step * z) : 2 * step * z;
+          if (weight) h = f32 ? Math.fround(h * w) : h * w;
+          gradTarget = f32 ? Math.fround(gradTarget - h) : gradTarget - h;
         }
+        grad[row + c] = h * upstream;
       }
       grad[row + t] = gradTarget * upstream;
     }
     return { input: { shape: saved.inputShape, data: grad } };
   },
 });
+
+/**
+ * One row's loss, Σ_{c ≠ y} w_y max(0, margin − x_y + x_c)^p / C, each step in float32 as
+ * `multi_margin_inner_sum_cpu` computes it (a square that overflows is +∞).
+ */
+function rowLoss32(
+  x: Float32Array,
+  row: number,
+  classes: number,
+  t: number,
+  p: number,
+  margin: number,
+  weight: FloatArray | null,
+): number {
+  const xt = x[row + t];
+  const w = weight ? weight[t] : 1;
+  const shifted = Math.fround(margin - xt);
+  let sum = 0;
+  for (let c = 0; c < classes; c++) {
+    if (c === t) continue;
+    const z = Math.fround(shifted + x[row + c]);
+    if (z > 0) {
+      let h = p === 1 ? z : Math.fround(z * z);
+      if (weight) h = Math.fround(h * w);
+      sum = Math.fround(sum + h);
+    }
+  }
+  return Math.fround(sum / classes);
+}
+
+function rowLoss64(
+  x: Float64Array,
+  row: number,
+  classes: number,
+  t: number,
+  p: number,
+  margin: number,
+  weight: FloatArray | null,
+): number {
+  const xt = x[row + t];
+  const w = weight ? weight[t] : 1;
+  let sum = 0;
+  for (let c = 0; c < classes; c++) {
+    if (c === t) continue;
+    const z = margin - xt + x[row + c];
+    if (z > 0) sum += (p === 1 ? z : z * z) * w;
+  }
+  return sum / classes;
+}
 
 /** The scores of sample `n` of a (N, C), (C) or 0-D input, and its number of classes. */
 function marginRow(input: FloatDense, n: number): { classes: number; row: number[] } {

@@ -23,10 +23,10 @@ import { elementField, LossInputError } from "../core/errors.ts";
 import type { Random } from "../core/random.ts";
 import {
   allocate,
+  inDtypeOf,
   reducedOutput,
   type Reduction,
   reductionOption,
-  upstreamGrad,
 } from "../ops/reduction.ts";
 import { type Dense, type FloatArray, type FloatDense, formatShape } from "../core/tensor.ts";
 
@@ -300,7 +300,7 @@ export const multiLabelMarginLoss = defineLoss<
     let total = 0;
     for (let frame = 0, start = 0; frame < frames; frame++, start += classes) {
       for (let j = start; j < start + classes && y[j] >= 0; j++) isTarget[start + y[j]] = 1;
-      let sum = 0;
+      let sum = 0; // in double, as the kernel's acc_type accumulator
       for (let j = start; j < start + classes && y[j] >= 0; j++) {
         const targetScore = x[start + y[j]];
         for (let i = start; i < start + classes; i++) {
@@ -309,12 +309,16 @@ export const multiLabelMarginLoss = defineLoss<
           if (z > 0) sum += z;
         }
       }
-      total += sum / classes;
-      if (losses) losses[frame] = sum / classes;
+      // The row's sum is returned in the dtype (+∞ where a float32 sum overflows); `none`
+      // divides it in the dtype, the reductions divide their double total.
+      const rowSum = float32 ? Math.fround(sum) : sum;
+      total += rowSum;
+      if (losses) losses[frame] = rowSum / classes;
     }
     const shape = input.shape.length === 2 && reduction === "none" ? [frames] : [];
+    if (reduction !== "none") total /= classes;
     return {
-      output: reducedOutput(reduction, dtype, shape, total, losses, frames),
+      output: reducedOutput(reduction, dtype, shape, total, losses, frames, "float64"),
       saved: { reduction, inputShape: input.shape, frames, classes, x, y, isTarget, float32 },
     };
   },
@@ -323,10 +327,11 @@ export const multiLabelMarginLoss = defineLoss<
     gradOutput,
     { dtype },
   ) {
-    const upstream = upstreamGrad(reduction, gradOutput, frames);
     const grad = allocate(dtype, x.length);
+    // The kernel's g, 1 / (N·C) for `mean` and 1 / C otherwise, in the dtype, added up in the
+    // gradient's own dtype; the gradient is then multiplied by grad_output.
+    const g = inDtypeOf(grad, reduction === "mean" ? 1 / (frames * classes) : 1 / classes);
     for (let frame = 0, start = 0; frame < frames; frame++, start += classes) {
-      const g = upstream[frame] / classes;
       for (let j = start; j < start + classes && y[j] >= 0; j++) {
         const targetIndex = start + y[j];
         const targetScore = x[targetIndex];
@@ -338,6 +343,12 @@ export const multiLabelMarginLoss = defineLoss<
           }
         }
       }
+    }
+    const upstream = gradOutput.data;
+    const perFrame = reduction === "none" && upstream.length === frames && inputShape.length === 2;
+    for (let frame = 0, start = 0; frame < frames; frame++, start += classes) {
+      const scale = perFrame ? upstream[frame] : upstream[0];
+      for (let i = start; i < start + classes; i++) grad[i] *= scale;
     }
     return { input: { shape: [...inputShape], data: grad } };
   },

@@ -6,10 +6,14 @@
  * logit; the per-sample losses (each a mean over the classes) are then reduced over the samples.
  * The target broadcasts with the input.
  *
- * Gradient: ∂loss/∂x[i] = w_i ((1 − y[i])·σ(x[i]) − y[i]·σ(−x[i])) / C.
+ * Gradient: ∂loss/∂x[i] = w_i ((1 − y[i])·σ(x[i]) − y[i]·σ(−x[i])) / C, computed as autograd takes
+ * PyTorch's steps back through its composition (and `log_sigmoid_backward`), so that a weight
+ * of ∞ or a logit of −∞ meets 0 where PyTorch's does (NaN).  float32 rounds each step as PyTorch's
+ * float32 kernels do.
  *
  * @module
  */
+import { clampMaxZero } from "../ops/branchless.ts";
 import { broadcastIndex, broadcastShape, expandTo, sumTo } from "../ops/broadcast.ts";
 import {
   defineLoss,
@@ -17,16 +21,18 @@ import {
   type SweepPlan,
   type WorkedStep,
 } from "../core/definition.ts";
-import { tex } from "../core/tex.ts";
 import { elementField, LossInputError } from "../core/errors.ts";
+import { exp64, softplusOfNegative64 } from "../ops/exp_log.ts";
+import { tex } from "../core/tex.ts";
 import { firstNotInUnitInterval, including, rowsLike, texList } from "./_explain.ts";
 import {
   allocate,
   reducedOutput,
   type Reduction,
   reductionOption,
-  upstreamGrad,
+  upstreamGradOf,
 } from "../ops/reduction.ts";
+import { sigmoidOfNegative, softplusOfNegative } from "../ops/softplus.ts";
 import { type FloatArray, type FloatDense, numel } from "../core/tensor.ts";
 
 /** Options of {@link multiLabelSoftMarginLoss}. */
@@ -49,18 +55,6 @@ interface MultiLabelSoftMarginSaved {
   inner: number;
   /** The input's number of classes C, the divisor. */
   classes: number;
-}
-
-/** log σ(x), as PyTorch's `log_sigmoid`: min(x, 0) − log1p(e^(−|x|)). */
-function logSigmoid(x: number): number {
-  return Math.min(x, 0) - Math.log1p(Math.exp(-Math.abs(x)));
-}
-
-/** σ(x), stable for large |x|. */
-function sigmoid(x: number): number {
-  if (x >= 0) return 1 / (1 + Math.exp(-x));
-  const e = Math.exp(x);
-  return e / (1 + e);
 }
 
 /**
@@ -262,48 +256,104 @@ export const multiLabelSoftMarginLoss = defineLoss<
     const classes = input.shape[classDim];
     const outputShape = [...shape.slice(0, classDim), ...shape.slice(classDim + 1)];
     const n = outer * inner;
+    const f32 = dtype === "float32";
     const sums = new Float64Array(n);
     for (let o = 0; o < outer; o++) {
       for (let c = 0; c < span; c++) {
         const base = (o * span + c) * inner;
         for (let k = 0; k < inner; k++) {
           const i = base + k;
-          let term = -(y[i] * logSigmoid(x[i]) + (1 - y[i]) * logSigmoid(-x[i]));
-          if (w) term *= w[i];
+          let term = f32 ? term32(x[i], y[i]) : term64(x[i], y[i]);
+          if (w) term = f32 ? Math.fround(term * w[i]) : term * w[i];
           sums[o * inner + k] += term;
         }
       }
     }
-    const losses = reduction === "none" ? allocate(dtype, n) : null;
+    // Each sample's sum over the classes in the dtype, then divided by C.
+    const losses = allocate(dtype, n);
     let total = 0;
     for (let i = 0; i < n; i++) {
-      const loss = sums[i] / classes;
+      const loss = f32 ? Math.fround(Math.fround(sums[i]) / classes) : sums[i] / classes;
+      losses[i] = loss;
       total += loss;
-      if (losses) losses[i] = loss;
     }
     return {
-      output: reducedOutput(reduction, dtype, outputShape, total, losses, n),
+      output: reducedOutput(
+        reduction,
+        dtype,
+        outputShape,
+        total,
+        reduction === "none" ? losses : null,
+        n,
+      ),
       saved: { reduction, shape, inputShape: input.shape, x, y, w, outer, span, inner, classes },
     };
   },
   backward(saved, gradOutput, { dtype }) {
     const { shape, x, y, w, outer, span, inner, classes } = saved;
-    const upstream = upstreamGrad(saved.reduction, gradOutput, outer * inner);
+    const f32 = dtype === "float32";
+    const { perElement, each } = upstreamGradOf(saved.reduction, gradOutput, outer * inner);
     const grad = allocate(dtype, x.length);
     for (let o = 0; o < outer; o++) {
       for (let c = 0; c < span; c++) {
         const base = (o * span + c) * inner;
         for (let k = 0; k < inner; k++) {
           const i = base + k;
-          let g = upstream[o * inner + k] / classes;
-          if (w) g *= w[i];
-          grad[i] = g * ((1 - y[i]) * sigmoid(x[i]) - y[i] * sigmoid(-x[i]));
+          // Back through / C, the sum, × w and the negation, in the dtype.
+          const upstream = perElement ? perElement[o * inner + k] : each;
+          let g = f32 ? Math.fround(upstream / classes) : upstream / classes;
+          if (w) g = f32 ? Math.fround(g * w[i]) : g * w[i];
+          grad[i] = f32 ? termGradient32(x[i], y[i], -g) : termGradient64(x[i], y[i], -g);
         }
       }
     }
     return { input: sumTo({ shape, data: grad }, saved.inputShape) };
   },
 });
+
+/**
+ * −(y log σ(x) + (1 − y) log σ(−x)) in float32, log σ as PyTorch's `log_sigmoid`:
+ * min(x, 0) − log1p(exp(−|x|)) (from the softplus table).
+ */
+function term32(v: number, t: number): number {
+  const a = Math.abs(v);
+  const softplus = Math.fround(softplusOfNegative(a));
+  const positive = Math.fround(clampMaxZero(v) - softplus);
+  const negative = Math.fround(clampMaxZero(-v) - softplus);
+  return -Math.fround(Math.fround(t * positive) + Math.fround(Math.fround(1 - t) * negative));
+}
+
+function term64(v: number, t: number): number {
+  const a = Math.abs(v);
+  const softplus = softplusOfNegative64(a);
+  return -(t * (clampMaxZero(v) - softplus) + (1 - t) * (clampMaxZero(-v) - softplus));
+}
+
+/**
+ * The gradient of the term with respect to x, given g, the gradient reaching y log σ(x) +
+ * (1 − y) log σ(−x): `log_sigmoid_backward` of both, (1 − q or q) · g·y and (q or 1 − q) ·
+ * g·(1 − y) with q = z / (1 + z), z = exp(−|x|) (σ(−|x|), from the table), the second negated
+ * (it is of −x); each step in float32.
+ */
+function termGradient32(v: number, t: number, g: number): number {
+  const q = Math.fround(sigmoidOfNegative(Math.abs(v)));
+  const p = Math.fround(1 - q);
+  const first = Math.fround((v < 0 ? p : q) * Math.fround(g * t));
+  const second = Math.fround((v > 0 ? p : q) * Math.fround(g * Math.fround(1 - t)));
+  return first - second;
+}
+
+function termGradient64(v: number, t: number, g: number): number {
+  const z = exp64(-Math.abs(v));
+  const q = z / (1 + z);
+  const p = 1 - q;
+  return (v < 0 ? p : q) * (g * t) - (v > 0 ? p : q) * (g * (1 - t));
+}
+
+/** log σ(x) = min(x, 0) − log(1 + e^−|x|), in float64, for the worked element. */
+function logSigmoid(x: number): number {
+  return clampMaxZero(x) - softplusOfNegative64(Math.abs(x));
+}
 
 /**
  * Sample `e` of the per-sample output as the forward computes it: the broadcast values of its

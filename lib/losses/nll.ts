@@ -11,6 +11,7 @@
  * @module
  */
 import {
+  carryNllLevels,
   checkClassIndices,
   checkClassWeight,
   checkIndexTargetShape,
@@ -19,6 +20,8 @@ import {
   classRow,
   classWeightOption,
   ignoreIndexOption,
+  nllLevels,
+  totalNllLevels,
 } from "./_classes.ts";
 import { logSoftmaxRows } from "../ops/log_softmax.ts";
 import {
@@ -27,6 +30,13 @@ import {
   type SweepPlan,
   type WorkedStep,
 } from "../core/definition.ts";
+import {
+  allocate,
+  inDtypeOf,
+  reducedOutput,
+  type Reduction,
+  reductionOption,
+} from "../ops/reduction.ts";
 import { plainReduction, tex, texTerm } from "../core/tex.ts";
 import { elementField } from "../core/errors.ts";
 import {
@@ -37,7 +47,6 @@ import {
   texList,
   weightedMean,
 } from "./_explain.ts";
-import { allocate, reducedOutput, type Reduction, reductionOption } from "../ops/reduction.ts";
 import type { Dense, FloatArray, FloatDense, NumericArray } from "../core/tensor.ts";
 
 /** Options of {@link nllLoss}. */
@@ -278,20 +287,33 @@ export const nllLoss = defineLoss<NLLOptions, NLLSaved, NLLInputs>({
     const x = input.data;
     const y = target.data;
     const losses = options.reduction === "none" ? allocate(context.dtype, batch * inner) : null;
-    let total = 0;
-    let totalWeight = 0;
+    const f32 = context.dtype === "float32";
+    // nll_loss's first level of partial sums (the upper ones in `levels`, see carryNllLevels).
+    const levels = nllLevels();
+    let loss = 0, sum = 0, count = 0;
     for (let n = 0, position = 0; n < batch; n++) {
       const sample = n * classes * inner;
       for (let k = 0; k < inner; k++, position++) {
         const t = y[position];
         if (t === ignoreIndex) continue;
         const w = weight ? weight[t] : 1;
-        const loss = -x[sample + t * inner + k] * w;
-        total += loss;
-        totalWeight += w;
-        if (losses) losses[position] = loss;
+        const term = f32
+          ? Math.fround(x[sample + t * inner + k] * w)
+          : x[sample + t * inner + k] * w;
+        loss = f32 ? Math.fround(loss - term) : loss - term;
+        sum = f32 ? Math.fround(sum + w) : sum + w;
+        count++;
+        if ((position & 15) === 0) {
+          carryNllLevels(levels, position, loss, sum, f32);
+          loss = sum = 0;
+        }
+        if (losses) losses[position] = -term;
       }
     }
+    totalNllLevels(levels, loss, sum, f32);
+    const total = levels[14];
+    // Without weights PyTorch counts the targets not ignored instead of summing 1s.
+    const totalWeight = weight ? levels[15] : count;
     return {
       output: reducedOutput(
         options.reduction,
@@ -317,14 +339,15 @@ export const nllLoss = defineLoss<NLLOptions, NLLSaved, NLLInputs>({
     const grad = allocate(dtype, batch * classes * inner);
     const perPosition = reduction === "none";
     const g = gradOutput.data;
-    const scale = reduction === "mean" ? g[0] / saved.totalWeight : g[0];
+    // −grad_output (divided by Σ w for `mean`), times w, as nll_loss_backward computes it.
+    const scale = -(reduction === "mean" ? inDtypeOf(grad, g[0] / saved.totalWeight) : g[0]);
     for (let n = 0, position = 0; n < batch; n++) {
       const sample = n * classes * inner;
       for (let k = 0; k < inner; k++, position++) {
         const t = target[position];
         if (t === ignoreIndex) continue;
         const w = weight ? weight[t] : 1;
-        grad[sample + t * inner + k] = -w * (perPosition ? g[position] : scale);
+        grad[sample + t * inner + k] = perPosition ? -w * g[position] : w * scale;
       }
     }
     return { input: { shape: saved.inputShape, data: grad } };

@@ -6,7 +6,11 @@
  * The target broadcasts with the input, without the pointwise losses' warning.
  *
  * Gradient: ∂l/∂x = e^x − y with `log_input`, 1 − y / (x + eps) without; the Stirling term
- * depends on the target alone, so `full` leaves the gradient as it is.
+ * depends on the target alone, so `full` leaves the gradient as it is.  Computed as autograd
+ * takes PyTorch's steps back: with a target that broadcasts the input, each term's gradient is
+ * summed onto the input's shape before it meets e^x (or 1 / (x + eps)), so that e^1000 times a
+ * sum of 0.5 is +∞ where a sum of +∞ − ∞ would be NaN.  float32 rounds each step as PyTorch's
+ * float32 kernels do.
  *
  * @module
  */
@@ -16,12 +20,13 @@ import { tex, texTerm } from "../core/tex.ts";
 import { elementExplainer, elementSweep, valuesAt } from "../ops/element.ts";
 import { centeredOn, including } from "./_explain.ts";
 import type { FloatArray } from "../core/tensor.ts";
+import { exp32, exp64, log32 } from "../ops/exp_log.ts";
 import {
   allocate,
   reducedOutput,
   type Reduction,
   reductionOption,
-  upstreamGrad,
+  upstreamGradOf,
 } from "../ops/reduction.ts";
 
 /** Options of {@link poissonNLLLoss}. */
@@ -36,6 +41,8 @@ interface PoissonNLLSaved {
   shape: number[];
   x: FloatArray;
   y: FloatArray;
+  /** The input's own values, of `inputShape`. */
+  input: FloatArray;
   inputShape: number[];
   logInput: boolean;
   eps: number;
@@ -114,14 +121,6 @@ export const poissonNLLLoss = defineLoss<PoissonNLLOptions, PoissonNLLSaved>({
     "negative log likelihood",
   ],
   outputShape: "scalar; (*), as the input, for reduction none",
-  curve: {
-    x: { input: "input", from: -3, to: 3, label: "input x (the log of the rate)" },
-    lines: [
-      { label: "y = 0", values: { target: 0 } },
-      { label: "y = 1", values: { target: 1 } },
-      { label: "y = 3", values: { target: 3 } },
-    ],
-  },
   inputs: [
     {
       name: "input",
@@ -253,27 +252,157 @@ export const poissonNLLLoss = defineLoss<PoissonNLLOptions, PoissonNLLSaved>({
     const y = expandTo(target, shape).data;
     const n = x.length;
     const losses = reduction === "none" ? allocate(context.dtype, n) : null;
-    let total = 0;
-    for (let i = 0; i < n; i++) {
-      const t = y[i];
-      let loss = logInput ? Math.exp(x[i]) - t * x[i] : x[i] - t * Math.log(x[i] + eps);
-      // PyTorch masks the term where target <= 1, so a NaN target keeps its NaN.
-      if (full && !(t <= 1)) loss += t * Math.log(t) - t + 0.5 * Math.log(2 * Math.PI * t);
-      total += loss;
-      if (losses) losses[i] = loss;
-    }
+    const total = context.dtype === "float32"
+      ? losses32(x as Float32Array, y as Float32Array, logInput, full, eps, losses)
+      : losses64(x as Float64Array, y as Float64Array, logInput, full, eps, losses);
     return {
       output: reducedOutput(reduction, context.dtype, shape, total, losses, n),
-      saved: { shape, x, y, inputShape: input.shape, logInput, eps, reduction },
+      saved: { shape, x, y, input: input.data, inputShape: input.shape, logInput, eps, reduction },
     };
   },
-  backward({ shape, x, y, inputShape, logInput, eps, reduction }, gradOutput, { dtype }) {
+  backward({ shape, x, y, input, inputShape, logInput, eps, reduction }, gradOutput, { dtype }) {
     const n = x.length;
-    const g = upstreamGrad(reduction, gradOutput, n);
-    const gradInput = allocate(dtype, n);
-    for (let i = 0; i < n; i++) {
-      gradInput[i] = (logInput ? Math.exp(x[i]) - y[i] : 1 - y[i] / (x[i] + eps)) * g[i];
+    const f32 = dtype === "float32";
+    const { perElement, each } = upstreamGradOf(reduction, gradOutput, n);
+    const gradInput = allocate(dtype, input.length);
+    if (input.length === n) {
+      if (f32) {
+        gradient32(
+          input as Float32Array,
+          y as Float32Array,
+          perElement,
+          each,
+          logInput,
+          eps,
+          gradInput as Float32Array,
+        );
+      } else {
+        gradient64(
+          input as Float64Array,
+          y as Float64Array,
+          perElement,
+          each,
+          logInput,
+          eps,
+          gradInput as Float64Array,
+        );
+      }
+      return { input: { shape: [...inputShape], data: gradInput } };
     }
-    return { input: sumTo({ shape, data: gradInput }, inputShape) };
+    // loss = a(x) − y·b(x), a = exp or the identity, b = the identity or log(x + ε).  With a
+    // broadcast target, the gradient of each term is summed onto the input's shape before it
+    // is multiplied by the term's derivative, as autograd does: exp(x) · Σ g, not Σ exp(x) g
+    // (so that ∞ · 0 and ∞ − ∞ arise where PyTorch has them).
+    const direct = allocate(dtype, n);
+    const throughTarget = allocate(dtype, n);
+    for (let i = 0; i < n; i++) {
+      const g = perElement ? perElement[i] : each;
+      direct[i] = g;
+      throughTarget[i] = -g * y[i];
+    }
+    const a = sumTo({ shape, data: direct }, inputShape).data;
+    const b = sumTo({ shape, data: throughTarget }, inputShape).data;
+    for (let i = 0; i < gradInput.length; i++) {
+      const v = input[i];
+      if (logInput) {
+        const e = f32 ? exp32(v) : exp64(v);
+        gradInput[i] = (f32 ? Math.fround(a[i] * e) : a[i] * e) + b[i];
+      } else {
+        const shifted = f32 ? Math.fround(v + Math.fround(eps)) : v + eps;
+        gradInput[i] = a[i] + (f32 ? Math.fround(b[i] / shifted) : b[i] / shifted);
+      }
+    }
+    return { input: { shape: [...inputShape], data: gradInput } };
   },
 });
+
+/**
+ * exp(x) − y·x, or x − y·log(x + ε), with `full` plus Stirling's y·log y − y + ½·log(2π·y)
+ * where y > 1, each operation rounded to float32 as PyTorch's float32 kernels give it.
+ */
+function losses32(
+  x: Float32Array,
+  y: Float32Array,
+  logInput: boolean,
+  full: boolean,
+  eps: number,
+  losses: FloatArray | null,
+): number {
+  const shift = Math.fround(eps);
+  const twoPi = Math.fround(2 * Math.PI);
+  let total = 0;
+  for (let i = 0; i < x.length; i++) {
+    const v = x[i], t = y[i];
+    let loss = logInput
+      ? Math.fround(exp32(v) - Math.fround(t * v))
+      : Math.fround(v - Math.fround(t * log32(Math.fround(v + shift))));
+    // PyTorch masks the term where target <= 1, so a NaN target keeps its NaN.
+    if (full && !(t <= 1)) {
+      const stirling = Math.fround(
+        Math.fround(Math.fround(t * log32(t)) - t) +
+          Math.fround(0.5 * log32(Math.fround(twoPi * t))),
+      );
+      loss = Math.fround(loss + stirling);
+    }
+    total += loss;
+    if (losses) losses[i] = loss;
+  }
+  return total;
+}
+
+function losses64(
+  x: Float64Array,
+  y: Float64Array,
+  logInput: boolean,
+  full: boolean,
+  eps: number,
+  losses: FloatArray | null,
+): number {
+  let total = 0;
+  for (let i = 0; i < x.length; i++) {
+    const v = x[i], t = y[i];
+    let loss = logInput ? exp64(v) - t * v : v - t * Math.log(v + eps);
+    if (full && !(t <= 1)) loss += t * Math.log(t) - t + 0.5 * Math.log(2 * Math.PI * t);
+    total += loss;
+    if (losses) losses[i] = loss;
+  }
+  return total;
+}
+
+/**
+ * The gradient where the target has the input's shape: g·exp(x) − g·y, or g − g·y / (x + ε),
+ * in float32 as autograd takes PyTorch's steps back.
+ */
+function gradient32(
+  x: Float32Array,
+  y: Float32Array,
+  perElement: FloatArray | null,
+  each: number,
+  logInput: boolean,
+  eps: number,
+  gradInput: Float32Array,
+): void {
+  const shift = Math.fround(eps);
+  for (let i = 0; i < x.length; i++) {
+    const g = perElement ? perElement[i] : each;
+    const throughTarget = Math.fround(-g * y[i]);
+    gradInput[i] = logInput
+      ? Math.fround(g * exp32(x[i])) + throughTarget
+      : g + Math.fround(throughTarget / Math.fround(x[i] + shift));
+  }
+}
+
+function gradient64(
+  x: Float64Array,
+  y: Float64Array,
+  perElement: FloatArray | null,
+  each: number,
+  logInput: boolean,
+  eps: number,
+  gradInput: Float64Array,
+): void {
+  for (let i = 0; i < x.length; i++) {
+    const g = perElement ? perElement[i] : each;
+    gradInput[i] = logInput ? g * exp64(x[i]) - g * y[i] : g - (g * y[i]) / (x[i] + eps);
+  }
+}

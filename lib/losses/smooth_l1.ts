@@ -18,12 +18,7 @@ import { select, signOf } from "../ops/branchless.ts";
 import { elementExplainer, elementSweep, valuesAt } from "../ops/element.ts";
 import { centeredOn } from "./_explain.ts";
 import { type Reduction, reductionOption } from "../ops/reduction.ts";
-import {
-  differenceLoss,
-  type DifferenceSaved,
-  pointwiseInputs,
-  REGRESSION_CURVE,
-} from "./_pointwise.ts";
+import { differenceLoss, type DifferenceSaved, pointwiseInputs } from "./_pointwise.ts";
 
 /** Options of {@link smoothL1Loss}. */
 export interface SmoothL1Options {
@@ -80,7 +75,6 @@ export const smoothL1Loss = defineLoss<SmoothL1Options, DifferenceSaved<SmoothL1
   },
   keywords: ["regression", "robust", "outlier", "smooth L1", "Huber", "object detection", "box"],
   outputShape: "scalar; (*), as the input, for reduction none",
-  curve: REGRESSION_CURVE,
   inputs: pointwiseInputs(),
   options: [
     reductionOption(),
@@ -135,27 +129,76 @@ export const smoothL1Loss = defineLoss<SmoothL1Options, DifferenceSaved<SmoothL1
     return elementSweep({ input: "input", range })(inputs, options, element);
   },
   ...differenceLoss<SmoothL1Options>({
-    losses(x, y, losses, { beta }) {
-      const halfBeta = 0.5 * beta;
-      let total = 0;
-      for (let i = 0; i < x.length; i++) {
-        const a = Math.abs(x[i] - y[i]);
-        // With beta = 0, `a < beta` never holds: the L1 loss, as PyTorch computes it then.
-        const loss = select(a < beta, (0.5 * a * a) / beta, a - halfBeta);
-        total += loss;
-        if (losses) losses[i] = loss;
-      }
-      return total;
+    float32: {
+      losses(x, y, losses, options) {
+        const beta = Math.fround(options.beta);
+        const halfBeta = Math.fround(0.5 * beta);
+        let total = 0;
+        for (let i = 0; i < x.length; i++) {
+          const a = Math.abs(Math.fround(x[i] - y[i]));
+          // With beta = 0, `a < beta` never holds: the L1 loss, as PyTorch computes it then.
+          // (½a)·a is exact in float64 (a has 24 bits), so it is rounded once, as PyTorch's is.
+          const small = Math.fround(Math.fround(0.5 * a * a) / beta);
+          const loss = select(a < beta, small, Math.fround(a - halfBeta));
+          total += loss;
+          if (losses) losses[i] = loss;
+        }
+        return total;
+      },
+      gradient(x, y, { perElement, each, norm }, gradInput, gradTarget, options) {
+        const beta = Math.fround(options.beta);
+        const scale = Math.fround(norm);
+        if (beta === 0) {
+          // PyTorch's L1 gradient for beta = 0: sgn(d) · grad · norm, 0 where d is 0 or NaN.
+          for (let i = 0; i < x.length; i++) {
+            const d = x[i] - y[i];
+            const grad = Math.fround(signOf(d) * (perElement ? perElement[i] : each) * scale);
+            gradInput[i] = grad;
+            gradTarget[i] = -grad;
+          }
+          return;
+        }
+        for (let i = 0; i < x.length; i++) {
+          const d = Math.fround(x[i] - y[i]);
+          // ±1 where |d| ≥ beta (d is not 0 there), d / beta elsewhere (and for NaN).
+          const slope = select(Math.abs(d) >= beta, signOf(d), Math.fround(d / beta));
+          const grad = Math.fround(
+            Math.fround(scale * slope) * (perElement ? perElement[i] : each),
+          );
+          gradInput[i] = grad;
+          gradTarget[i] = -grad;
+        }
+      },
     },
-    gradient(x, y, { perElement, each }, gradInput, gradTarget, { beta }) {
-      for (let i = 0; i < x.length; i++) {
-        const d = x[i] - y[i];
-        // clamp(d / beta, −1, 1); with beta = 0, PyTorch's L1 loss, sign(d): 0 where x = y.
-        const slope = select(Math.abs(d) >= beta, signOf(d), d / beta);
-        const grad = slope * (perElement ? perElement[i] : each);
-        gradInput[i] = grad;
-        gradTarget[i] = -grad;
-      }
+    float64: {
+      losses(x, y, losses, { beta }) {
+        const halfBeta = 0.5 * beta;
+        let total = 0;
+        for (let i = 0; i < x.length; i++) {
+          const a = Math.abs(x[i] - y[i]);
+          const loss = select(a < beta, (0.5 * a * a) / beta, a - halfBeta);
+          total += loss;
+          if (losses) losses[i] = loss;
+        }
+        return total;
+      },
+      gradient(x, y, { perElement, each, norm }, gradInput, gradTarget, { beta }) {
+        if (beta === 0) {
+          for (let i = 0; i < x.length; i++) {
+            const grad = signOf(x[i] - y[i]) * (perElement ? perElement[i] : each) * norm;
+            gradInput[i] = grad;
+            gradTarget[i] = -grad;
+          }
+          return;
+        }
+        for (let i = 0; i < x.length; i++) {
+          const d = x[i] - y[i];
+          const slope = select(Math.abs(d) >= beta, signOf(d), d / beta);
+          const grad = norm * slope * (perElement ? perElement[i] : each);
+          gradInput[i] = grad;
+          gradTarget[i] = -grad;
+        }
+      },
     },
   }),
 });

@@ -5,22 +5,28 @@
  * input's shape is accepted, without the pointwise losses' warning.
  *
  * Gradient: ∂l/∂x = −y · z / (1 + z), z = exp(−y x); no gradient with respect to the target.
- * As PyTorch, computed naively: exp(−y x) overflows for y x < −709 (float64).
+ * As PyTorch, computed naively: exp(−y x) overflows for y x < −709 (float64), < −88.7 (float32),
+ * where the loss is +∞ and its gradient NaN (∞ / ∞); float32 rounds each step as PyTorch's float32
+ * kernels do.
  *
  * @module
  */
+import { clampMinZero, select } from "../ops/branchless.ts";
 import { defineLoss } from "../core/definition.ts";
 import { tex, texTerm } from "../core/tex.ts";
 import { around, elementExplainer, elementSweep } from "../ops/element.ts";
 import { firstNotIn, notPlusMinusOne } from "./_explain.ts";
 import { expandOntoInput } from "../ops/expand_onto_input.ts";
+import { exp32, exp64, softplusOfNegative64 } from "../ops/exp_log.ts";
 import {
   allocate,
   reducedOutput,
   type Reduction,
   reductionOption,
-  upstreamGrad,
+  type ScaledGrad,
+  scaledGradOf,
 } from "../ops/reduction.ts";
+import { softplusOfNegative } from "../ops/softplus.ts";
 import type { FloatArray } from "../core/tensor.ts";
 
 /** Options of {@link softMarginLoss}. */
@@ -80,10 +86,6 @@ export const softMarginLoss = defineLoss<SoftMarginOptions, SoftMarginSaved>({
   },
   keywords: ["classification", "binary", "logistic", "±1 labels", "margin", "SVM"],
   outputShape: "scalar; (*), as the input, for reduction none",
-  curve: {
-    x: { input: "input", from: -4, to: 4, label: "input x" },
-    lines: [{ label: "y = 1", values: { target: 1 } }, { label: "y = -1", values: { target: -1 } }],
-  },
   inputs: [
     {
       name: "input",
@@ -137,12 +139,9 @@ export const softMarginLoss = defineLoss<SoftMarginOptions, SoftMarginSaved>({
     const y = expandOntoInput(target, "inputs.target", input.shape);
     const n = x.length;
     const losses = reduction === "none" ? allocate(context.dtype, n) : null;
-    let total = 0;
-    for (let i = 0; i < n; i++) {
-      const loss = Math.log1p(Math.exp(-x[i] * y[i]));
-      total += loss;
-      if (losses) losses[i] = loss;
-    }
+    const total = context.dtype === "float32"
+      ? losses32(x as Float32Array, y as Float32Array, losses as Float32Array | null)
+      : losses64(x as Float64Array, y as Float64Array, losses as Float64Array | null);
     return {
       output: reducedOutput(reduction, context.dtype, input.shape, total, losses, n),
       saved: { x, y, shape: input.shape, reduction },
@@ -150,12 +149,85 @@ export const softMarginLoss = defineLoss<SoftMarginOptions, SoftMarginSaved>({
   },
   backward({ x, y, shape, reduction }, gradOutput, { dtype }) {
     const n = x.length;
-    const g = upstreamGrad(reduction, gradOutput, n);
+    const upstream = scaledGradOf(reduction, gradOutput, n);
     const gradInput = allocate(dtype, n);
-    for (let i = 0; i < n; i++) {
-      const z = Math.exp(-y[i] * x[i]);
-      gradInput[i] = ((-y[i] * z) / (1 + z)) * g[i];
+    if (dtype === "float32") {
+      gradient32(x as Float32Array, y as Float32Array, upstream, gradInput as Float32Array);
+    } else {
+      gradient64(x as Float64Array, y as Float64Array, upstream, gradInput as Float64Array);
     }
     return { input: { shape, data: gradInput } };
   },
 });
+
+/** The largest float32 z whose exp is finite: log1p(exp(z)) is +∞ above it, as in PyTorch. */
+const EXP_FINITE_32 = 88.72283172607422;
+/** The largest double z whose exp is finite. */
+const EXP_FINITE_64 = 709.782712893384;
+
+/**
+ * log1p(exp(z)), z = −x·y, as PyTorch's float32 `neg, mul, exp, log1p`: +∞ where exp(z)
+ * overflows float32; elsewhere max(z, 0) + log1p(exp(−|z|)) from the softplus table, which
+ * differs from log1p of the rounded exp by less than float32's resolution.
+ */
+function losses32(x: Float32Array, y: Float32Array, losses: Float32Array | null): number {
+  let total = 0;
+  for (let i = 0; i < x.length; i++) {
+    const z = Math.fround(-x[i] * y[i]);
+    const a = Math.abs(z);
+    // Below −104, log1p(exp(−|z|)) rounds to float32's 0, as exp(z) does.
+    const loss = select(
+      z > EXP_FINITE_32,
+      Infinity,
+      Math.fround(clampMinZero(z) + softplusOfNegative(a)),
+    );
+    total += loss;
+    if (losses) losses[i] = loss;
+  }
+  return total;
+}
+
+function losses64(x: Float64Array, y: Float64Array, losses: Float64Array | null): number {
+  let total = 0;
+  for (let i = 0; i < x.length; i++) {
+    const z = -x[i] * y[i];
+    const a = Math.abs(z);
+    const loss = select(z > EXP_FINITE_64, Infinity, clampMinZero(z) + softplusOfNegative64(a));
+    total += loss;
+    if (losses) losses[i] = loss;
+  }
+  return total;
+}
+
+/**
+ * PyTorch's `soft_margin_loss_backward`, step by step in float32: z = exp(−y·x),
+ * ((y·z)·(−norm)) / (z + 1) · grad; NaN where z overflows (∞ / ∞).
+ */
+function gradient32(
+  x: Float32Array,
+  y: Float32Array,
+  { perElement, each, norm }: ScaledGrad,
+  gradInput: Float32Array,
+): void {
+  const negativeNorm = Math.fround(-norm);
+  for (let i = 0; i < x.length; i++) {
+    const t = y[i];
+    const z = exp32(Math.fround(-t * x[i]));
+    const scaled = Math.fround(Math.fround(t * z) * negativeNorm);
+    const ratio = Math.fround(scaled / Math.fround(z + 1));
+    gradInput[i] = ratio * (perElement ? perElement[i] : each);
+  }
+}
+
+function gradient64(
+  x: Float64Array,
+  y: Float64Array,
+  { perElement, each, norm }: ScaledGrad,
+  gradInput: Float64Array,
+): void {
+  for (let i = 0; i < x.length; i++) {
+    const t = y[i];
+    const z = exp64(-t * x[i]);
+    gradInput[i] = ((t * z * -norm) / (z + 1)) * (perElement ? perElement[i] : each);
+  }
+}

@@ -29,3 +29,36 @@ export function select(condition: boolean, ifTrue: number, ifFalse: number): num
   CHOICES[1] = ifTrue;
   return CHOICES[+condition];
 }
+
+const HALF_MAX = Number.MAX_VALUE / 2;
+
+/**
+ * max(u, 0) with NaN passing through, as PyTorch's `clamp_min(u, 0)`, without a branch on u's
+ * sign: (w + |w|) / 2 is exact up to half the largest double, where w + |w| cannot overflow,
+ * and u is first clamped into [−1e300, MAX / 2] by `Math.max`/`Math.min` (branches that the data
+ * never takes, so they predict), the excess u − w added back exactly (Sterbenz: u ≤ 2w), +∞
+ * giving +∞ and NaN NaN.
+ */
+export function clampMinZero(u: number): number {
+  const v = Math.max(u, -1e300);
+  const w = Math.min(v, HALF_MAX);
+  return (w + Math.abs(w)) * 0.5 + (v - w);
+}
+
+/**
+ * `where(condition, g, 0)`: g where the condition holds, exactly 0 elsewhere (even for g = ±∞ or
+ * NaN), as PyTorch's backward of a clamp masks its gradient.
+ */
+export function maskedGrad(condition: boolean, g: number): number {
+  return select(condition, g, 0);
+}
+
+/**
+ * min(u, 0) with NaN passing through: {@link clampMinZero} mirrored, (w − |w|) / 2 for u clamped
+ * into [−MAX / 2, 1e300], plus the excess u − w.
+ */
+export function clampMaxZero(u: number): number {
+  const v = Math.min(u, 1e300);
+  const w = Math.max(v, -HALF_MAX);
+  return (w - Math.abs(w)) * 0.5 + (v - w);
+}

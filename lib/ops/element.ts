@@ -63,7 +63,9 @@ export function elementSweep(
     const tensors: [string, Dense][] = Object.entries(inputs);
     for (const name of spec.elementOptions ?? []) {
       const value = (options as OptionValues)[name];
-      if (value && typeof value === "object") tensors.push([`options.${name}`, value]);
+      if (value && typeof value === "object" && !Array.isArray(value)) {
+        tensors.push([`options.${name}`, value]);
+      }
     }
     let shape: number[] = [];
     for (const [, tensor] of tensors) shape = broadcastShapes(shape, tensor.shape) ?? shape;
@@ -123,7 +125,9 @@ export function valuesAt(
   const tensors: [string, Dense][] = Object.entries(inputs);
   for (const name of elementOptions) {
     const value = options[name];
-    if (value && typeof value === "object") tensors.push([`options.${name}`, value]);
+    if (value && typeof value === "object" && !Array.isArray(value)) {
+      tensors.push([`options.${name}`, value]);
+    }
   }
   let shape: number[] = [];
   for (const [, tensor] of tensors) shape = broadcastShapes(shape, tensor.shape) ?? shape;

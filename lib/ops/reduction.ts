@@ -49,7 +49,8 @@ export interface UpstreamGrad {
 /**
  * The gradient reaching the per-element losses, without an array for `sum` and `mean`: each
  * element reads `perElement ? perElement[i] : each`.  `each` is `grad_output`'s value for
- * `sum`, that value divided by `count` for `mean`.
+ * `sum`, that value divided by `count` for `mean`, as autograd's `mean` divides it: in the
+ * dtype of `grad_output` (rounded to float32 for float32).
  */
 export function upstreamGradOf(
   reduction: string,
@@ -58,7 +59,33 @@ export function upstreamGradOf(
 ): UpstreamGrad {
   if (reduction === "none") return { perElement: gradOutput.data, each: NaN };
   const g = gradOutput.data[0];
-  return { perElement: null, each: reduction === "sum" ? g : g / count };
+  if (reduction === "sum") return { perElement: null, each: g };
+  return { perElement: null, each: inDtypeOf(gradOutput.data, g / count) };
+}
+
+/**
+ * The gradient reaching the per-element losses as PyTorch's own backward kernels take it
+ * (`mse_loss_backward`, `huber_loss_backward`, …): `grad_output` (per element for `none`, its
+ * one value otherwise) and, apart, the reduction's factor `norm`, 1 / `count` for `mean` and 1
+ * otherwise (a double; the kernel rounds it to its dtype, as `norm.to<scalar_t>()` does).
+ */
+export interface ScaledGrad extends UpstreamGrad {
+  norm: number;
+}
+
+/** `grad_output` and the reduction's factor apart; see {@link ScaledGrad}. */
+export function scaledGradOf(
+  reduction: string,
+  gradOutput: FloatDense,
+  count: number,
+): ScaledGrad {
+  if (reduction === "none") return { perElement: gradOutput.data, each: NaN, norm: 1 };
+  return { perElement: null, each: gradOutput.data[0], norm: reduction === "mean" ? 1 / count : 1 };
+}
+
+/** `value` rounded to the dtype of `like` (float32 for a Float32Array). */
+export function inDtypeOf(like: FloatArray, value: number): number {
+  return like instanceof Float32Array ? Math.fround(value) : value;
 }
 
 /** A new array of `dtype` with `n` elements. */
@@ -80,6 +107,12 @@ export function legacyReduction(
 /**
  * The output of a loss computed element by element: the per-element `losses` for `none`,
  * otherwise their `total` (summed by the caller as it went), divided by `count` for `mean`.
+ *
+ * PyTorch's `sum` adds float32 losses in float32 and `mean` divides that sum, so a float32 sum
+ * that overflows is +∞ before the division: the total (summed in float64 here, more exactly) is
+ * rounded to float32 first.  Losses whose CPU kernels accumulate in double (`acc_type`, as
+ * MultiMarginLoss's) pass `accumulate: "float64"`: the division is then in float64, and only its
+ * result is rounded.
  */
 export function reducedOutput(
   reduction: string,
@@ -88,7 +121,10 @@ export function reducedOutput(
   total: number,
   losses: FloatArray | null,
   count: number,
+  accumulate: DType = dtype,
 ): FloatDense {
   if (reduction === "none") return { shape, data: losses ?? allocate(dtype, 0) };
-  return scalar(dtype, reduction === "sum" ? total : total / count);
+  if (reduction === "sum") return scalar(dtype, total);
+  const sum = accumulate === "float32" ? Math.fround(total) : total;
+  return scalar(dtype, sum / count);
 }

@@ -5,7 +5,7 @@
  *
  * Both are cubic Hermite interpolants (values and derivatives at the knots) on knots 1/64 apart
  * over [0, 32), evaluated from per-interval polynomial coefficients; beyond 32 (and for NaN)
- * they call `Math.log1p` and `Math.exp`.  The interpolation error is at most h⁴/384 · max|f⁗|
+ * they take e^−a from `lib/ops/exp_log.ts`.  The interpolation error is at most h⁴/384 · max|f⁗|
  * with h = 1/64 (max|f⁗| ≈ 1/8 for both): below 3e-11 absolute, and, as every derivative of
  * either approaches its value as a grows, below 3e-10 relative (tests/softplus_test.ts checks
  * both bounds on a dense grid; float32's resolution is 6e-8 relative).  float64 losses keep
@@ -37,6 +37,8 @@ function hermiteTable(f: (a: number) => number, df: (a: number) => number): Floa
   return table;
 }
 
+import { exp64 } from "./exp_log.ts";
+
 /** σ(−a), computed without overflow for a ≥ 0. */
 function exactSigmoidOfNegative(a: number): number {
   const e = Math.exp(-a);
@@ -65,7 +67,17 @@ function interpolate(table: Float64Array, a: number): number {
  * NaN for NaN.  For float32 results only: float64 needs `Math.log1p(Math.exp(−a))`.
  */
 export function softplusOfNegative(a: number): number {
-  return a < TABLE_END ? interpolate(SOFTPLUS, a) : Math.log1p(Math.exp(-a));
+  return a < TABLE_END ? interpolate(SOFTPLUS, a) : tailSoftplus(a);
+}
+
+/**
+ * log1p(e^−a) beyond the table, a ≥ 32 (or NaN): e^−a · (1 − e^−a / 2), the rest of the series
+ * below 2^-90 relative; from `exp64`, not the C library, whose call (even one never taken) makes
+ * the loops around this function compile worse.
+ */
+function tailSoftplus(a: number): number {
+  const e = exp64(-a);
+  return e - 0.5 * e * e;
 }
 
 /**
@@ -73,5 +85,11 @@ export function softplusOfNegative(a: number): number {
  * For float32 results only.
  */
 export function sigmoidOfNegative(a: number): number {
-  return a < TABLE_END ? interpolate(SIGMOID, a) : exactSigmoidOfNegative(a);
+  return a < TABLE_END ? interpolate(SIGMOID, a) : tailSigmoid(a);
+}
+
+/** σ(−a) beyond the table, a ≥ 32 (or NaN): e^−a / (1 + e^−a), with `exp64`. */
+function tailSigmoid(a: number): number {
+  const e = exp64(-a);
+  return e / (1 + e);
 }

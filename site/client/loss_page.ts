@@ -720,6 +720,15 @@ function readOption(option: OptionSpec): unknown {
         throw new FieldError(field, `${field}: ${(error as Error).message}`);
       }
     }
+    case "axes": {
+      const text = control.value.trim();
+      if (text === "" || text === "null") return undefined;
+      try {
+        return JSON.parse(text);
+      } catch {
+        throw new FieldError(field, `${field} must be null, an integer or a list of integers`);
+      }
+    }
     case "integer":
     case "number": {
       const value = control.value.trim() === "" ? NaN : Number(control.value);

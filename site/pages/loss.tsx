@@ -80,7 +80,8 @@ export function sliderRange(option: NumberOption): [number, number] | null {
   if (option.default > 0 && option.default < 1e-3) return null;
   const low = option.minimum ?? option.exclusiveMinimum ??
     -2 * Math.max(1, Math.abs(option.default));
-  const high = option.maximum ?? Math.max(2 * Math.abs(option.default), low + 2, 2);
+  const high = option.maximum ?? option.exclusiveMaximum ??
+    Math.max(2 * Math.abs(option.default), low + 2, 2);
   return [low, high];
 }
 
@@ -92,12 +93,15 @@ export function rangeText(option: OptionSpec): string {
     if (option.minimum !== undefined) parts.push(`≥ ${option.minimum}`);
     if (option.exclusiveMinimum !== undefined) parts.push(`> ${option.exclusiveMinimum}`);
     if (option.maximum !== undefined) parts.push(`≤ ${option.maximum}`);
-    return parts.join(" and ");
+    if (option.exclusiveMaximum !== undefined) parts.push(`< ${option.exclusiveMaximum}`);
+    const or = parts.length && option.orOneOf ? `, or exactly ${option.orOneOf.join(" or ")}` : "";
+    return parts.join(" and ") + or;
   }
   if (option.type === "integer") {
     return option.minimum !== undefined ? `an integer ≥ ${option.minimum}` : "an integer";
   }
   if (option.type === "tensor") return `optional, a tensor of shape ${option.shape}`;
+  if (option.type === "axes") return "null, an integer, or a list of integers such as [1, 2]";
   return "";
 }
 
@@ -135,6 +139,18 @@ function OptionField({ option, id, describedBy }: {
           name={option.name}
           type="checkbox"
           checked={option.default === true}
+          aria-describedby={describedBy}
+        />
+      );
+    case "axes":
+      return (
+        <input
+          id={id}
+          name={option.name}
+          type="text"
+          placeholder="null, or e.g. 1 or [1, 2]"
+          spellcheck={false}
+          autocomplete="off"
           aria-describedby={describedBy}
         />
       );

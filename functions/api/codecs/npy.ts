@@ -296,9 +296,12 @@ export function npyTensor(
     );
   }
   if (integers && header.code[0] === "f") {
+    // Named as a JSON tensor's `"dtype": "float"` is, so that every format names one field.
+    const dtypeField = `${field.replace(/\.npy$/, "")}.dtype`;
     throw new LossInputError(
-      field,
-      `${field} must hold integers (class indices or lengths), but its .npy dtype is ${header.dtype}`,
+      dtypeField,
+      `${dtypeField} is the .npy dtype ${header.dtype}, but the tensor must hold integers ` +
+        "(class indices, labels or lengths)",
     );
   }
   let dense: Dense | undefined;
