@@ -33,6 +33,11 @@ export interface RateLimiter {
   hit(key: string): RateDecision | Promise<RateDecision>;
 }
 
+/** A limiter that decides at once (the in-process one). */
+export interface ImmediateRateLimiter extends RateLimiter {
+  hit(key: string): RateDecision;
+}
+
 /** The name of the policy in the `RateLimit-Policy` and `RateLimit` headers. */
 export const RATE_POLICY = "minute";
 
@@ -58,7 +63,7 @@ export const RATE_POLICY = "minute";
 export function windowLimiter(
   perMinute: number,
   now: () => number = Date.now,
-): RateLimiter & { hit(key: string): RateDecision } {
+): ImmediateRateLimiter {
   const windows = new Map<string, { start: number; count: number }>();
   let swept = now();
   return {
