@@ -9,17 +9,17 @@
  *
  * @module
  */
-import { Hono, type MiddlewareHandler } from "hono";
+import { type Context, Hono, type MiddlewareHandler } from "hono";
 import { etag } from "hono/etag";
 import { methodNotAllowed } from "hono/method-not-allowed";
-import { requestId, type RequestIdVariables } from "hono/request-id";
+import type { RequestIdVariables } from "hono/request-id";
 import { type AnyLoss, findLoss, losses, MAX_SEED, unknownLossMessage } from "../lib/mod.ts";
 import { answerBatch, type BatchRequest, type BatchResponse } from "./api/batch.ts";
 import { buildCatalog, type Catalog, catalogEntry, sampleInputs } from "./api/catalog.ts";
 import { answerResult, decodeBody } from "./api/codecs/mod.ts";
 import { docsPage } from "./api/docs.ts";
 import { type JsonAnswer, jsonAnswer } from "./api/json.ts";
-import { DEFAULT_LIMITS, type Limits } from "./api/limits.ts";
+import { DEFAULT_LIMITS, InFlight, type Limits } from "./api/limits.ts";
 import { API_ALIAS, API_V1 } from "./api/paths.ts";
 import {
   batchOperation,
@@ -50,6 +50,7 @@ import {
 import { VERSION } from "./api/version.ts";
 import { accessLog } from "./middleware/access_log.ts";
 import { corsForAnyOrigin } from "./middleware/cors.ts";
+import { rateLimit, type RateLimiter } from "./middleware/rate_limit.ts";
 import { type BodyVariables, requestBody } from "./middleware/request_body.ts";
 import { apiSecureHeaders, docsSecureHeaders, exceptUnder } from "./middleware/security.ts";
 
@@ -59,6 +60,8 @@ export interface AppConfig {
   limits?: Limits;
   /** Where the log lines go, one JSON line per request; `console.log` by default. */
   log?: (line: string) => void;
+  /** The per-client limit of API requests a minute, and how a client is told from another. */
+  rateLimit?: { limiter: RateLimiter; clientKey: (c: Context) => string };
 }
 
 /** How long clients and caches may keep the catalog and the OpenAPI document, in seconds. */
@@ -78,6 +81,23 @@ function cacheable(): MiddlewareHandler {
       if (c.res.status === 200) c.header("Cache-Control", `public, max-age=${CACHE_SECONDS}`);
     });
   };
+}
+
+/**
+ * Gives every request an id the server makes (a UUID), as `c.var.requestId` and the answer's
+ * `X-Request-Id`: a client's own `X-Request-Id` is not taken as the id (it could repeat another's
+ * or be made to look like one), the access log keeps it beside it as `client_request_id`.
+ */
+const serverRequestId: MiddlewareHandler<{ Variables: Variables }> = async (c, next) => {
+  const id = crypto.randomUUID();
+  c.set("requestId", id);
+  c.header("X-Request-Id", id);
+  await next();
+};
+
+/** The rate limit of `config`, or a middleware that lets every request through. */
+function limitRate(config: AppConfig["rateLimit"]): MiddlewareHandler {
+  return config ? rateLimit(config.limiter, config.clientKey) : (_c, next) => next();
 }
 
 /** Finds the loss named in the path, or answers 404. */
@@ -105,6 +125,8 @@ function routeMethods(app: { routes: readonly { method: string }[] }): string[] 
  */
 function apiRoutes(limits: Limits, openApi: () => ReturnType<typeof buildOpenApi>) {
   let catalog: Catalog | undefined;
+  // The bodies in flight in this app (a Deno process, a Worker isolate), under one limit.
+  const inFlight = new InFlight(limits.maxInFlightBytes);
   return new Hono<{ Variables: Variables }>()
     .get(
       "/health",
@@ -128,7 +150,7 @@ function apiRoutes(limits: Limits, openApi: () => ReturnType<typeof buildOpenApi
       "/losses/:name",
       documentedPerLoss(computeLossOperation),
       requireLoss,
-      requestBody<ComputeRequest>(limits),
+      requestBody<ComputeRequest>(limits, inFlight),
       (c): JsonAnswer<ComputeResponse> | ProblemAnswer<400 | 404 | 413 | 415> => {
         // Codec, cost, compute: the body decoded once, its cost checked once on the shapes,
         // the loss computed by the library's core entry on the dense tensors.
@@ -141,7 +163,7 @@ function apiRoutes(limits: Limits, openApi: () => ReturnType<typeof buildOpenApi
       "/losses/:name/explain",
       documentedPerLoss(explainOperation),
       requireLoss,
-      requestBody<ExplainRequest>(limits),
+      requestBody<ExplainRequest>(limits, inFlight),
       (c): JsonAnswer<ExplainResponse> | ProblemAnswer<400 | 404 | 413 | 415> => {
         const request = decodeBody(c.var.body, c.var.loss, limits, EXPLAIN_KEYS);
         const explained = explainRequest(c.var.loss, request, limits);
@@ -163,7 +185,7 @@ function apiRoutes(limits: Limits, openApi: () => ReturnType<typeof buildOpenApi
     .post(
       "/batch",
       documented(batchOperation),
-      requestBody<BatchRequest>(limits),
+      requestBody<BatchRequest>(limits, inFlight),
       (c): JsonAnswer<BatchResponse> | ProblemAnswer<400 | 413 | 415> => {
         // Each item through the single route's pieces (api/batch.ts); JSON only.
         if (c.var.body.media !== "json") {
@@ -215,7 +237,8 @@ export function createApp(config: AppConfig = {}) {
   const base = new Hono<{ Variables: Variables }>();
   const api = apiRoutes(limits, () => openapi ??= buildOpenApi(base.routes, limits));
   const app = base
-    .use(requestId(), accessLog(config.log))
+    // The server makes every request's id; a client's own X-Request-Id is logged beside it.
+    .use(serverRequestId, accessLog(config.log))
     .use(`${API_ALIAS}/*`, exceptUnder(docs, apiSecureHeaders()))
     .use(docs[0], docsSecureHeaders())
     .use(docs[1], docsSecureHeaders())
@@ -223,7 +246,7 @@ export function createApp(config: AppConfig = {}) {
       `${API_ALIAS}/*`,
       corsForAnyOrigin({
         allowMethods: () => routeMethods(base),
-        allowHeaders: ["Content-Type", "If-None-Match", "X-Request-Id"],
+        allowHeaders: ["Content-Type", "Content-Encoding", "If-None-Match", "X-Request-Id"],
         exposeHeaders: ["ETag", "X-Request-Id"],
         maxAge: 86400,
       }),
@@ -242,16 +265,16 @@ export function createApp(config: AppConfig = {}) {
         },
       }),
     )
+    .use(`${API_ALIAS}/*`, limitRate(config.rateLimit))
     .route(API_V1, api)
     .route(API_ALIAS, api);
 
-  app.notFound((c) =>
-    problemFor(c, "not-found", `path: nothing at ${c.req.path}; see ${API_V1}/docs`, "path")
-  );
+  // The problem's `instance` is the path; the detail does not repeat it (a long URL once).
+  app.notFound((c) => problemFor(c, "not-found", `path: nothing here; see ${API_V1}/docs`, "path"));
   app.onError((error, c) => {
     const problem = problemOfError(error);
     if (problem) {
-      return problemFor<400 | 404 | 413 | 415>(
+      return problemFor<400 | 404 | 408 | 413 | 415 | 429 | 503>(
         c,
         problem.kind,
         problem.message,

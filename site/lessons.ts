@@ -56,6 +56,14 @@ export const LESSONS: readonly Lesson[] = [
   },
 ];
 
+/**
+ * The kind of a lesson's page (`page` of its layout, a key of `PAGE_KINDS` in `site/build.ts`):
+ * its script is `site/client/lessons/<slug>.ts`, which exports `startPage`.
+ */
+export function lessonKind(lesson: Lesson): string {
+  return `lesson-${lesson.slug}`;
+}
+
 /** The path of a lesson's page. */
 export function lessonPath(lesson: Lesson): string {
   return `/lessons/${lesson.slug}`;

@@ -19,6 +19,9 @@ import { ensureBuiltSite } from "./built_site.ts";
 // The Deno server serves the built site: build it first if it is missing or stale.
 await ensureBuiltSite();
 
+/** A server-made request id. */
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
 /** Headers Hono's `secureHeaders` sets on every answer. */
 const SECURE = {
   "X-Content-Type-Options": "nosniff",
@@ -70,7 +73,8 @@ async function checkRequestIds(server: RunningServer): Promise<void> {
     headers: { "X-Request-Id": "abc-123" },
   });
   await given.body?.cancel();
-  assert.equal(given.headers.get("X-Request-Id"), "abc-123", "a caller's id is kept");
+  // The server makes the id; a caller's own is logged beside it (client_request_id).
+  assert.match(given.headers.get("X-Request-Id") ?? "", UUID, "the server's id, not the caller's");
   const problem = await postJson(`${server.url}/api/v1/losses/mse`, { inputs: [] });
   const body = await problem.json();
   assert.equal(body.request_id, problem.headers.get("X-Request-Id"), "the problem has the id");
@@ -118,6 +122,7 @@ Deno.test("security headers, CORS, request ids and the log on Deno", (t) =>
         body,
       });
       const answer = new Uint8Array(await response.arrayBuffer());
+      const serverId = response.headers.get("X-Request-Id");
       let lines: string[] = [];
       for (let wait = 0; wait < 50 && lines.length === 0; wait++) {
         await new Promise((resolve) => setTimeout(resolve, 100));
@@ -126,6 +131,7 @@ Deno.test("security headers, CORS, request ids and the log on Deno", (t) =>
       assert.equal(lines.length, 1, "one line for the request");
       const entry = JSON.parse(lines[0]);
       assert.deepEqual(Object.keys(entry).sort(), [
+        "client_request_id",
         "duration_ms",
         "method",
         "request_bytes",
@@ -135,6 +141,9 @@ Deno.test("security headers, CORS, request ids and the log on Deno", (t) =>
         "status",
         "time",
       ]);
+      assert.equal(entry.client_request_id, id, "the client's id, as its own field");
+      assert.equal(entry.request_id, serverId, "beside the server's");
+      assert.match(entry.request_id, UUID);
       assert.equal(entry.method, "POST");
       assert.equal(entry.route, "/api/v1/losses/:name");
       assert.equal(entry.status, 200);

@@ -179,7 +179,7 @@ export function startDenoServer(env: Record<string, string> = {}): Promise<Runni
  */
 export async function startWorker(vars: Record<string, string> = {}): Promise<RunningServer> {
   await ensureBuiltSite();
-  const child = wranglerDev(0, { vars, stdout: "piped" });
+  const child = await wranglerDev(0, { vars, stdout: "piped" });
   return serveChild("wrangler dev (the Worker)", child, READY_LINE, 180);
 }
 

@@ -141,6 +141,16 @@ async function post(base: string, path: string, body: unknown) {
  * layout has settled at a new width (charts and formulas fit themselves on the next frames).
  */
 async function overflow(page: Page) {
+  // A formula is fitted once it comes near the screen (and a card off the screen is not laid
+  // out until then): bring each into view, as a reader scrolling the page does, then measure.
+  await page.evaluate(async () => {
+    for (const box of document.querySelectorAll<HTMLElement>(".formula")) {
+      if (box.offsetParent === null) continue;
+      box.scrollIntoView({ block: "center" });
+      await new Promise((resolve) => requestAnimationFrame(() => requestAnimationFrame(resolve)));
+    }
+    scrollTo(0, 0);
+  });
   const measure = () => ({
     page: document.documentElement.scrollWidth - document.documentElement.clientWidth,
     formulas: [...document.querySelectorAll<HTMLElement>(".formula")]

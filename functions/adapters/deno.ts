@@ -4,7 +4,8 @@
  * `HOST` (default `0.0.0.0`, every interface, as Deno Deploy and containers need) and `PORT`
  * (default 8000; 0 picks a free port).  It says where it listens on standard error, in one
  * line that starts `Listening on http://HOST:PORT/`.  Limits come from the environment (see
- * `limits.ts`).  On Deno Deploy, `DENO_SERVE_ADDRESS` sets the address instead.
+ * `limits.ts`), the rate limit's (`RATE_LIMIT_PER_MINUTE`) too, with `TRUST_PROXY_HEADER`
+ * naming the header of a trusted proxy that gives the client's address ({@link clientKeyOf}).  On Deno Deploy, `DENO_SERVE_ADDRESS` sets the address instead.
  *
  * Page URLs answer as Cloudflare Workers' static assets answer them (`html_handling =
  * "drop-trailing-slash"` in `wrangler.toml`): `/losses/mse` is the page, `/losses/mse/` and
@@ -12,9 +13,12 @@
  *
  * @module
  */
-import type { MiddlewareHandler } from "hono";
+import type { Context, MiddlewareHandler } from "hono";
 import { serveStatic } from "hono/deno";
+import { etag } from "hono/etag";
+import { cacheControlOf } from "./cache.ts";
 import { batchedLines } from "../middleware/access_log.ts";
+import { windowLimiter } from "../middleware/rate_limit.ts";
 import { createApp } from "../app.ts";
 import { limitsFromEnv } from "../api/limits.ts";
 import { exceptUnder, siteSecureHeaders } from "../middleware/security.ts";
@@ -35,6 +39,16 @@ function writeStdout(text: string): void {
   const bytes = encoder.encode(text);
   for (let written = 0; written < bytes.length;) {
     written += Deno.stdout.writeSync(bytes.subarray(written));
+  }
+}
+
+/** Whether `path` is a file or folder. */
+function existsSync(path: string): boolean {
+  try {
+    Deno.statSync(path);
+    return true;
+  } catch {
+    return false;
   }
 }
 
@@ -69,18 +83,92 @@ function dropTrailingSlash(): MiddlewareHandler {
 }
 
 /**
+ * The files of the build that configure a host and are not part of the site: Workers' static
+ * assets read them and never serve them, and neither does this server.
+ */
+export const HOST_FILES: ReadonlySet<string> = new Set(["/_headers", "/.assetsignore"]);
+
+/** The precompressed copies `site/build.ts` writes beside a text file, by `Content-Encoding`. */
+const PRECOMPRESSED: Readonly<Record<string, string>> = { br: ".br", gzip: ".gz" };
+
+/**
+ * The built site's files: their precompressed copy (brotli or gzip) when the client accepts it,
+ * an `ETag` (answering `If-None-Match` with 304), `Cache-Control` by {@link cacheControlOf}, and
+ * the file's size as `Content-Length` (a `HEAD` reports it too); never a {@link HOST_FILES} file.
+ */
+function staticFiles(): MiddlewareHandler {
+  const tag = etag();
+  const files = serveStatic({ root: SITE_ROOT, precompressed: true });
+  return async (c, next) => {
+    // No file has a name over 255 bytes: such a path is not looked up (nor logged) at all.
+    if (HOST_FILES.has(c.req.path) || c.req.path.split("/").some((part) => part.length > 255)) {
+      return await next();
+    }
+    await tag(c, async () => {
+      const answer = await files(c, next);
+      if (answer instanceof Response) c.res = answer;
+      const served = c.res;
+      if (!served.ok || c.req.path.startsWith("/api/")) return;
+      const file = servedFile(c.req.path, served.headers.get("Content-Encoding"));
+      if (file === undefined) return;
+      served.headers.set("Content-Length", String(Deno.statSync(file).size));
+      served.headers.set("Cache-Control", cacheControlOf(c.req.path));
+      if (existsSync(`${file.replace(/\.(?:br|gz)$/, "")}.gz`)) {
+        served.headers.set("Vary", "Accept-Encoding");
+      }
+    });
+  };
+}
+
+/** The file of the site that answers `path` in `encoding`, or undefined when there is none. */
+function servedFile(path: string, encoding: string | null): string | undefined {
+  let file = `${SITE_ROOT}${decodeURIComponent(path)}`;
+  try {
+    if (Deno.statSync(file).isDirectory) file = `${file.replace(/\/$/, "")}/index.html`;
+  } catch {
+    return undefined;
+  }
+  return file + (encoding ? PRECOMPRESSED[encoding] ?? "" : "");
+}
+
+/**
  * The API and the site as one Hono app, with limits from `env`; its request log goes to
  * standard output in batches (one write per 50 ms at most, not one per request).
  */
 export function createDenoApp(env: Record<string, string> = Deno.env.toObject()) {
-  const app = createApp({ limits: limitsFromEnv(env), log: batchedLines(writeStdout) });
+  const limits = limitsFromEnv(env);
+  const app = createApp({
+    limits,
+    log: batchedLines(writeStdout),
+    rateLimit: limits.rateLimitPerMinute > 0
+      ? { limiter: windowLimiter(limits.rateLimitPerMinute), clientKey: clientKeyOf(env) }
+      : undefined,
+  });
   app.use(
     "/*",
     exceptUnder("/api/", siteSecureHeaders()),
     exceptUnder("/api/", dropTrailingSlash()),
-    serveStatic({ root: SITE_ROOT }),
+    staticFiles(),
   );
   return app;
+}
+
+/**
+ * How the rate limit tells clients apart: by the connection's address, or, behind a proxy the
+ * operator trusts, by the header it sets (`TRUST_PROXY_HEADER=X-Forwarded-For`: its first
+ * address; `CF-Connecting-IP`, `X-Real-IP`: its value).  Never trust the header without such a
+ * proxy: any client can send it.
+ */
+export function clientKeyOf(env: Record<string, string | undefined>): (c: Context) => string {
+  const header = env.TRUST_PROXY_HEADER?.trim();
+  return (c) => {
+    if (header) {
+      const value = c.req.header(header)?.split(",")[0].trim();
+      if (value) return value;
+    }
+    const info = c.env as Deno.ServeHandlerInfo<Deno.NetAddr> | undefined;
+    return info?.remoteAddr?.hostname ?? "unknown";
+  };
 }
 
 /** `http://host:port/`, with an IPv6 host in brackets. */
@@ -116,7 +204,7 @@ export function serve(env: Record<string, string> = Deno.env.toObject()): Deno.H
   if ("error" in listen) return fail(listen.error);
   const app = createDenoApp(env);
   try {
-    return Deno.serve({
+    const server = Deno.serve({
       ...listen,
       onListen: ({ hostname, port }) => {
         const local = hostname === DEFAULT_HOST || hostname === "::"
@@ -128,6 +216,8 @@ export function serve(env: Record<string, string> = Deno.env.toObject()): Deno.H
         );
       },
     }, app.fetch);
+    relistenOnDescriptorExhaustion({ ...listen, port: server.addr.port }, app.fetch);
+    return server;
   } catch (error) {
     const where = `${listen.hostname}:${listen.port}`;
     if (error instanceof Deno.errors.AddrInUse) {
@@ -144,6 +234,58 @@ export function serve(env: Record<string, string> = Deno.env.toObject()): Deno.H
     }
     throw error;
   }
+}
+
+/** Whether `error` says the process has no file descriptor left (EMFILE, or ENFILE). */
+function isOutOfDescriptors(error: unknown): boolean {
+  return /Too many open files|os error 2[34]\b/.test(String(error));
+}
+
+/** How long the server waits before listening again once descriptors ran out, in ms. */
+export const RELISTEN_MS = 500;
+
+/** The descriptors that must be free before the server listens again. */
+const SPARE_DESCRIPTORS = 16;
+
+/**
+ * Keeps the server up when clients take every file descriptor: `Deno.serve` then stops
+ * accepting with an unhandled `Too many open files`, which would end the process.  Instead the
+ * error is logged in one line, new connections are refused while the port is closed, and the
+ * server listens again on the same address every {@link RELISTEN_MS} until it can (once
+ * connections have closed); the connections it holds are served meanwhile.
+ */
+function relistenOnDescriptorExhaustion(
+  listen: { hostname: string; port: number },
+  handler: Deno.ServeHandler<Deno.NetAddr>,
+): void {
+  let waiting = false;
+  const relisten = () => {
+    try {
+      // Listening needs a few descriptors beyond the socket (Deno panics if one it needs for
+      // its signals is missing): wait until a few are free.
+      for (
+        const file of Array.from({ length: SPARE_DESCRIPTORS }, () => Deno.openSync("/dev/null"))
+      ) {
+        file.close();
+      }
+      Deno.serve({ ...listen, onListen: () => {} }, handler);
+      waiting = false;
+      console.error(`Listening again on ${origin(listen.hostname, listen.port)}`);
+    } catch {
+      setTimeout(relisten, RELISTEN_MS);
+    }
+  };
+  globalThis.addEventListener("unhandledrejection", (event) => {
+    if (!isOutOfDescriptors(event.reason)) return;
+    event.preventDefault();
+    if (waiting) return;
+    waiting = true;
+    console.error(
+      "Out of file descriptors (too many open connections): refusing new connections until " +
+        "some close",
+    );
+    setTimeout(relisten, RELISTEN_MS);
+  });
 }
 
 if (import.meta.main) serve();

@@ -129,7 +129,7 @@ function decodeItem(item: unknown, index: number, budget: ElementBudget): Decode
  * ```
  */
 export function answerBatch(bytes: Uint8Array, limits: Limits, instance: string): BatchResponse {
-  const body = parseJsonText(bytes, "body");
+  const body = parseJsonText(bytes, "body", limits);
   if (!isObject(body)) {
     throw new ProblemError(
       "invalid-input",

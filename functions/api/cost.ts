@@ -30,12 +30,19 @@ export interface FieldTensor {
 
 type Inputs = Record<string, ShapedValues>;
 
-const sizeOf = (shape: readonly number[]) => shape.reduce((a, b) => a * b, 1);
+/**
+ * A shape's extent: its size with every 0 counted as 1.  A tensor of no elements can still ask
+ * for an answer of many (TripletMarginLoss on `[n, 0]` rows answers `n` distances), so the
+ * broadcast limit and the work count the extent: the output and every gradient are under it.
+ */
+export const extentOf = (shape: readonly number[]): number =>
+  shape.reduce((a, b) => a * Math.max(b, 1), 1);
 
 /**
  * Checks that the request's tensors, two at a time and all that broadcast together, do not
- * broadcast to more than `maxElements` elements, so that `[n, 1]` against `[1, n]` cannot ask
- * for n² work; returns the largest broadcast size.
+ * broadcast to more than `maxElements` elements (each size 0 counted as 1: see
+ * {@link extentOf}), so that `[n, 1]` against `[1, n]` cannot ask for n² work, nor `[n, 0]`
+ * rows for an answer of n values from an empty body; returns the largest broadcast extent.
  *
  * @throws LossInputError of kind `too-large` naming the tensor that makes the broadcast too large.
  */
@@ -44,10 +51,11 @@ export function checkBroadcastSize(
   maxElements: number,
   variable = LIMIT_VARIABLES.maxElements,
 ): number {
-  const refuse = (field: string, other: string, size: number) => {
+  const refuse = (field: string, other: string, size: number, shape: number[]) => {
+    const zero = shape.includes(0) ? " (a size of 0 counted as 1)" : "";
     throw new LossInputError(
       field,
-      `${field} broadcasts with ${other} to ${size} elements, more than the limit of ` +
+      `${field} broadcasts with ${other} to ${size} elements${zero}, more than the limit of ` +
         `${maxElements} (${variable})`,
       "too-large",
     );
@@ -56,8 +64,8 @@ export function checkBroadcastSize(
   for (let i = 0; i < tensors.length; i++) {
     for (let j = i + 1; j < tensors.length; j++) {
       const shape = broadcastShapes(tensors[i].tensor.shape, tensors[j].tensor.shape);
-      const size = shape ? sizeOf(shape) : 0;
-      if (size > maxElements) refuse(tensors[j].field, tensors[i].field, size);
+      const size = shape ? extentOf(shape) : 0;
+      if (size > maxElements) refuse(tensors[j].field, tensors[i].field, size, shape!);
       largest = Math.max(largest, size);
     }
   }
@@ -67,8 +75,8 @@ export function checkBroadcastSize(
   for (const { field, tensor } of tensors) {
     const shape = broadcastShapes(joint, tensor.shape);
     if (!shape) continue;
-    const size = sizeOf(shape);
-    if (size > maxElements) refuse(field, joined.join(" and "), size);
+    const size = extentOf(shape);
+    if (size > maxElements) refuse(field, joined.join(" and "), size, shape);
     joint = shape;
     joined.push(field);
     largest = Math.max(largest, size);

@@ -26,6 +26,18 @@
  *
  * - `MAX_BATCH_ITEMS`: the most computations one batch may hold (default 64).
  *
+ * How many requests are served at once, and how fast their bodies must come:
+ *
+ * - `MAX_IN_FLIGHT_BYTES`: the most bytes of request bodies being read, decoded or computed at
+ *   once by one server (a Deno process, a Worker isolate), counted as they arrive; a body whose
+ *   declared length would take it past the limit is answered `503` with `Retry-After` at once,
+ *   unread (default 32 MiB; a request is always taken when none is in flight, so the largest is
+ *   never refused for its size alone);
+ * - `BODY_TIMEOUT_SECONDS`: how long a body may take to arrive, from the request's headers to
+ *   its last byte (default 20 s); a slower one is answered `408` and its connection closed;
+ * - `RATE_LIMIT_PER_MINUTE`: the most requests a minute per client (see `rate_limit.ts`;
+ *   default 0, no limit).
+ *
  * The defaults keep the largest accepted request well inside a Cloudflare Worker's 128 MB of
  * memory and a fraction of a second of CPU time, the largest binary one within 100 ms (measured
  * in BENCHMARKS.md, "Hardening" and "Binary tensors").
@@ -48,6 +60,12 @@ export interface Limits {
   maxBinaryBodyBytes: number;
   /** The most items of one batch (`POST /api/v1/batch`). */
   maxBatchItems: number;
+  /** The most bytes of bodies being read, decoded or computed at once. */
+  maxInFlightBytes: number;
+  /** How long a body may take to arrive, in seconds. */
+  bodyTimeoutSeconds: number;
+  /** The most requests a minute per client; 0 for no limit. */
+  rateLimitPerMinute: number;
 }
 
 /** The limits when the environment sets none. */
@@ -58,6 +76,9 @@ export const DEFAULT_LIMITS: Readonly<Limits> = {
   maxBinaryElements: 1_048_576,
   maxBinaryBodyBytes: 8 * 1024 * 1024 + 65_536,
   maxBatchItems: 64,
+  maxInFlightBytes: 32 * 1024 * 1024,
+  bodyTimeoutSeconds: 20,
+  rateLimitPerMinute: 0,
 };
 
 /** The environment variable of each limit. */
@@ -68,12 +89,16 @@ export const LIMIT_VARIABLES: Readonly<Record<keyof Limits, string>> = {
   maxBinaryElements: "MAX_BINARY_ELEMENTS",
   maxBinaryBodyBytes: "MAX_BINARY_BODY_BYTES",
   maxBatchItems: "MAX_BATCH_ITEMS",
+  maxInFlightBytes: "MAX_IN_FLIGHT_BYTES",
+  bodyTimeoutSeconds: "BODY_TIMEOUT_SECONDS",
+  rateLimitPerMinute: "RATE_LIMIT_PER_MINUTE",
 };
 
 /**
  * Reads the limits from environment variables, keeping the default for any that is unset.
  *
- * @throws RangeError when a variable is set but is not a positive integer.
+ * @throws RangeError when a variable is set but is not a positive integer (or 0, for
+ * `RATE_LIMIT_PER_MINUTE`: no limit).
  *
  * @example
  * ```ts
@@ -89,12 +114,46 @@ export function limitsFromEnv(env: Record<string, unknown>): Limits {
     const value = env[name];
     if (value === undefined || value === "") continue;
     const number = Number(value);
-    if (!Number.isSafeInteger(number) || number <= 0) {
-      throw new RangeError(`${name} must be a positive integer, got ${JSON.stringify(value)}`);
+    const least = key === "rateLimitPerMinute" ? 0 : 1;
+    if (!Number.isSafeInteger(number) || number < least) {
+      const what = least === 0 ? "an integer >= 0 (0: no limit)" : "a positive integer";
+      throw new RangeError(`${name} must be ${what}, got ${JSON.stringify(value)}`);
     }
     limits[key] = number;
   }
   return limits;
+}
+
+/**
+ * The bytes of request bodies in flight in one server, under `MAX_IN_FLIGHT_BYTES`: a request
+ * takes its body's bytes as they arrive and gives them back once answered.
+ */
+export class InFlight {
+  #bytes = 0;
+
+  constructor(readonly limit: number) {}
+
+  /** The bytes in flight now. */
+  get bytes(): number {
+    return this.#bytes;
+  }
+
+  /** Whether `bytes` more fit under the limit (always when nothing is in flight). */
+  fits(bytes: number): boolean {
+    return this.#bytes === 0 || this.#bytes + bytes <= this.limit;
+  }
+
+  /** Takes `bytes` if they {@link fits}; returns whether it did. */
+  take(bytes: number): boolean {
+    if (!this.fits(bytes)) return false;
+    this.#bytes += bytes;
+    return true;
+  }
+
+  /** Gives back `bytes` taken before. */
+  give(bytes: number): void {
+    this.#bytes -= bytes;
+  }
 }
 
 /**

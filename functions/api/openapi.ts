@@ -347,9 +347,13 @@ const COMPONENT_SCHEMAS: Record<string, Schema> = {
 /** The response headers the answers carry, declared once (`#/components/headers/…`). */
 const HEADERS: Record<string, Schema> = {
   "X-Request-Id": {
-    description: "The request's id: the caller's `X-Request-Id` when it is made of letters, " +
-      "digits, `-`, `_` and `=`, else a new UUID; a problem repeats it as `request_id`",
+    description: "The request's id, a UUID the server makes (a caller's own `X-Request-Id` is " +
+      "logged beside it, as `client_request_id`); a problem repeats it as `request_id`",
     schema: { type: "string" },
+  },
+  "Retry-After": {
+    description: "Seconds to wait before trying again",
+    schema: { type: "integer", minimum: 0 },
   },
   ETag: {
     description: "The answer's entity tag: `If-None-Match` with it answers 304",
@@ -372,7 +376,10 @@ const header = (name: string): Schema => ({ $ref: `#/components/headers/${name}`
  * problem (`PROBLEMS`) each stands for.
  */
 const PROBLEM_RESPONSES: Record<string, { kinds: ProblemKind[]; headers?: string[] }> = {
-  "bad-request": { kinds: ["invalid-json", "invalid-input"] },
+  "bad-request": { kinds: ["invalid-json", "invalid-input", "invalid-body"] },
+  "request-timeout": { kinds: ["request-timeout"] },
+  "rate-limited": { kinds: ["rate-limited"], headers: ["Retry-After"] },
+  overloaded: { kinds: ["overloaded"], headers: ["Retry-After"] },
   "unknown-loss": { kinds: ["unknown-loss"] },
   "method-not-allowed": { kinds: ["method-not-allowed"], headers: ["Allow"] },
   "too-large": { kinds: ["too-large"] },
@@ -665,8 +672,11 @@ export const computeLossOperation = (loss: AnyLoss, { limits }: OpenApiContext):
     "400": problemRef("bad-request"),
     "404": problemRef("unknown-loss"),
     "405": problemRef("method-not-allowed"),
+    "408": problemRef("request-timeout"),
     "413": problemRef("too-large"),
     "415": problemRef("unsupported-media-type"),
+    "429": problemRef("rate-limited"),
+    "503": problemRef("overloaded"),
   },
 });
 
@@ -728,8 +738,11 @@ export const explainOperation = (loss: AnyLoss, { limits }: OpenApiContext): Ope
     "400": problemRef("bad-request"),
     "404": problemRef("unknown-loss"),
     "405": problemRef("method-not-allowed"),
+    "408": problemRef("request-timeout"),
     "413": problemRef("too-large"),
     "415": problemRef("unsupported-media-type"),
+    "429": problemRef("rate-limited"),
+    "503": problemRef("overloaded"),
   },
 });
 

@@ -22,7 +22,11 @@ export const PROBLEMS = {
     status: 415,
     title: "The body, or a tensor in it, is in a format the API does not read",
   },
+  "invalid-body": { status: 400, title: "The body could not be read" },
+  "request-timeout": { status: 408, title: "The body did not arrive in time" },
+  "rate-limited": { status: 429, title: "Too many requests from this client" },
   "internal": { status: 500, title: "Internal error" },
+  "overloaded": { status: 503, title: "The server is busy with other requests" },
 } as const;
 
 /** A problem's kind: a key of {@link PROBLEMS}. */

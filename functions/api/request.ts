@@ -106,16 +106,17 @@ export function decodeFields(
   if (!isObject(body)) {
     throw new LossInputError("body", `The body must be a JSON object, got ${describe(body)}`);
   }
-  const rest: Record<string, unknown> = {};
-  for (const key of Object.keys(body)) {
-    if (extra.includes(key)) rest[key] = body[key];
-    else if (!REQUEST_KEYS.includes(key)) {
-      throw new LossInputError(
-        key,
-        `${key} is not part of a request; a request has ${[...REQUEST_KEYS, ...extra].join(", ")}`,
-      );
-    }
+  const unknown = firstUnknownKey(body, [...REQUEST_KEYS, ...extra]);
+  if (unknown !== undefined) {
+    throw new LossInputError(
+      unknown,
+      `${unknown} is not part of a request; a request has ${
+        [...REQUEST_KEYS, ...extra].join(", ")
+      }`,
+    );
   }
+  const rest: Record<string, unknown> = {};
+  for (const key of extra) if (Object.hasOwn(body, key)) rest[key] = body[key];
   const grad = body.grad ?? false;
   if (typeof grad !== "boolean") {
     throw new LossInputError("grad", `grad must be true or false, got ${describe(grad)}`);
@@ -148,6 +149,17 @@ export function decodeFields(
   };
 }
 
+/**
+ * The first key of `object` that is not one of `known`, found before anything is copied: a body
+ * of 300,000 unknown keys is refused at its first, without a list of them all.
+ */
+function firstUnknownKey(object: Record<string, unknown>, known: readonly string[]) {
+  for (const key in object) {
+    if (Object.hasOwn(object, key) && !known.includes(key)) return key;
+  }
+  return undefined;
+}
+
 function givenTwice(field: string): LossInputError {
   return new LossInputError(
     field,
@@ -172,9 +184,18 @@ function decodeInputs(
       `inputs must be an object of tensors by name (${names}), got ${describe(given)}`,
     );
   }
-  // No prototype: a `__proto__` key stays a key, which the library reports as unknown.
+  const known = loss.inputs.map((spec) => spec.name);
+  const unknown = firstUnknownKey(given, known);
+  if (unknown !== undefined) {
+    throw new LossInputError(
+      `inputs.${unknown}`,
+      `inputs.${unknown} is not an input of ${loss.name}; its inputs are ${known.join(", ")}`,
+    );
+  }
+  // No prototype: a `__proto__` key stays a key (and is refused above as not an input).
   const inputs: Record<string, DecodedTensor | null> = Object.create(null);
-  // The first input first: its shape tells whether a nested float-or-index input holds indices.
+  // The first input first: its shape tells whether a nested float-or-index input holds indices
+  // (every key is an input by now: the list is short).
   const first = loss.inputs[0]?.name;
   const names = Object.keys(given).sort((a, b) => +(b === first) - +(a === first));
   let firstShape: readonly number[] | undefined = parts.get(`inputs.${first}`)?.shape;
@@ -207,7 +228,17 @@ function decodeOptions(
     );
   }
   const specs = optionsOf(loss);
-  // No prototype: a `__proto__` key stays a key, which the library reports as unknown.
+  const known = specs.map((spec) => spec.name);
+  const unknown = firstUnknownKey(given, known);
+  if (unknown !== undefined) {
+    throw new LossInputError(
+      `options.${unknown}`,
+      `options.${unknown} is not an option of ${loss.name}; its options are ${
+        known.join(", ") || "none"
+      }`,
+    );
+  }
+  // No prototype: a `__proto__` key stays a key (and is refused above as not an option).
   const options: Record<string, unknown> = Object.create(null);
   for (const [name, value] of Object.entries(given)) {
     const spec = specs.find((option) => option.name === name);

@@ -256,17 +256,7 @@ function readFlat(
       "too-large",
     );
   }
-  // A shape with a zero has no elements, however large its other sizes: cap them too.
-  shape.forEach((dimension, i) => {
-    if (dimension > budget.limit) {
-      throw new LossInputError(
-        `${field}.shape[${i}]`,
-        `${field}.shape[${i}] is ${dimension}, more than the limit of ${budget.limit} ` +
-          `(${LIMIT_VARIABLES.maxElements})`,
-        "too-large",
-      );
-    }
-  });
+  checkDimensions(shape, `${field}.shape`, budget);
   const data = tensor.data;
   if (!Array.isArray(data)) {
     throw new LossInputError(
@@ -290,6 +280,27 @@ function readFlat(
     else values[i] = readNumber(value, () => `${field}.data[${i}]`, bool);
   }
   return { shape, values, declared };
+}
+
+/**
+ * Caps every dimension of a tensor of `shape` (its `place`: `inputs.x.shape`, or a nested
+ * tensor's field) at the request's element limit: a shape with a zero has no elements, however
+ * large its other sizes, and flat and nested tensors meet the same cap.
+ */
+function checkDimensions(shape: readonly number[], place: string, budget: ElementBudget): void {
+  shape.forEach((dimension, i) => {
+    if (dimension > budget.limit) {
+      const flat = place.endsWith(".shape");
+      throw new LossInputError(
+        flat ? `${place}[${i}]` : place,
+        `${
+          flat ? `${place}[${i}] is ${dimension}` : `${place} has ${dimension} in dimension ${i}`
+        }` +
+          `, more than the limit of ${budget.limit} (${LIMIT_VARIABLES.maxElements})`,
+        "too-large",
+      );
+    }
+  });
 }
 
 function readShape(shape: unknown, field: string): number[] {
@@ -342,6 +353,7 @@ function readNested(value: unknown, field: string, budget: ElementBudget): RawTe
     shape.push(probe.length);
     probe = probe[0];
   }
+  checkDimensions(shape, field, budget);
   const size = shape.reduce((a, b) => a * b, 1);
   budget.take(field, size);
   const values = new Float64Array(size);

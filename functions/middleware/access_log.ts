@@ -1,7 +1,8 @@
 /**
  * One structured log line per request: a JSON object on stdout with the method, the route
  * pattern (`/api/losses/:name`, never the path with its values), the status, the duration,
- * the request's and the answer's sizes in bytes and the request id.  Never a tensor: bodies
+ * the request's and the answer's sizes in bytes, the request id the server made and the
+ * client's own `X-Request-Id` beside it.  Never a tensor: bodies
  * are counted, not logged.
  *
  * @module
@@ -11,7 +12,10 @@ import type { MiddlewareHandler } from "hono";
 /** One request, as the log writes it. */
 export interface AccessLogEntry {
   time: string;
+  /** The id the server made for the request (its answer's `X-Request-Id`). */
   request_id: string | null;
+  /** The client's own `X-Request-Id`, when it sent one (at most 200 characters, as sent). */
+  client_request_id?: string;
   method: string;
   /** The pattern of the route that answered (`/api/losses/:name`), `*` for the site's files. */
   route: string;
@@ -23,6 +27,9 @@ export interface AccessLogEntry {
   /** The answer's `Content-Length` (0 without a body); null for a streamed answer. */
   response_bytes: number | null;
 }
+
+/** The most characters of a client's `X-Request-Id` the log keeps. */
+export const MAX_CLIENT_ID = 200;
 
 /** The context variable where the body reader records how many bytes it read. */
 export const REQUEST_BYTES = "requestBytes";
@@ -71,6 +78,8 @@ export function accessLog(
         : null,
       response_bytes: Number.isSafeInteger(length) ? length : response.body === null ? 0 : null,
     };
+    const client = c.req.header("X-Request-Id");
+    if (client) entry.client_request_id = client.slice(0, MAX_CLIENT_ID);
     write(JSON.stringify(entry));
   };
 }

@@ -10,36 +10,81 @@
 /** The smallest size a formula is set in, as a fraction of its own. */
 export const MIN_SCALE = 0.55;
 
-/** Sets `box`'s formula in the largest size (up to its own) at which it fits the box's width. */
-export function fit(box: HTMLElement): void {
-  if (box.hidden || box.clientWidth === 0) return;
-  box.style.fontSize = "";
-  const needed = box.scrollWidth;
-  const width = box.clientWidth;
-  if (needed <= width + 0.5) return;
-  // Two passes: the scale of the first is measured on a formula whose padding did not scale.
-  let scale = Math.max(MIN_SCALE, (width - 1) / needed);
-  box.style.fontSize = `${scale}em`;
-  if (box.scrollWidth > width + 0.5 && scale > MIN_SCALE) {
-    scale = Math.max(MIN_SCALE, scale * (width - 1) / box.scrollWidth);
-    box.style.fontSize = `${scale}em`;
+/**
+ * Sets each box's formula in the largest size (up to its own) at which it fits the box's width.
+ * The boxes are measured together and then sized together, so that the page is laid out a few
+ * times for all of them, not a few times for each (on a page of many formulas and a slow phone,
+ * a layout per box took seconds).
+ */
+export function fitAll(boxes: readonly HTMLElement[]): void {
+  const shown = boxes.filter((box) => !box.hidden);
+  for (const box of shown) if (box.style.fontSize) box.style.fontSize = "";
+  // Read every width at once (one layout), then write every size.
+  const over = shown
+    .map((box) => ({ box, width: box.clientWidth, needed: box.scrollWidth, scale: 1 }))
+    .filter(({ width, needed }) => width > 0 && needed > width + 0.5);
+  for (const item of over) {
+    item.scale = Math.max(MIN_SCALE, (item.width - 1) / item.needed);
+    item.box.style.fontSize = `${item.scale}em`;
+  }
+  // A second pass: the first scale was measured on a formula whose padding did not scale.
+  const still = over
+    .filter((item) => item.scale > MIN_SCALE)
+    .map((item) => ({ ...item, needed: item.box.scrollWidth }))
+    .filter(({ width, needed }) => needed > width + 0.5);
+  for (const item of still) {
+    const scale = Math.max(MIN_SCALE, item.scale * (item.width - 1) / item.needed);
+    item.box.style.fontSize = `${scale}em`;
   }
 }
 
 /** The width each observed box was last fitted at: a change of height alone refits nothing. */
 const widths = new WeakMap<Element, number>();
 const observer = typeof ResizeObserver === "undefined" ? null : new ResizeObserver((entries) => {
+  const changed: HTMLElement[] = [];
   for (const entry of entries) {
     const width = Math.round(entry.contentRect.width);
     if (widths.get(entry.target) === width) continue;
     widths.set(entry.target, width);
-    fit(entry.target as HTMLElement);
+    changed.push(entry.target as HTMLElement);
   }
+  fitAll(changed);
 });
 
+/** The boxes that came near the screen, and are fitted (and watched) from then on. */
+const seen = new WeakSet<Element>();
+
+/** Starts watching `boxes`' widths; fits them now. */
+function show(boxes: HTMLElement[]): void {
+  for (const box of boxes) {
+    seen.add(box);
+    if (observer && !widths.has(box)) {
+      // Fitted below at this width: the observer's first report of it refits nothing.
+      widths.set(box, box.hidden ? -1 : Math.round(box.getBoundingClientRect().width));
+      observer.observe(box);
+    }
+  }
+  fitAll(boxes);
+}
+
 /**
- * Fits every `.formula` box under `root` now and whenever its width changes (a rotated phone,
- * a resized window, a case of the formula shown).
+ * A box is fitted once it comes near the screen: one far below is not laid out yet (a card
+ * has `content-visibility: auto`), and measuring it would lay it out for nothing.
+ */
+const nearScreen = typeof IntersectionObserver === "undefined"
+  ? null
+  : new IntersectionObserver((entries) => {
+    const near = entries.filter((entry) => entry.isIntersecting).map((entry) => {
+      nearScreen!.unobserve(entry.target);
+      return entry.target as HTMLElement;
+    });
+    if (near.length) show(near);
+  }, { rootMargin: "200px" });
+
+/**
+ * Fits every `.formula` box under `root` that is near the screen now, the others as they come
+ * near, and each again whenever its width changes (a rotated phone, a resized window, a case of
+ * the formula shown).
  */
 export function fitFormulas(root: ParentNode = document): void {
   if (root === document && typeof document.fonts !== "undefined") {
@@ -50,11 +95,8 @@ export function fitFormulas(root: ParentNode = document): void {
 }
 
 function refit(root: ParentNode): void {
-  for (const box of root.querySelectorAll<HTMLElement>(".formula")) {
-    fit(box);
-    if (observer && !widths.has(box)) {
-      widths.set(box, -1);
-      observer.observe(box);
-    }
-  }
+  const boxes = [...root.querySelectorAll<HTMLElement>(".formula")];
+  if (!nearScreen) return show(boxes);
+  fitAll(boxes.filter((box) => seen.has(box)));
+  for (const box of boxes) if (!seen.has(box)) nearScreen.observe(box);
 }

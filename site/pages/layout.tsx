@@ -1,16 +1,18 @@
 /**
- * The frame of every page: head (CSP, styles), navigation, footer and the one script.
+ * The frame of every page: head (CSP, styles), navigation, footer and the script of its kind of
+ * page (`site/build.ts`, `PAGE_KINDS`).
  *
  * @module
  */
 import type { Child } from "hono/jsx";
 import { CONTENT_SECURITY_POLICY } from "../../functions/middleware/csp.ts";
+import { assetUrl } from "./assets.ts";
 
 /** What a page says about itself. */
 export interface PageProps {
   title: string;
   description: string;
-  /** Which script part runs on this page (`home`, `loss`, `notebook`, `notation`). */
+  /** The kind of page, whose script it loads (a key of `PAGE_KINDS` in `site/build.ts`). */
   page: string;
   /** Extra stylesheets (KaTeX, uPlot), by path from the site's root. */
   styles?: string[];
@@ -38,9 +40,9 @@ export function Layout({ title, description, page, styles = [], children }: Page
         <meta name="description" content={description} />
         <link rel="icon" href="/favicon.svg" type="image/svg+xml" />
         {styles.map((href) => <link key={href} rel="stylesheet" href={href} />)}
-        <link rel="stylesheet" href="/assets/header.css" />
-        <link rel="stylesheet" href="/assets/site.css" />
-        <script type="module" src="/assets/app.js"></script>
+        <link rel="stylesheet" href={assetUrl("header.css")} />
+        <link rel="stylesheet" href={assetUrl("site.css")} />
+        <script type="module" src={assetUrl(`${page}.js`)}></script>
       </head>
       <body data-page={page}>
         <a class="skip" href="#main">Skip to content</a>

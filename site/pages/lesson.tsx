@@ -8,7 +8,7 @@
  */
 import type { Child } from "hono/jsx";
 import { findLoss } from "../../lib/mod.ts";
-import { type Lesson, lessonPath, LESSONS } from "../lessons.ts";
+import { type Lesson, lessonKind, lessonPath, LESSONS } from "../lessons.ts";
 import { Layout } from "./layout.tsx";
 
 /** A slider with its value shown beside it, kept in the URL by its `name`. */
@@ -109,7 +109,7 @@ export function LessonPage({ lesson, content }: { lesson: Lesson; content: Lesso
     <Layout
       title={`${lesson.title} (a lesson)`}
       description={lesson.summary}
-      page={`lesson-${lesson.slug}`}
+      page={lessonKind(lesson)}
       styles={["/vendor/uplot/uPlot.min.css"]}
     >
       <p class="crumbs">

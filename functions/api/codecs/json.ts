@@ -10,15 +10,19 @@ import type { DecodedRequest } from "../decoded.ts";
 import { ElementBudget, type Limits } from "../limits.ts";
 import { ProblemError } from "../problem.ts";
 import { decodeFields } from "../request.ts";
+import { checkJsonShape } from "./json_shape.ts";
 
 const UTF8 = new TextDecoder("utf-8", { fatal: true });
 
 /**
- * Parses UTF-8 JSON text; `field` names it in the problem (`body`, or a multipart `request`).
+ * Parses UTF-8 JSON text, once a scan of its bytes found it within the depth and the number of
+ * values of `limits` (`json_shape.ts`); `field` names it in the problem (`body`, or a multipart
+ * `request`).
  *
- * @throws ProblemError `invalid-json` (400) naming `field`.
+ * @throws ProblemError `invalid-json` (400) naming `field`, `too-large` (413) past the values.
  */
-export function parseJsonText(bytes: Uint8Array, field: string): unknown {
+export function parseJsonText(bytes: Uint8Array, field: string, limits: Limits): unknown {
+  checkJsonShape(bytes, limits, field);
   try {
     return JSON.parse(UTF8.decode(bytes));
   } catch (error) {
@@ -49,7 +53,7 @@ export function decodeJson(
   limits: Limits,
   extra: readonly string[] = [],
 ): DecodedRequest {
-  const body = parseJsonText(bytes, "body");
+  const body = parseJsonText(bytes, "body", limits);
   const budget = new ElementBudget(limits.maxElements, limits.maxBinaryElements);
   return decodeFields(loss, body, budget, new Map(), extra);
 }

@@ -178,7 +178,7 @@ export function decodeMultipart(
           "too-large",
         );
       }
-      request = parseJsonText(part.bytes, "request");
+      request = parseJsonText(part.bytes, "request", limits);
       if (typeof request !== "object" || request === null || Array.isArray(request)) {
         throw new LossInputError(
           "request",

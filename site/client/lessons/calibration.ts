@@ -11,7 +11,7 @@ import { LessonChart } from "../lesson_chart.ts";
 import { CalibrationModel } from "./calibration_model.ts";
 
 /** Starts the calibration lesson. */
-export function startCalibration(): void {
+export function startPage(): void {
   const model = new CalibrationModel();
   const table = document.querySelector<HTMLElement>("#calibration tbody")!;
   const reliability = new LessonChart(document.querySelector("#reliability-chart")!, {

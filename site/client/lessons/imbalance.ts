@@ -13,7 +13,7 @@ import { ImbalanceModel, VARIANTS } from "./imbalance_model.ts";
 const COLOURS = ["--lesson-1", "--lesson-3", "--lesson-4", "--lesson-2"];
 
 /** Starts the imbalance lesson. */
-export function startImbalance(): void {
+export function startPage(): void {
   const model = new ImbalanceModel();
   const scores = document.querySelector<HTMLElement>("#scores tbody")!;
   const boundaries = new LessonChart(document.querySelector("#boundary-chart")!, {

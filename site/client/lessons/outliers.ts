@@ -14,7 +14,7 @@ import { FIT_LOSSES, OutliersModel } from "./outliers_model.ts";
 const COLOURS = ["--lesson-1", "--lesson-2", "--lesson-3", "--lesson-4"];
 
 /** Starts the outliers lesson. */
-export function startOutliers(): void {
+export function startPage(): void {
   const model = new OutliersModel();
   const pulls = document.querySelector<HTMLSelectElement>("#control-pulls")!;
   let order: number[] = [];

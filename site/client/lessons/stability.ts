@@ -16,7 +16,7 @@ import { BINARY_Z, CLAMP, holdsFrom, SOFTMAX_Z, StabilityModel } from "./stabili
 const finite = (values: number[]) => values.map((v) => (Number.isFinite(v) ? v : null));
 
 /** Starts the stability lesson. */
-export function startStability(): void {
+export function startPage(): void {
   const model = new StabilityModel();
   const error = document.querySelector<HTMLElement>("#lesson-error")!;
   const ctc = document.querySelector<HTMLElement>("#ctc tbody")!;
