@@ -7,8 +7,8 @@
  * Lighthouse is not a dependency of the project: install it apart and say where it is,
  *
  * ```sh
- * npm i -E --prefix /tmp/lighthouse lighthouse@12.2.3
- * LIGHTHOUSE=/tmp/lighthouse/node_modules/.bin/lighthouse CHROME_PATH=/usr/bin/chromium \
+ * npm i -E --prefix "$HOME/.lighthouse" lighthouse@12.2.3   # apart from the project
+ * LIGHTHOUSE="$HOME/.lighthouse/node_modules/.bin/lighthouse" CHROME_PATH=/usr/bin/chromium \
  *   deno run --config deno.dev.json -A bench/lighthouse.ts
  * ```
  *
