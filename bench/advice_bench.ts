@@ -7,15 +7,13 @@
  * `advise` (CPU time, as `bench/pytorch_bench.ts` counts it: on a shared machine it is what
  * other work disturbs least).  `ADVICE_BENCH_SKIP` names losses to leave out, comma-separated.
  */
-import process from "node:process";
 import { type DType, losses } from "../lib/mod.ts";
+import { cpuBench, median } from "./cpu_time.ts";
 import { adviceArguments, tiledSample } from "./tiled_samples.ts";
 
 const ELEMENTS = 2 ** 20;
 const DTYPES: DType[] = ["float32", "float64"];
 const ITERATIONS = 10;
-/** A timed sample lasts at least this long: shorter calls are timed in batches. */
-const SAMPLE_MS = 2;
 const skip = new Set((Deno.env.get("ADVICE_BENCH_SKIP") ?? "").split(",").filter(Boolean));
 
 const cpuTimes = new Map<string, number[]>();
@@ -28,34 +26,8 @@ for (const loss of losses) {
     const run = () => loss.advise?.(tensors, values);
     const times: number[] = [];
     cpuTimes.set(`${loss.name} ${dtype}`, times);
-    let start = performance.now();
-    run();
-    let elapsed = performance.now() - start;
-    if (elapsed < SAMPLE_MS) {
-      for (let i = 0; i < 20; i++) run();
-      start = performance.now();
-      run();
-      elapsed = performance.now() - start;
-    }
-    const batch = Math.max(1, Math.ceil(SAMPLE_MS / Math.max(elapsed, 1e-3)));
-    Deno.bench({
-      name: `advice ${loss.name} ${dtype}${batch > 1 ? ` (×${batch})` : ""}`,
-      n: ITERATIONS,
-      warmup: 2,
-      fn() {
-        const before = process.cpuUsage();
-        for (let i = 0; i < batch; i++) run();
-        const used = process.cpuUsage(before);
-        times.push((used.user + used.system) / 1000 / batch);
-      },
-    });
+    cpuBench(`advice ${loss.name} ${dtype}`, run, times, { iterations: ITERATIONS, warmup: 2 });
   }
-}
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const middle = sorted.length >> 1;
-  return sorted.length % 2 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
 }
 
 globalThis.addEventListener("unload", () => {

@@ -10,8 +10,8 @@
  * (`/usr/bin/python3 bench/torch_losses.py`; see BENCHMARKS.md).  CPU time, not wall-clock time:
  * on a shared machine it is what other work disturbs least, on both sides alike.
  */
-import process from "node:process";
 import { computeLoss, type DType, losses } from "../lib/mod.ts";
+import { cpuBench, median } from "./cpu_time.ts";
 import { benchInputs } from "./pytorch_cases.ts";
 
 const TIMINGS = new URL("./torch_timings.json", import.meta.url);
@@ -33,9 +33,6 @@ const key = (loss: string, dtype: DType, mode: string) => `${loss} ${dtype} ${mo
 /** Each configuration's CPU milliseconds per iteration, as the benchmarks ran them. */
 const cpuTimes = new Map<string, number[]>();
 
-/** A timed sample lasts at least this long: shorter calls are timed in batches. */
-const SAMPLE_MS = 2;
-
 /** The losses of `torch.nn` (those beyond it, with a `source` of their own, have no PyTorch class). */
 const compared = losses.filter((loss) => !loss.source);
 
@@ -48,36 +45,9 @@ for (const dtype of DTYPES) {
       cpuTimes.set(key(name, dtype, mode), times);
       const grad = mode === "forward+grad";
       const run = () => computeLoss(name, inputs[name], {}, { dtype, grad });
-      // CPU time is counted in microseconds: a call of 10 µs is timed 200 at a time.
-      let start = performance.now();
-      run();
-      let elapsed = performance.now() - start;
-      if (elapsed < SAMPLE_MS) {
-        for (let i = 0; i < 20; i++) run();
-        start = performance.now();
-        run();
-        elapsed = performance.now() - start;
-      }
-      const batch = Math.max(1, Math.ceil(SAMPLE_MS / Math.max(elapsed, 1e-3)));
-      Deno.bench({
-        name: `${name} ${dtype} ${mode}${batch > 1 ? ` (×${batch})` : ""}`,
-        n: ITERATIONS,
-        warmup: 3,
-        fn() {
-          const before = process.cpuUsage();
-          for (let i = 0; i < batch; i++) run();
-          const used = process.cpuUsage(before);
-          times.push((used.user + used.system) / 1000 / batch);
-        },
-      });
+      cpuBench(`${name} ${dtype} ${mode}`, run, times, { iterations: ITERATIONS, warmup: 3 });
     }
   }
-}
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const middle = sorted.length >> 1;
-  return sorted.length % 2 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
 }
 
 function readTimings(): { meta: Record<string, unknown>; timings: TorchTiming[] } | undefined {
