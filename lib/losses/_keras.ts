@@ -337,16 +337,80 @@ function margin(label: number, x: number, float32: boolean): number {
 }
 
 /**
- * The forward and backward of HingeLoss (`squared` false: the mean over the last axis of
+ * What HingeLoss and SquaredHingeLoss (`name`) share: their inputs, options, sample, worked
+ * sample, sweep and advice, and the forward and backward of HingeLoss (`squared` false: the mean over the last axis of
  * max(1 − y′x, 0)) and SquaredHingeLoss (`squared`: of its square), y′ the targets converted
  * by {@link hingeLabels}; the per-sample losses reduced as Keras does.  The gradient of
  * max(u, 0) at u = 0 is ½ (as `torch.maximum` and `jax.numpy.maximum` pass half of it to each
  * side); that of its square is 0 there.
  */
 export function hingeFamily(
+  name: string,
   squared: boolean,
-): Pick<LossDefinition<{ reduction: Reduction }, HingeSaved>, "forward" | "backward"> {
+): Pick<
+  LossDefinition<{ reduction: Reduction }, HingeSaved>,
+  "inputs" | "options" | "sample" | "explain" | "sweep" | "advise" | "forward" | "backward"
+> {
   return {
+    inputs: [
+      {
+        name: "input",
+        description: "The scores (raw, not probabilities), one per class of the last axis",
+        shape: "(..., C), at least 1-D, C ≥ 1",
+        kind: "float",
+        differentiable: true,
+      },
+      {
+        name: "target",
+        description: "The labels: -1 or 1, or 0 or 1 (converted to ±1 when every label is 0 or 1)",
+        shape: "(..., C): the input's shape",
+        kind: "float",
+        differentiable: false,
+      },
+    ],
+    options: [kerasReductionOption()],
+    sample(random) {
+      const signs = random.randint(0, 2, [4, 3]).data.map((b) => 2 * b - 1);
+      return { input: random.randn([4, 3]), target: { shape: [4, 3], data: signs } };
+    },
+    explain: {
+      element(inputs, _options, row) {
+        const { x, labels, converted, classes } = hingeRow(inputs, row);
+        const terms = x.map((v, c) => Math.max(1 - labels[c] * v, 0) ** (squared ? 2 : 1));
+        const sum = terms.reduce((a, b) => a + b, 0);
+        return {
+          label: `sample ${row}`,
+          steps: [
+            { label: "the scores", tex: `x_n = (${x.map(tex).join(",\\ ")})`, value: x[0] },
+            {
+              label: converted
+                ? "the labels, converted from {0, 1} to ±1 (every target is 0 or 1)"
+                : "the labels, as given (not every target is 0 or 1, so none is converted)",
+              tex: `y'_n = (${labels.map(tex).join(",\\ ")})`,
+              value: labels[0],
+            },
+            {
+              label: squared
+                ? "the squared hinge of each class"
+                : "the hinge of each class: how far 1 − y′x is above 0",
+              tex: `\\max(0,\\ 1 - y'_{n,c} x_{n,c})${squared ? "^2" : ""} = (${
+                terms.map(tex).join(",\\ ")
+              })`,
+              value: terms[0],
+            },
+            {
+              label: `their mean over the ${classes} classes: the sample's loss`,
+              tex: `l_n = \\frac{${tex(sum)}}{${classes}} = ${tex(sum / classes)}`,
+              value: sum / classes,
+            },
+          ],
+        };
+      },
+      reduction: (_inputs, { reduction }, losses, output) =>
+        kerasReductionSteps(reduction, losses, output),
+    },
+    sweep: (inputs, _options, row) => hingeSweep(inputs, row, 0, hingeRow(inputs, row).labels),
+    advise: ({ target }) => hingeTargetAdvice(name, target),
     forward({ input, target }, { reduction }, { dtype }) {
       const { rows, classes, shape } = lastAxisRows(input, target);
       const { labels } = hingeLabels(target.data, dtype);

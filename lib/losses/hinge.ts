@@ -18,17 +18,8 @@
  * @module
  */
 import { defineLoss } from "../core/definition.ts";
-import { tex } from "../core/tex.ts";
 import type { Reduction } from "../ops/reduction.ts";
-import {
-  hingeFamily,
-  hingeRow,
-  type HingeSaved,
-  hingeSweep,
-  hingeTargetAdvice,
-  kerasReductionOption,
-  kerasReductionSteps,
-} from "./_keras.ts";
+import { hingeFamily, type HingeSaved } from "./_keras.ts";
 
 /** Options of {@link hingeLoss}. */
 export interface HingeOptions {
@@ -101,62 +92,5 @@ y' = \begin{cases} 2y - 1 & \text{every } y \in \{0, 1\} \\ y & \text{otherwise}
   keywords: ["classification", "hinge", "SVM", "margin", "support vector machine", "Keras"],
   outputShape: "the input's shape without its last dimension for reduction none (0-d for a 1-D " +
     "input); scalar otherwise",
-  inputs: [
-    {
-      name: "input",
-      description: "The scores (raw, not probabilities), one per class of the last axis",
-      shape: "(..., C), at least 1-D, C ≥ 1",
-      kind: "float",
-      differentiable: true,
-    },
-    {
-      name: "target",
-      description: "The labels: -1 or 1, or 0 or 1 (converted to ±1 when every label is 0 or 1)",
-      shape: "(..., C): the input's shape",
-      kind: "float",
-      differentiable: false,
-    },
-  ],
-  options: [kerasReductionOption()],
-  sample(random) {
-    const signs = random.randint(0, 2, [4, 3]).data.map((b) => 2 * b - 1);
-    return { input: random.randn([4, 3]), target: { shape: [4, 3], data: signs } };
-  },
-  explain: {
-    element(inputs, _options, row) {
-      const { x, labels, converted, classes } = hingeRow(inputs, row);
-      const margins = x.map((v, c) => Math.max(1 - labels[c] * v, 0));
-      const loss = margins.reduce((a, b) => a + b, 0) / classes;
-      return {
-        label: `sample ${row}`,
-        steps: [
-          { label: "the scores", tex: `x_n = (${x.map(tex).join(",\\ ")})`, value: x[0] },
-          {
-            label: converted
-              ? "the labels, converted from {0, 1} to ±1 (every target is 0 or 1)"
-              : "the labels, as given (not every target is 0 or 1, so none is converted)",
-            tex: `y'_n = (${labels.map(tex).join(",\\ ")})`,
-            value: labels[0],
-          },
-          {
-            label: "the hinge of each class: how far 1 − y′x is above 0",
-            tex: `\\max(0,\\ 1 - y'_{n,c} x_{n,c}) = (${margins.map(tex).join(",\\ ")})`,
-            value: margins[0],
-          },
-          {
-            label: `their mean over the ${classes} classes: the sample's loss`,
-            tex: `l_n = \\frac{${tex(margins.reduce((a, b) => a + b, 0))}}{${classes}} = ${
-              tex(loss)
-            }`,
-            value: loss,
-          },
-        ],
-      };
-    },
-    reduction: (_inputs, { reduction }, losses, output) =>
-      kerasReductionSteps(reduction, losses, output),
-  },
-  sweep: (inputs, _options, row) => hingeSweep(inputs, row, 0, hingeRow(inputs, row).labels),
-  advise: ({ target }) => hingeTargetAdvice("HingeLoss", target),
-  ...hingeFamily(false),
+  ...hingeFamily("HingeLoss", false),
 });
