@@ -9,10 +9,13 @@
  * @module
  */
 import autocannon from "autocannon";
-import { DEFAULT_LIMITS } from "../functions/api/limits.ts";
+import { DEFAULT_LIMITS, LIMIT_VARIABLES } from "../functions/api/limits.ts";
 import { notebookCrossEntropy } from "../tests/api_http.ts";
 import { memoryMiB } from "../tests/api_process.ts";
 import { startDenoServer } from "../tests/api_servers.ts";
+
+/** The connections the soak keeps busy, each cycling through the mix. */
+const CONNECTIONS = 10;
 
 /** What a soak run measured. */
 export interface SoakResult {
@@ -67,9 +70,13 @@ export function soakRequests(): autocannon.Request[] {
 
 /** Runs the mix against a fresh Deno server for `seconds`, after a warm-up of `warmup`. */
 export async function soak(seconds: number, warmup = 3): Promise<SoakResult> {
-  const server = await startDenoServer();
+  // Room in flight for a largest body on every connection: the soak looks for server errors, and
+  // shedding load past MAX_IN_FLIGHT_BYTES (503, by design) is `bench/http_pressure.ts`'s subject.
+  const server = await startDenoServer({
+    [LIMIT_VARIABLES.maxInFlightBytes]: String(CONNECTIONS * DEFAULT_LIMITS.maxBodyBytes),
+  });
   try {
-    const options = { url: server.url, connections: 10, requests: soakRequests() };
+    const options = { url: server.url, connections: CONNECTIONS, requests: soakRequests() };
     await autocannon({ ...options, duration: warmup });
     const memoryBeforeMiB = await memoryMiB(server.pid, "VmRSS");
     const result = await autocannon({ ...options, duration: seconds });
@@ -97,7 +104,7 @@ export async function soak(seconds: number, warmup = 3): Promise<SoakResult> {
 export function formatSoak(result: SoakResult): string {
   const { statuses } = result;
   return [
-    `${result.requests} requests in ${result.seconds} s on 10 connections: ` +
+    `${result.requests} requests in ${result.seconds} s on ${CONNECTIONS} connections: ` +
     `${statuses["2xx"]} 2xx, ${statuses["4xx"]} 4xx, ${statuses["5xx"]} 5xx, ` +
     `${result.errors} connection errors or timeouts`,
     `latency p50 ${result.p50Ms} ms, p99 ${result.p99Ms} ms`,
