@@ -4,7 +4,13 @@
  *
  * @module
  */
-import { type Advice, ADVICE_SAMPLE, type WorkedStep } from "../core/definition.ts";
+import {
+  type Advice,
+  ADVICE_SAMPLE,
+  type LossInputs,
+  type SweepPlan,
+  type WorkedStep,
+} from "../core/definition.ts";
 import { tex } from "../core/tex.ts";
 import type { FloatDense, NumericArray } from "../core/tensor.ts";
 
@@ -76,6 +82,44 @@ export function rowsLike(
     for (let c = 0; c < width; c++) data[p * width + c] = value(p, c);
   }
   return { shape: [rows, width], data };
+}
+
+/** The entry a row sweep varies: column `column` of `row`, a row of input `name`. */
+export interface SweptEntry {
+  /** The input it is in: `input`, `anchor`. */
+  name: string;
+  /** That input's values: the batch's rows take their element type. */
+  like: NumericArray;
+  /** The row's values. */
+  row: ArrayLike<number>;
+  /** The entry's place in the row. */
+  column: number;
+}
+
+/**
+ * The sweep of one entry of a row: row p of the batch is `entry.row` with the entry set to the
+ * p-th value, beside the inputs `others(P)` gives for P rows; the slope is the gradient of the
+ * sum of the losses at the entry.  `plan` says what is swept, and over which range.
+ */
+export function rowEntrySweep(
+  plan: Omit<SweepPlan, "batch" | "read">,
+  entry: SweptEntry,
+  others: (count: number) => LossInputs,
+): SweepPlan {
+  const { name, like, row, column } = entry;
+  const width = row.length;
+  return {
+    ...plan,
+    batch(values) {
+      const P = values.length;
+      const swept = rowsLike(like, P, width, (p, c) => c === column ? values[p] : row[c]);
+      return { inputs: { [name]: swept, ...others(P) } };
+    },
+    read(output, grads) {
+      const slope = Array.from(output.data, (_, p) => grads[name].data[p * width + column] ?? 0);
+      return { loss: Array.from(output.data), slope };
+    },
+  };
 }
 
 /**

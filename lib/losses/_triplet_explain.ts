@@ -11,7 +11,7 @@ import { broadcastIndex, broadcastShapes } from "../ops/broadcast.ts";
 import type { FloatDense } from "../core/tensor.ts";
 import type { DistanceFunction, VectorPair } from "./_distance.ts";
 import type { TripletInputs } from "./_triplet.ts";
-import { including, rowsLike, texList } from "./_explain.ts";
+import { including, rowEntrySweep, rowsLike, texList } from "./_explain.ts";
 
 /** What a triplet loss's options say about its computation. */
 export interface TripletSettings {
@@ -164,28 +164,20 @@ export function tripletSweep(
   const pad = Math.max(1, (high - low) / 2);
   const [from, to] = including(low - pad, high + pad, current, pad / 2);
   const { anchor } = inputs;
-  return {
-    field: elementField("inputs.anchor", anchor.shape, t.anchorRow * own + j),
-    label: own === 1
-      ? "the anchor (one value, broadcast along the vectors)"
-      : `coordinate ${k} of the anchor, from the positive's value to the negative's`,
-    current,
-    from,
-    to,
-    batch(values) {
-      const P = values.length;
+  return rowEntrySweep(
+    {
+      field: elementField("inputs.anchor", anchor.shape, t.anchorRow * own + j),
+      label: own === 1
+        ? "the anchor (one value, broadcast along the vectors)"
+        : `coordinate ${k} of the anchor, from the positive's value to the negative's`,
+      current,
+      from,
+      to,
+    },
+    { name: "anchor", like: anchor.data, row: t.anchor, column: j },
+    (P) => {
       const rows = (row: number[]) => rowsLike(anchor.data, P, row.length, (_, c) => row[c]);
-      return {
-        inputs: {
-          anchor: rowsLike(anchor.data, P, own, (p, c) => c === j ? values[p] : t.anchor[c]),
-          positive: rows(t.positive),
-          negative: rows(t.negative),
-        },
-      };
+      return { positive: rows(t.positive), negative: rows(t.negative) };
     },
-    read(output, grads) {
-      const slope = Array.from(output.data, (_, p) => grads.anchor.data[p * own + j] ?? 0);
-      return { loss: Array.from(output.data), slope };
-    },
-  };
+  );
 }

@@ -30,7 +30,14 @@ import {
 import { tex, texTerm } from "../core/tex.ts";
 import { elementField, LossInputError } from "../core/errors.ts";
 import { filled } from "../ops/element.ts";
-import { firstNotIn, including, notPlusMinusOne, rowsLike, texList } from "./_explain.ts";
+import {
+  firstNotIn,
+  including,
+  notPlusMinusOne,
+  rowEntrySweep,
+  rowsLike,
+  texList,
+} from "./_explain.ts";
 import {
   allocate,
   reducedOutput,
@@ -439,29 +446,22 @@ export const cosineEmbeddingLoss = defineLoss<CosineEmbeddingOptions, CosineEmbe
     // Each batch input keeps its own size along the vectors (1 broadcasts, as given), so that
     // the squared norms are the forward's.
     const j = own === 1 ? 0 : k;
-    return {
-      field: elementField("inputs.input1", input1.shape, row1 * own + j),
-      label: own === 1
-        ? "input1's one coordinate (broadcast along the vectors)"
-        : `coordinate ${k} of input1 (where input2 is largest)`,
-      current,
-      from,
-      to,
-      batch(values) {
-        const P = values.length;
-        return {
-          inputs: {
-            input1: rowsLike(input1.data, P, own, (p, c) => c === j ? values[p] : own1[c]),
-            input2: rowsLike(input1.data, P, own2.length, (_, c) => own2[c]),
-            target: { shape: [P], data: filled(inputs.target.data, P, y) },
-          },
-        };
+    return rowEntrySweep(
+      {
+        field: elementField("inputs.input1", input1.shape, row1 * own + j),
+        label: own === 1
+          ? "input1's one coordinate (broadcast along the vectors)"
+          : `coordinate ${k} of input1 (where input2 is largest)`,
+        current,
+        from,
+        to,
       },
-      read(output, grads) {
-        const slope = Array.from(output.data, (_, p) => grads.input1.data[p * own + j] ?? 0);
-        return { loss: Array.from(output.data), slope };
-      },
-    };
+      { name: "input1", like: input1.data, row: own1, column: j },
+      (P) => ({
+        input2: rowsLike(input1.data, P, own2.length, (_, c) => own2[c]),
+        target: { shape: [P], data: filled(inputs.target.data, P, y) },
+      }),
+    );
   },
   advise({ target }) {
     const value = firstNotIn(target.data, [1, -1]);

@@ -55,7 +55,7 @@ import { filled } from "../ops/element.ts";
 import { allocate, type Reduction, reductionOption } from "../ops/reduction.ts";
 import type { Dense, DType, FloatArray, FloatDense, NumericArray } from "../core/tensor.ts";
 import { formatShape, scalar } from "../core/tensor.ts";
-import { readNote, rowsAlong, rowStart, sampledRow } from "./_explain.ts";
+import { readNote, rowEntrySweep, rowsAlong, rowsLike, rowStart, sampledRow } from "./_explain.ts";
 
 /** Options of {@link crossEntropyLoss}. */
 export interface CrossEntropyOptions {
@@ -366,37 +366,22 @@ q_{n,c} = \begin{cases}
     const flat = (n * classes + t) * layout.inner + (position % layout.inner);
     const current = row[t];
     const span = Math.max(6, Math.abs(current) + 2);
-    /** `count` rows of C values in the input's dtype, value(p, c) at row p and class c. */
-    const rows = (count: number, value: (p: number, c: number) => number): FloatDense => {
-      const data = new (input.data.constructor as Float64ArrayConstructor)(count * classes);
-      for (let p = 0; p < count; p++) {
-        for (let c = 0; c < classes; c++) data[p * classes + c] = value(p, c);
-      }
-      return { shape: [count, classes], data };
-    };
-    return {
-      field: elementField("inputs.input", input.shape, flat),
-      label: `the logit of class ${t}` +
-        (probabilities ? " (the most probable in the target)" : " (the target class)"),
-      current,
-      from: -span,
-      to: span,
-      batch(values) {
-        const P = values.length;
-        const x = rows(P, (p, c) => c === t ? values[p] : row[c]);
-        const batchTarget: Dense = probabilities
-          ? rows(P, (_, c) => targetRow[c])
-          : { shape: [P], data: filled(target.data, P, Number(target.data[position])) };
-        return { inputs: { input: x, target: batchTarget } };
+    return rowEntrySweep(
+      {
+        field: elementField("inputs.input", input.shape, flat),
+        label: `the logit of class ${t}` +
+          (probabilities ? " (the most probable in the target)" : " (the target class)"),
+        current,
+        from: -span,
+        to: span,
       },
-      read(output, grads) {
-        const slope = Array.from(
-          { length: output.data.length },
-          (_, p) => grads.input.data[p * classes + t],
-        );
-        return { loss: Array.from(output.data), slope };
-      },
-    };
+      { name: "input", like: input.data, row, column: t },
+      (P) => ({
+        target: probabilities
+          ? rowsLike(input.data, P, classes, (_, c) => targetRow[c])
+          : { shape: [P], data: filled(target.data, P, Number(target.data[position])) },
+      }),
+    );
   },
   advise({ input, target }) {
     const advice: Advice[] = [];

@@ -27,7 +27,7 @@ import {
   reductionOption,
 } from "../ops/reduction.ts";
 import { tex, texTerm } from "../core/tex.ts";
-import { including, indexRowsLike, rowsLike, texList } from "./_explain.ts";
+import { including, indexRowsLike, rowEntrySweep, texList } from "./_explain.ts";
 import type { Dense, FloatArray, FloatDense, NumericArray } from "../core/tensor.ts";
 import { formatShape } from "../core/tensor.ts";
 
@@ -210,30 +210,21 @@ export const multiMarginLoss = defineLoss<MultiMarginOptions, MultiMarginSaved, 
     const [from, to] = kinks.length
       ? including(Math.min(...kinks) - 2, Math.max(...kinks) + 2, current, 1)
       : including(-3, 3, current, 1);
-    return {
-      field: elementField(
-        "inputs.input",
-        input.shape,
-        input.shape.length === 2 ? n * classes + t : t,
-      ),
-      label: `the score of the target class ${t}`,
-      current,
-      from,
-      to,
-      batch(values) {
-        const P = values.length;
-        return {
-          inputs: {
-            input: rowsLike(input.data, P, classes, (p, c) => c === t ? values[p] : row[c]),
-            target: indexRowsLike(target.data, P, null, () => t),
-          },
-        };
+    return rowEntrySweep(
+      {
+        field: elementField(
+          "inputs.input",
+          input.shape,
+          input.shape.length === 2 ? n * classes + t : t,
+        ),
+        label: `the score of the target class ${t}`,
+        current,
+        from,
+        to,
       },
-      read(output, grads) {
-        const slope = Array.from(output.data, (_, p) => grads.input.data[p * classes + t]);
-        return { loss: Array.from(output.data), slope };
-      },
-    };
+      { name: "input", like: input.data, row, column: t },
+      (P) => ({ target: indexRowsLike(target.data, P, null, () => t) }),
+    );
   },
   forward({ input, target }, options, context) {
     const rank = input.shape.length;

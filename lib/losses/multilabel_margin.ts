@@ -17,7 +17,14 @@
  */
 import { defineLoss, type SweepPlan } from "../core/definition.ts";
 import { tex } from "../core/tex.ts";
-import { firstNotIn, including, indexRowsLike, readNote, rowsLike, texList } from "./_explain.ts";
+import {
+  firstNotIn,
+  including,
+  indexRowsLike,
+  readNote,
+  rowEntrySweep,
+  texList,
+} from "./_explain.ts";
 import type { PlainTensor } from "../core/tensor.ts";
 import { elementField, LossInputError } from "../core/errors.ts";
 import type { Random } from "../core/random.ts";
@@ -238,32 +245,23 @@ export const multiLabelMarginLoss = defineLoss<
     const [from, to] = kinks.length && targets.length
       ? including(Math.min(...kinks) - 2, Math.max(...kinks) + 2, current, 1)
       : including(-3, 3, current, 1);
-    return {
-      field: elementField(
-        "inputs.input",
-        input.shape,
-        input.shape.length === 2 ? n * classes + j : j,
-      ),
-      label: targets.length
-        ? `the score of class ${j}, the sample's first target`
-        : `the score of class ${j} (the sample has no target class)`,
-      current,
-      from,
-      to,
-      batch(values) {
-        const P = values.length;
-        return {
-          inputs: {
-            input: rowsLike(input.data, P, classes, (p, c) => c === j ? values[p] : x[c]),
-            target: indexRowsLike(target.data, P, classes, (_, c) => y[c]),
-          },
-        };
+    return rowEntrySweep(
+      {
+        field: elementField(
+          "inputs.input",
+          input.shape,
+          input.shape.length === 2 ? n * classes + j : j,
+        ),
+        label: targets.length
+          ? `the score of class ${j}, the sample's first target`
+          : `the score of class ${j} (the sample has no target class)`,
+        current,
+        from,
+        to,
       },
-      read(output, grads) {
-        const slope = Array.from(output.data, (_, p) => grads.input.data[p * classes + j]);
-        return { loss: Array.from(output.data), slope };
-      },
-    };
+      { name: "input", like: input.data, row: x, column: j },
+      (P) => ({ target: indexRowsLike(target.data, P, classes, (_, c) => y[c]) }),
+    );
   },
   advise({ input, target }) {
     const rank = input.shape.length;

@@ -44,8 +44,8 @@ import {
   firstAbove,
   indexRowsLike,
   logProbabilityRange,
+  rowEntrySweep,
   rowsAlong,
-  rowsLike,
   rowStart,
   sampledRow,
   texList,
@@ -232,27 +232,18 @@ export const nllLoss = defineLoss<NLLOptions, NLLSaved, NLLInputs>({
     const flat = (n * classes + t) * layout.inner + (position % layout.inner);
     const current = row[t];
     const [from, to] = logProbabilityRange(-6, current);
-    return {
-      field: elementField("inputs.input", input.shape, flat),
-      label: `the log-probability of class ${t}` +
-        (t === given ? " (the target class)" : ` (the target ${given} is ignored)`),
-      current,
-      from,
-      to,
-      batch(values) {
-        const P = values.length;
-        return {
-          inputs: {
-            input: rowsLike(input.data, P, classes, (p, c) => c === t ? values[p] : row[c]),
-            target: indexRowsLike(target.data, P, null, () => given),
-          },
-        };
+    return rowEntrySweep(
+      {
+        field: elementField("inputs.input", input.shape, flat),
+        label: `the log-probability of class ${t}` +
+          (t === given ? " (the target class)" : ` (the target ${given} is ignored)`),
+        current,
+        from,
+        to,
       },
-      read(output, grads) {
-        const slope = Array.from(output.data, (_, p) => grads.input.data[p * classes + t]);
-        return { loss: Array.from(output.data), slope };
-      },
-    };
+      { name: "input", like: input.data, row, column: t },
+      (P) => ({ target: indexRowsLike(target.data, P, null, () => given) }),
+    );
   },
   advise({ input }) {
     if (input.shape.length === 0) return [];

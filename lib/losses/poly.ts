@@ -30,7 +30,7 @@ import { allocate, reducedOutput, type Reduction, reductionOption } from "../ops
 import type { Dense, FloatArray, FloatDense, NumericArray } from "../core/tensor.ts";
 import { formatShape, sameShape } from "../core/tensor.ts";
 import { isFloatArray } from "./_classes.ts";
-import { readNote, rowsAlong, sampledRow } from "./_explain.ts";
+import { readNote, rowEntrySweep, rowsAlong, rowsLike, sampledRow } from "./_explain.ts";
 
 /** Options of {@link polyLoss}. */
 export interface PolyOptions {
@@ -314,34 +314,22 @@ print(jax.grad(lambda x: jnp.sum(loss(x)))(input))`,
     const t = probabilities ? targetRow.indexOf(Math.max(...targetRow)) : Number(target.data[row]);
     const current = x[t];
     const span = Math.max(6, Math.abs(current) + 2);
-    const rows = (count: number, value: (p: number, c: number) => number): FloatDense => {
-      const data = new (input.data.constructor as Float64ArrayConstructor)(count * classes);
-      for (let p = 0; p < count; p++) {
-        for (let c = 0; c < classes; c++) data[p * classes + c] = value(p, c);
-      }
-      return { shape: [count, classes], data };
-    };
-    return {
-      field: elementField("inputs.input", input.shape, row * classes + t),
-      label: `the logit of class ${t}` +
-        (probabilities ? " (the most probable in the target)" : " (the target class)"),
-      current,
-      from: -span,
-      to: span,
-      batch(values) {
-        const P = values.length;
-        const batchTarget: Dense = probabilities
-          ? rows(P, (_, c) => targetRow[c])
-          : { shape: [P], data: filled(target.data, P, t) };
-        return {
-          inputs: { input: rows(P, (p, c) => c === t ? values[p] : x[c]), target: batchTarget },
-        };
+    return rowEntrySweep(
+      {
+        field: elementField("inputs.input", input.shape, row * classes + t),
+        label: `the logit of class ${t}` +
+          (probabilities ? " (the most probable in the target)" : " (the target class)"),
+        current,
+        from: -span,
+        to: span,
       },
-      read(output, grads) {
-        const slope = Array.from(output.data, (_, p) => grads.input.data[p * classes + t]);
-        return { loss: Array.from(output.data), slope };
-      },
-    };
+      { name: "input", like: input.data, row: x, column: t },
+      (P) => ({
+        target: probabilities
+          ? rowsLike(input.data, P, classes, (_, c) => targetRow[c])
+          : { shape: [P], data: filled(target.data, P, t) },
+      }),
+    );
   },
   advise({ input }) {
     const advice: Advice[] = [];
