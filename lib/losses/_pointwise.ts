@@ -20,8 +20,9 @@ import type {
   WorkedStep,
 } from "../core/definition.ts";
 import { elementField } from "../core/errors.ts";
-import { tex } from "../core/tex.ts";
-import { valuesAt } from "../ops/element.ts";
+import { tex, texTerm } from "../core/tex.ts";
+import { elementSweep, valuesAt } from "../ops/element.ts";
+import { centeredOn } from "./_explain.ts";
 import type { Dense, DType, FloatArray, FloatDense } from "../core/tensor.ts";
 import { formatShape, sameShape } from "../core/tensor.ts";
 import { LossInputError } from "../core/errors.ts";
@@ -158,14 +159,21 @@ export interface DifferenceKernelsByDtype<Options> {
  * The forward and backward of a loss of x − y (L1, MSE, Huber, SmoothL1): broadcasting with
  * PyTorch's warning, the reduction, and the gradients summed back onto each input's shape, around
  * the loss's own element loops.  With `shapes` `"same"` (LogCoshLoss, QuantileLoss), the target
- * must have the input's shape instead.  The kernels see the dtype as their arrays' type.
+ * must have the input's shape instead.  The kernels see the dtype as their arrays' type.  With
+ * them come the declarations these losses share: their inputs, output shape and sample.
  */
 export function differenceLoss<Options extends { reduction: Reduction }>(
   kernels: DifferenceKernelsByDtype<Options>,
   shapes: "broadcast" | "same" = "broadcast",
-): Pick<LossDefinition<Options, DifferenceSaved<Options>>, "forward" | "backward"> {
+): Pick<
+  LossDefinition<Options, DifferenceSaved<Options>>,
+  "outputShape" | "inputs" | "sample" | "forward" | "backward"
+> {
   const kernelsOf = (dtype: DType) => kernels[dtype] as DifferenceKernels<Options>;
   return {
+    outputShape: "scalar; (*), as the input, for reduction none",
+    inputs: shapes === "same" ? sameShapeInputs() : pointwiseInputs(),
+    sample: (random) => ({ input: random.randn([3, 5]), target: random.randn([3, 5]) }),
     forward({ input, target }, options, context) {
       if (shapes === "same") checkSameShape(input, target);
       const pair = broadcastPair(input, target, context);
@@ -189,6 +197,39 @@ export function differenceLoss<Options extends { reduction: Reduction }>(
         target: sumTo({ shape, data: gradTarget }, saved.targetShape),
       };
     },
+  };
+}
+
+/** The first step of a pointwise loss's worked element: the prediction and the target. */
+export function givenPair(x: number, y: number): WorkedStep {
+  return {
+    label: "the prediction and the target",
+    tex: `x_n = ${tex(x)},\\ y_n = ${tex(y)}`,
+    value: x,
+  };
+}
+
+/** The first steps of a loss of the difference: the prediction and the target, then x − y. */
+export function differenceSteps(x: number, y: number): WorkedStep[] {
+  const d = x - y;
+  return [givenPair(x, y), {
+    label: "their difference",
+    tex: `x_n - y_n = ${tex(x)} - ${texTerm(y)} = ${tex(d)}`,
+    value: d,
+  }];
+}
+
+/**
+ * The sweep of a regression loss: the input at element k runs `half(options)` either side of
+ * the target, where the loss's kinks are.
+ */
+export function sweepAroundTarget<Options>(
+  half: (options: Options) => number,
+): (inputs: LossInputs, options: Options, element: number) => SweepPlan {
+  return (inputs, options, element) => {
+    const { target } = valuesAt(inputs, {}, element).values;
+    const range = centeredOn(target, half(options));
+    return elementSweep({ input: "input", range })(inputs, options as object, element);
   };
 }
 

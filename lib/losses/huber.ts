@@ -14,10 +14,15 @@
 import { defineLoss } from "../core/definition.ts";
 import { select, signOf } from "../ops/branchless.ts";
 import { tex, texTerm } from "../core/tex.ts";
-import { elementExplainer, elementSweep, valuesAt } from "../ops/element.ts";
-import { centeredOn } from "./_explain.ts";
+import { elementExplainer } from "../ops/element.ts";
+
 import { type Reduction, reductionOption } from "../ops/reduction.ts";
-import { differenceLoss, type DifferenceSaved, pointwiseInputs } from "./_pointwise.ts";
+import {
+  differenceLoss,
+  type DifferenceSaved,
+  differenceSteps,
+  sweepAroundTarget,
+} from "./_pointwise.ts";
 
 /** Options of {@link huberLoss}. */
 export interface HuberOptions {
@@ -73,8 +78,6 @@ export const huberLoss = defineLoss<HuberOptions, DifferenceSaved<HuberOptions>>
     ],
   },
   keywords: ["regression", "robust", "outlier", "Huber", "smooth L1", "M-estimator"],
-  outputShape: "scalar; (*), as the input, for reduction none",
-  inputs: pointwiseInputs(),
   options: [
     reductionOption(),
     {
@@ -86,22 +89,10 @@ export const huberLoss = defineLoss<HuberOptions, DifferenceSaved<HuberOptions>>
       description: "Where the loss turns from quadratic to linear, in the target's units",
     },
   ],
-  sample: (random) => ({ input: random.randn([3, 5]), target: random.randn([3, 5]) }),
   explain: elementExplainer<HuberOptions>(({ input: x, target: y }, { delta }) => {
     const d = x - y;
     const a = Math.abs(d);
-    const steps = [
-      {
-        label: "the prediction and the target",
-        tex: `x_n = ${tex(x)},\\ y_n = ${tex(y)}`,
-        value: x,
-      },
-      {
-        label: "their difference",
-        tex: `x_n - y_n = ${tex(x)} - ${texTerm(y)} = ${tex(d)}`,
-        value: d,
-      },
-    ];
+    const steps = differenceSteps(x, y);
     if (a < delta) {
       const loss = 0.5 * d * d;
       steps.push({
@@ -121,11 +112,7 @@ export const huberLoss = defineLoss<HuberOptions, DifferenceSaved<HuberOptions>>
     }
     return steps;
   }),
-  sweep(inputs, options, element) {
-    const { target } = valuesAt(inputs, {}, element).values;
-    const range = centeredOn(target, Math.max(3, 3 * options.delta));
-    return elementSweep({ input: "input", range })(inputs, options, element);
-  },
+  sweep: sweepAroundTarget<HuberOptions>(({ delta }) => Math.max(3, 3 * delta)),
   ...differenceLoss<HuberOptions>({
     float32: {
       losses(x, y, losses, options) {

@@ -8,12 +8,18 @@
  * @module
  */
 import { defineLoss } from "../core/definition.ts";
-import { tex, texTerm } from "../core/tex.ts";
+import { tex } from "../core/tex.ts";
 import { signOf } from "../ops/branchless.ts";
 import { type Reduction, reductionOption } from "../ops/reduction.ts";
-import { elementExplainer, elementSweep, valuesAt } from "../ops/element.ts";
-import { centeredOn } from "./_explain.ts";
-import { differenceLoss, type DifferenceSaved, eachOf, pointwiseInputs } from "./_pointwise.ts";
+import { elementExplainer } from "../ops/element.ts";
+
+import {
+  differenceLoss,
+  type DifferenceSaved,
+  differenceSteps,
+  eachOf,
+  sweepAroundTarget,
+} from "./_pointwise.ts";
 
 /** Options of {@link l1Loss}. */
 export interface L1Options {
@@ -64,24 +70,12 @@ export const l1Loss = defineLoss<L1Options, DifferenceSaved<L1Options>>({
     ],
   },
   keywords: ["regression", "robust", "outlier", "absolute error", "MAE", "L1", "median"],
-  outputShape: "scalar; (*), as the input, for reduction none",
-  inputs: pointwiseInputs(),
   options: [reductionOption()],
   legacyReduction: true,
-  sample: (random) => ({ input: random.randn([3, 5]), target: random.randn([3, 5]) }),
   explain: elementExplainer(({ input: x, target: y }) => {
     const d = x - y;
     return [
-      {
-        label: "the prediction and the target",
-        tex: `x_n = ${tex(x)},\\ y_n = ${tex(y)}`,
-        value: x,
-      },
-      {
-        label: "their difference",
-        tex: `x_n - y_n = ${tex(x)} - ${texTerm(y)} = ${tex(d)}`,
-        value: d,
-      },
+      ...differenceSteps(x, y),
       {
         label: "its absolute value: the element's loss",
         tex: `l_n = |${tex(d)}| = ${tex(Math.abs(d))}`,
@@ -89,10 +83,7 @@ export const l1Loss = defineLoss<L1Options, DifferenceSaved<L1Options>>({
       },
     ];
   }),
-  sweep(inputs, options, element) {
-    const { target } = valuesAt(inputs, {}, element).values;
-    return elementSweep({ input: "input", range: centeredOn(target, 3) })(inputs, options, element);
-  },
+  sweep: sweepAroundTarget(() => 3),
   ...differenceLoss<L1Options>({
     float32: {
       losses(x, y, losses) {

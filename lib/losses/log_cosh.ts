@@ -23,7 +23,7 @@ import { signOf } from "../ops/branchless.ts";
 import { around, elementExplainer, elementSweep } from "../ops/element.ts";
 import { type Reduction, reductionOption } from "../ops/reduction.ts";
 import { sigmoidOfNegative, softplusOfNegative } from "../ops/softplus.ts";
-import { differenceLoss, type DifferenceSaved, eachOf, sameShapeInputs } from "./_pointwise.ts";
+import { differenceLoss, type DifferenceSaved, eachOf, givenPair } from "./_pointwise.ts";
 
 /** Options of {@link logCoshLoss}. */
 export interface LogCoshOptions {
@@ -101,21 +101,14 @@ print(jax.grad(lambda x, t: jnp.sum(loss(x, t)), argnums=(0, 1))(input, target))
     ],
   },
   keywords: ["regression", "robust", "outlier", "smooth", "log cosh", "huber", "optax"],
-  outputShape: "scalar; (*), as the input, for reduction none",
-  inputs: sameShapeInputs(),
   options: [reductionOption()],
-  sample: (random) => ({ input: random.randn([3, 5]), target: random.randn([3, 5]) }),
   explain: elementExplainer(({ input: x, target: y }) => {
     const e = x - y;
     const a = Math.abs(e);
     const soft = Math.log1p(Math.exp(-2 * a));
     const loss = a + soft - Math.LN2;
     return [
-      {
-        label: "the prediction and the target",
-        tex: `x_n = ${tex(x)},\\ y_n = ${tex(y)}`,
-        value: x,
-      },
+      givenPair(x, y),
       { label: "the error", tex: `e_n = x_n - y_n = ${tex(e)}`, value: e },
       {
         label: "the correction log(1 + exp(−2|e|)), which fades as |e| grows",

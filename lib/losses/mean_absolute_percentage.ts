@@ -21,6 +21,7 @@ import { allocate } from "../ops/reduction.ts";
 import { type FloatArray, scalar } from "../core/tensor.ts";
 import {
   checkSameShape,
+  givenPair,
   meanOfTermsExplainer,
   sameShapeInputs,
   wholeLossSweep,
@@ -120,11 +121,7 @@ print(input.grad)`,
     const error = Math.abs(x - y);
     const scale = Math.max(Math.abs(y), EPSILON);
     return [
-      {
-        label: "the prediction and the target",
-        tex: `x_n = ${tex(x)},\\ y_n = ${tex(y)}`,
-        value: x,
-      },
+      givenPair(x, y),
       { label: "the absolute error", tex: `|x_n - y_n| = ${tex(error)}`, value: error },
       {
         label: Math.abs(y) < EPSILON

@@ -19,6 +19,7 @@ import { allocate } from "../ops/reduction.ts";
 import { type FloatArray, scalar } from "../core/tensor.ts";
 import {
   checkSameShape,
+  givenPair,
   meanOfTermsExplainer,
   sameShapeInputs,
   wholeLossSweep,
@@ -102,11 +103,7 @@ print(input.grad, target.grad)`,
     const lx = Math.log1p(x), ly = Math.log1p(y);
     const d = lx - ly;
     return [
-      {
-        label: "the prediction and the target",
-        tex: `x_n = ${tex(x)},\\ y_n = ${tex(y)}`,
-        value: x,
-      },
+      givenPair(x, y),
       {
         label: "the logarithms of 1 + x and 1 + y",
         tex: `\\log(1 + x_n) = ${tex(lx)},\\ \\log(1 + y_n) = ${tex(ly)}`,

@@ -10,10 +10,15 @@
  */
 import { defineLoss } from "../core/definition.ts";
 import { tex, texTerm } from "../core/tex.ts";
-import { elementExplainer, elementSweep, valuesAt } from "../ops/element.ts";
-import { centeredOn } from "./_explain.ts";
+import { elementExplainer } from "../ops/element.ts";
+
 import { type Reduction, reductionOption } from "../ops/reduction.ts";
-import { differenceLoss, type DifferenceSaved, pointwiseInputs } from "./_pointwise.ts";
+import {
+  differenceLoss,
+  type DifferenceSaved,
+  differenceSteps,
+  sweepAroundTarget,
+} from "./_pointwise.ts";
 
 /** Options of {@link mseLoss}. */
 export interface MSEOptions {
@@ -64,24 +69,12 @@ export const mseLoss = defineLoss<MSEOptions, DifferenceSaved<MSEOptions>>({
     ],
   },
   keywords: ["regression", "squared error", "L2", "least squares", "mean squared error"],
-  outputShape: "scalar; (*), as the input, for reduction none",
-  inputs: pointwiseInputs(),
   options: [reductionOption()],
   legacyReduction: true,
-  sample: (random) => ({ input: random.randn([3, 5]), target: random.randn([3, 5]) }),
   explain: elementExplainer(({ input: x, target: y }) => {
     const d = x - y;
     return [
-      {
-        label: "the prediction and the target",
-        tex: `x_n = ${tex(x)},\\ y_n = ${tex(y)}`,
-        value: x,
-      },
-      {
-        label: "their difference",
-        tex: `x_n - y_n = ${tex(x)} - ${texTerm(y)} = ${tex(d)}`,
-        value: d,
-      },
+      ...differenceSteps(x, y),
       {
         label: "squared: the element's loss",
         tex: `l_n = ${texTerm(d)}^2 = ${tex(d * d)}`,
@@ -89,10 +82,7 @@ export const mseLoss = defineLoss<MSEOptions, DifferenceSaved<MSEOptions>>({
       },
     ];
   }),
-  sweep(inputs, options, element) {
-    const { target } = valuesAt(inputs, {}, element).values;
-    return elementSweep({ input: "input", range: centeredOn(target, 3) })(inputs, options, element);
-  },
+  sweep: sweepAroundTarget(() => 3),
   ...differenceLoss<MSEOptions>({
     float32: {
       losses(x, y, losses) {

@@ -18,7 +18,7 @@ import { defineLoss } from "../core/definition.ts";
 import { tex, texTerm } from "../core/tex.ts";
 import { around, elementExplainer, elementSweep } from "../ops/element.ts";
 import { type Reduction, reductionOption } from "../ops/reduction.ts";
-import { differenceLoss, type DifferenceSaved, eachOf, sameShapeInputs } from "./_pointwise.ts";
+import { differenceLoss, type DifferenceSaved, eachOf, givenPair } from "./_pointwise.ts";
 
 /** Options of {@link quantileLoss}. */
 export interface QuantileOptions {
@@ -100,8 +100,6 @@ q\,(y_n - x_n) & y_n \ge x_n \\
     "asymmetric",
     "median",
   ],
-  outputShape: "scalar; (*), as the input, for reduction none",
-  inputs: sameShapeInputs(),
   options: [
     {
       name: "quantile",
@@ -115,17 +113,12 @@ q\,(y_n - x_n) & y_n \ge x_n \\
     },
     reductionOption(),
   ],
-  sample: (random) => ({ input: random.randn([3, 5]), target: random.randn([3, 5]) }),
   explain: elementExplainer<QuantileOptions>(({ input: x, target: y }, { quantile: q }) => {
     const d = y - x;
     const below = d >= 0;
     const loss = below ? q * d : (q - 1) * d;
     return [
-      {
-        label: "the prediction and the target",
-        tex: `x_n = ${tex(x)},\\ y_n = ${tex(y)}`,
-        value: x,
-      },
+      givenPair(x, y),
       { label: "the target minus the prediction", tex: `d_n = y_n - x_n = ${tex(d)}`, value: d },
       below
         ? {

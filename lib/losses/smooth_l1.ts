@@ -15,10 +15,15 @@
 import { defineLoss } from "../core/definition.ts";
 import { tex, texTerm } from "../core/tex.ts";
 import { select, signOf } from "../ops/branchless.ts";
-import { elementExplainer, elementSweep, valuesAt } from "../ops/element.ts";
-import { centeredOn } from "./_explain.ts";
+import { elementExplainer } from "../ops/element.ts";
+
 import { type Reduction, reductionOption } from "../ops/reduction.ts";
-import { differenceLoss, type DifferenceSaved, pointwiseInputs } from "./_pointwise.ts";
+import {
+  differenceLoss,
+  type DifferenceSaved,
+  differenceSteps,
+  sweepAroundTarget,
+} from "./_pointwise.ts";
 
 /** Options of {@link smoothL1Loss}. */
 export interface SmoothL1Options {
@@ -74,8 +79,6 @@ export const smoothL1Loss = defineLoss<SmoothL1Options, DifferenceSaved<SmoothL1
     ],
   },
   keywords: ["regression", "robust", "outlier", "smooth L1", "Huber", "object detection", "box"],
-  outputShape: "scalar; (*), as the input, for reduction none",
-  inputs: pointwiseInputs(),
   options: [
     reductionOption(),
     {
@@ -88,22 +91,10 @@ export const smoothL1Loss = defineLoss<SmoothL1Options, DifferenceSaved<SmoothL1
     },
   ],
   legacyReduction: true,
-  sample: (random) => ({ input: random.randn([3, 5]), target: random.randn([3, 5]) }),
   explain: elementExplainer<SmoothL1Options>(({ input: x, target: y }, { beta }) => {
     const d = x - y;
     const a = Math.abs(d);
-    const steps = [
-      {
-        label: "the prediction and the target",
-        tex: `x_n = ${tex(x)},\\ y_n = ${tex(y)}`,
-        value: x,
-      },
-      {
-        label: "their difference",
-        tex: `x_n - y_n = ${tex(x)} - ${texTerm(y)} = ${tex(d)}`,
-        value: d,
-      },
-    ];
+    const steps = differenceSteps(x, y);
     if (a < beta) {
       const loss = (0.5 * a * a) / beta;
       steps.push({
@@ -123,11 +114,7 @@ export const smoothL1Loss = defineLoss<SmoothL1Options, DifferenceSaved<SmoothL1
     }
     return steps;
   }),
-  sweep(inputs, options, element) {
-    const { target } = valuesAt(inputs, {}, element).values;
-    const range = centeredOn(target, Math.max(3, 3 * options.beta));
-    return elementSweep({ input: "input", range })(inputs, options, element);
-  },
+  sweep: sweepAroundTarget<SmoothL1Options>(({ beta }) => Math.max(3, 3 * beta)),
   ...differenceLoss<SmoothL1Options>({
     float32: {
       losses(x, y, losses, options) {
