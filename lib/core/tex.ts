@@ -38,6 +38,26 @@ export function texTerm(value: number): string {
 }
 
 /**
+ * The first step of a reduction: the sum of the `n` per-element `losses`, worked (its value is
+ * `output` for `sum`, where the output is that sum in the loss's dtype).
+ */
+export function summedLosses(
+  reduction: unknown,
+  losses: FloatDense,
+  output: number,
+): { n: number; sum: number; sumStep: WorkedStep } {
+  const n = losses.data.length;
+  let sum = 0;
+  for (let i = 0; i < n; i++) sum += losses.data[i];
+  const sumStep: WorkedStep = {
+    label: n === 1 ? "the one loss" : `the sum of the ${n} losses`,
+    tex: String.raw`\sum_n l_n = ${tex(sum)}`,
+    value: reduction === "sum" ? output : sum,
+  };
+  return { n, sum, sumStep };
+}
+
+/**
  * The reduction of per-element `losses` to `output` that most losses do: their sum, or their
  * sum over their number for `mean`, said in words when there are none or the sum is not
  * finite.  Losses with another divisor declare their own (`explain.reduction`).
@@ -48,14 +68,7 @@ export function plainReduction(
   output: number,
 ): WorkedStep[] {
   if (reduction === "none") return [];
-  const n = losses.data.length;
-  let sum = 0;
-  for (let i = 0; i < n; i++) sum += losses.data[i];
-  const sumStep: WorkedStep = {
-    label: n === 1 ? "the one loss" : `the sum of the ${n} losses`,
-    tex: String.raw`\sum_n l_n = ${tex(sum)}`,
-    value: reduction === "sum" ? output : sum,
-  };
+  const { n, sum, sumStep } = summedLosses(reduction, losses, output);
   if (reduction === "sum") return [sumStep];
   if (n === 0) {
     return [{

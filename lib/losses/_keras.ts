@@ -16,7 +16,7 @@ import type {
   WorkedStep,
 } from "../core/definition.ts";
 import { elementField, LossInputError } from "../core/errors.ts";
-import { tex } from "../core/tex.ts";
+import { summedLosses, tex } from "../core/tex.ts";
 import type { Dense, DType, FloatArray, FloatDense } from "../core/tensor.ts";
 import { formatShape, numel, rowMajorStrides, scalar, stridedIndices } from "../core/tensor.ts";
 import { allocate, type Reduction, reductionOption, type UpstreamGrad } from "../ops/reduction.ts";
@@ -83,14 +83,7 @@ export function kerasReductionSteps(
   output: number,
 ): WorkedStep[] {
   if (kerasKeepsAsIs(reduction as Reduction, losses.shape)) return [];
-  const n = losses.data.length;
-  let sum = 0;
-  for (let i = 0; i < n; i++) sum += losses.data[i];
-  const sumStep: WorkedStep = {
-    label: n === 1 ? "the one loss" : `the sum of the ${n} losses`,
-    tex: String.raw`\sum_n l_n = ${tex(sum)}`,
-    value: reduction === "sum" ? output : sum,
-  };
+  const { n, sum, sumStep } = summedLosses(reduction, losses, output);
   if (reduction === "sum") return [sumStep];
   if (n === 0) {
     return [{

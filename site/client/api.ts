@@ -6,6 +6,7 @@
  * @module
  */
 import type { DType } from "../../lib/core/tensor.ts";
+import type { SweepResult } from "../../lib/core/explain.ts";
 import type { Problem } from "../../functions/api/problem.ts";
 import type {
   ComputeRequest as ApiRequest,
@@ -48,14 +49,7 @@ export type ExplainAnswer = ComputeAnswer & {
   element: number;
   worked: { label: string; steps: Step[] } | null;
   reduction: Step[];
-  sweep: {
-    field: string;
-    label: string;
-    x: number[];
-    loss: number[];
-    slope: number[];
-    current: { x: number; loss: number; slope: number };
-  } | null;
+  sweep: SweepResult | null;
 };
 
 /** What a problem says, as the pages show it (the parts every problem has). */
@@ -111,7 +105,21 @@ export async function compute(
   request: ComputeRequest,
   signal?: AbortSignal,
 ): Promise<{ answer: ComputeAnswer } | { problem: ShownProblem }> {
-  const response = await fetch(`${API}/losses/${slug}`, {
+  const answered = await postJson(`${API}/losses/${slug}`, request, signal);
+  if ("problem" in answered) return answered;
+  return { answer: decodeAnswer(answered.body as ComputeResponse) };
+}
+
+/**
+ * POSTs `request` as JSON to `url`: the answer's JSON body, or the problem when the API
+ * refused or answered with no JSON; rejects only when aborted or when the network failed.
+ */
+async function postJson(
+  url: string,
+  request: unknown,
+  signal?: AbortSignal,
+): Promise<{ body: unknown } | { problem: ShownProblem }> {
+  const response = await fetch(url, {
     method: "POST",
     headers: { "content-type": "application/json" },
     body: JSON.stringify(request),
@@ -119,7 +127,7 @@ export async function compute(
   });
   const body = await response.json().catch(() => null);
   if (!response.ok || body === null) return { problem: problemOf(response, body) };
-  return { answer: decodeAnswer(body as ComputeResponse) };
+  return { body };
 }
 
 /**
@@ -132,15 +140,9 @@ export async function explain(
   request: ComputeRequest & { element: number; points?: number },
   signal?: AbortSignal,
 ): Promise<{ answer: ExplainAnswer } | { problem: ShownProblem }> {
-  const response = await fetch(`${API}/losses/${slug}/explain`, {
-    method: "POST",
-    headers: { "content-type": "application/json" },
-    body: JSON.stringify(request),
-    signal,
-  });
-  const body = await response.json().catch(() => null);
-  if (!response.ok || body === null) return { problem: problemOf(response, body) };
-  const wire = body as ExplainResponse;
+  const answered = await postJson(`${API}/losses/${slug}/explain`, request, signal);
+  if ("problem" in answered) return answered;
+  const wire = answered.body as ExplainResponse;
   const steps = (list: ExplainResponse["reduction"]) =>
     list.map((step) => ({ ...step, value: Number(step.value) }));
   const sweep = wire.sweep;
@@ -203,25 +205,22 @@ export async function computeBatch(
     problem: ShownProblem;
   }
 > {
-  const response = await fetch(`${API}/batch`, {
-    method: "POST",
-    headers: { "content-type": "application/json" },
-    body: JSON.stringify({ requests: items }),
-    signal,
-  });
-  const body = await response.json().catch(() => null);
-  if (!response.ok || body === null) return { problem: problemOf(response, body) };
-  const results = (body.results as (ComputeResponse | Problem)[]).map((result) =>
-    "status" in result
-      ? {
-        problem: {
-          status: result.status,
-          title: result.title,
-          detail: result.detail,
-          field: result.field,
-        },
-      }
-      : { answer: decodeAnswer(result) }
-  );
+  const answered = await postJson(`${API}/batch`, { requests: items }, signal);
+  if ("problem" in answered) return answered;
+  const results =
+    ((answered.body as { results: unknown[] }).results as (ComputeResponse | Problem)[]).map((
+      result,
+    ) =>
+      "status" in result
+        ? {
+          problem: {
+            status: result.status,
+            title: result.title,
+            detail: result.detail,
+            field: result.field,
+          },
+        }
+        : { answer: decodeAnswer(result) }
+    );
   return { results };
 }
