@@ -492,18 +492,7 @@ function requestSchema(loss: AnyLoss): Schema {
         properties: inputs,
       },
       options: { type: "object", additionalProperties: false, properties: options },
-      dtype: { type: "string", enum: [...DTYPES], default: DTYPES[0] },
-      grad: { type: "boolean", default: false, description: "Return the gradients" },
-      grad_output: {
-        ...ref("Tensor"),
-        description: "The gradient of the output, of its shape (with grad); ones by default",
-      },
-      encoding: {
-        type: "string",
-        enum: ["numbers", "npy"],
-        default: "numbers",
-        description: "How the JSON answer writes its tensors: numbers, or {shape, dtype, npy}",
-      },
+      ...computeFields("the JSON answer"),
     },
   };
 }
@@ -755,6 +744,26 @@ export const BATCH_EXAMPLE = {
   ],
 };
 
+/**
+ * The fields of a compute request beside its inputs and options: `dtype`, `grad`,
+ * `grad_output` and `encoding`, whose description says what `answer` writes its tensors in.
+ */
+function computeFields(answer: string): Record<string, Schema> {
+  return {
+    dtype: { type: "string", enum: [...DTYPES], default: DTYPES[0] },
+    grad: { type: "boolean", default: false, description: "Return the gradients" },
+    grad_output: {
+      ...ref("Tensor"),
+      description: "The gradient of the output, of its shape (with grad); ones by default",
+    },
+    encoding: {
+      type: "string",
+      enum: ["numbers", "npy"],
+      default: "numbers",
+      description: `How ${answer} writes its tensors: numbers, or {shape, dtype, npy}`,
+    },
+  };
+}
 /** `POST /api/v1/batch`. */
 export const batchOperation = ({ limits }: OpenApiContext): Operation => {
   const item: Schema = {
@@ -776,18 +785,7 @@ export const batchOperation = ({ limits }: OpenApiContext): Operation => {
         type: "object",
         description: "The loss's constructor options, by PyTorch's keyword names",
       },
-      dtype: { type: "string", enum: [...DTYPES], default: DTYPES[0] },
-      grad: { type: "boolean", default: false, description: "Return the gradients" },
-      grad_output: {
-        ...ref("Tensor"),
-        description: "The gradient of the output, of its shape (with grad); ones by default",
-      },
-      encoding: {
-        type: "string",
-        enum: ["numbers", "npy"],
-        default: "numbers",
-        description: "How this result writes its tensors: numbers, or {shape, dtype, npy}",
-      },
+      ...computeFields("this result"),
     },
   };
   const encoder = new TextEncoder();
