@@ -8,15 +8,10 @@
 import assert from "node:assert/strict";
 import { losses } from "../lib/mod.ts";
 import { createApp } from "../functions/app.ts";
-import { assertProblem } from "./api_http.ts";
+import { assertProblem, inProcessPoster } from "./api_http.ts";
 
 const app = createApp({ log: () => {} });
-const post = (path: string, body: unknown) =>
-  app.request(path, {
-    method: "POST",
-    headers: { "Content-Type": "application/json" },
-    body: JSON.stringify(body),
-  });
+const post = inProcessPoster(app);
 
 const beyond = losses.filter((loss) => loss.source);
 

@@ -5,15 +5,10 @@
 import assert from "node:assert/strict";
 import { createApp } from "../functions/app.ts";
 import { DEFAULT_LIMITS } from "../functions/api/limits.ts";
-import { assertProblem, notebookCrossEntropy } from "./api_http.ts";
+import { assertProblem, inProcessPoster, notebookCrossEntropy } from "./api_http.ts";
 
 const app = createApp({ log: () => {} });
-const post = (path: string, body: unknown) =>
-  app.request(path, {
-    method: "POST",
-    headers: { "Content-Type": "application/json" },
-    body: JSON.stringify(body),
-  });
+const post = inProcessPoster(app);
 
 Deno.test("explain: the notebook's cross-entropy, sample 3, worked and swept", async () => {
   const request = { inputs: notebookCrossEntropy(), grad: true };

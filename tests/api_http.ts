@@ -19,6 +19,18 @@ export function postJson(
   });
 }
 
+/** A poster of JSON bodies to `app` in process (Hono's `app.request`), by path. */
+export function inProcessPoster(
+  app: { request: (path: string, init: RequestInit) => Response | Promise<Response> },
+): (path: string, body: unknown) => Promise<Response> {
+  return async (path, body) =>
+    await app.request(path, {
+      method: "POST",
+      headers: { "Content-Type": "application/json" },
+      body: JSON.stringify(body),
+    });
+}
+
 /**
  * Checks that `response` is an RFC 9457 problem of `status` whose `field` is `field` and whose
  * `detail` names it, without a stack trace; returns the problem.
