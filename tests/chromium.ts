@@ -7,6 +7,7 @@
  * @module
  */
 import { type Browser, chromium } from "playwright-core";
+import { startDenoServer } from "./api_servers.ts";
 
 /** Where Chromium is looked for. */
 export const CHROMIUM = Deno.env.get("CHROMIUM_PATH") ?? "/usr/bin/chromium";
@@ -33,5 +34,32 @@ export function launchChromium(): Promise<Browser> {
       "--disable-sync",
       "--no-first-run",
     ],
+  });
+}
+
+/**
+ * A test of the site in headless Chromium (ignored without it): `body` gets the test's context,
+ * the browser and the URL of a Deno server started for it; both are stopped however it ends.
+ */
+export function chromiumTest(
+  name: string,
+  body: (t: Deno.TestContext, browser: Browser, base: string) => Promise<void>,
+): void {
+  Deno.test({
+    name,
+    ignore: !hasChromium,
+    sanitizeResources: false,
+    sanitizeOps: false,
+    async fn(t) {
+      const server = await startDenoServer();
+      let browser: Browser | undefined;
+      try {
+        browser = await launchChromium();
+        await body(t, browser, server.url);
+      } finally {
+        await browser?.close();
+        await server.stop();
+      }
+    },
   });
 }

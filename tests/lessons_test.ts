@@ -12,12 +12,12 @@
  * smoothing 0.2 lowers the top confidence.  Screenshots go to `test-output/screenshots/`.
  */
 import assert from "node:assert/strict";
-import type { Browser, BrowserContext, Page } from "playwright-core";
+import type { BrowserContext, Page } from "playwright-core";
 import { type Lesson, lessonPath, LESSONS } from "../site/lessons.ts";
-import { type RunningServer, startDenoServer } from "./api_servers.ts";
+
 import { ensureBuiltSite } from "./built_site.ts";
 import { LESSON_CHECKS } from "./lesson_checks.ts";
-import { hasChromium, launchChromium } from "./chromium.ts";
+import { chromiumTest } from "./chromium.ts";
 
 await ensureBuiltSite();
 
@@ -252,38 +252,22 @@ async function checkLesson(
   });
 }
 
-Deno.test({
-  name: "lessons: in headless Chromium",
-  ignore: !hasChromium,
-  sanitizeResources: false,
-  sanitizeOps: false,
-  async fn(t) {
-    let server: RunningServer | undefined;
-    let browser: Browser | undefined;
-    try {
-      server = await startDenoServer();
-      browser = await launchChromium();
-      const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
-      const dark = await browser.newContext({
-        viewport: { width: 390, height: 800 },
-        colorScheme: "dark",
-        bypassCSP: true, // for axe-core's script
-      });
-      const base = server.url;
+chromiumTest("lessons: in headless Chromium", async (t, browser, base) => {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+  const dark = await browser.newContext({
+    viewport: { width: 390, height: 800 },
+    colorScheme: "dark",
+    bypassCSP: true, // for axe-core's script
+  });
 
-      await t.step("the home page and every lesson link every lesson", async () => {
-        const { page, errors } = await open(context, `${base}/`);
-        for (const lesson of LESSONS) {
-          assert.equal(await page.locator(`a[href="${lessonPath(lesson)}"]`).count(), 1);
-        }
-        assert.deepEqual(errors, []);
-        await page.close();
-      });
-
-      for (const lesson of LESSONS) await checkLesson(t, lesson, base, context, dark);
-    } finally {
-      await browser?.close();
-      await server?.stop();
+  await t.step("the home page and every lesson link every lesson", async () => {
+    const { page, errors } = await open(context, `${base}/`);
+    for (const lesson of LESSONS) {
+      assert.equal(await page.locator(`a[href="${lessonPath(lesson)}"]`).count(), 1);
     }
-  },
+    assert.deepEqual(errors, []);
+    await page.close();
+  });
+
+  for (const lesson of LESSONS) await checkLesson(t, lesson, base, context, dark);
 });

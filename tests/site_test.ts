@@ -12,7 +12,7 @@
  * and no console error.  Screenshots go to `test-output/screenshots/`.
  */
 import assert from "node:assert/strict";
-import type { Browser, BrowserContext, Page } from "playwright-core";
+import type { BrowserContext, Page } from "playwright-core";
 import { type AnyLoss, losses, NOTATION } from "../lib/mod.ts";
 import { sourceOf } from "../lib/core/definition.ts";
 import { formulaCaseFor } from "../site/client/formula_case.ts";
@@ -20,8 +20,8 @@ import { holds, queryWords } from "../site/client/home.ts";
 import { searchText } from "../site/pages/home.tsx";
 import { SITE_NAV } from "../site/pages/layout.tsx";
 import { pageDataOf } from "../site/pages/loss.tsx";
-import { type RunningServer, startDenoServer } from "./api_servers.ts";
-import { hasChromium, launchChromium } from "./chromium.ts";
+
+import { chromiumTest } from "./chromium.ts";
 import { ensureBuiltSite } from "./built_site.ts";
 
 // The Deno server serves the built site: build it first if it is missing or stale.
@@ -370,342 +370,326 @@ async function checkLossPage(
   await page.close();
 }
 
-Deno.test({
-  name: "site: in headless Chromium",
-  ignore: !hasChromium,
-  sanitizeResources: false,
-  sanitizeOps: false,
-  async fn(t) {
-    let server: RunningServer | undefined;
-    let browser: Browser | undefined;
-    try {
-      server = await startDenoServer();
-      browser = await launchChromium();
-      const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
-      const elsewhere = await browser.newContext({ viewport: { width: 390, height: 800 } });
-      const axeContext = await browser.newContext({ bypassCSP: true });
-      const base = server.url;
+chromiumTest("site: in headless Chromium", async (t, browser, base) => {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+  const elsewhere = await browser.newContext({ viewport: { width: 390, height: 800 } });
+  const axeContext = await browser.newContext({ bypassCSP: true });
 
-      await t.step("home: every loss, grouped; search by purpose; no formula cut off", async () => {
-        const { page, errors } = await open(context, `${base}/`);
-        assert.equal(await page.locator(".card").count(), losses.length);
-        const torch = losses.filter((loss) => !loss.source);
-        const groups = new Set(torch.map((loss) => loss.category)).size +
-          (losses.length > torch.length ? 1 : 0);
-        assert.equal(await page.locator(".category").count(), groups);
-        assert.equal(await page.locator(".card .katex").count(), losses.length);
-        for (const loss of losses.filter((loss) => loss.source)) {
-          const card = page.locator(`#category-beyond ~ .cards .card[data-name="${loss.name}"]`);
-          assert.ok((await card.textContent() ?? "").includes(loss.source!.library), loss.name);
-        }
-        const search = async (query: string) => {
-          await page.fill("#filter", query);
-          return await page.locator(".card:not([hidden])").evaluateAll((cards) =>
-            cards.map((card) => (card as HTMLElement).dataset.name!)
-          );
-        };
-        for (const query of ["outlier", "classification", "margin", "ranking", "sequence"]) {
-          const expected = losses.filter((loss) =>
-            queryWords(query).every((word) => holds(searchText(loss), word))
-          ).map((loss) => loss.name);
-          const found = await search(query);
-          // The page's order is its groups' (the losses beyond torch.nn last): compare as sets.
-          assert.deepEqual([...found].sort(), [...expected].sort(), `"${query}"`);
-          assert.match(
-            await page.textContent("#filter-count") ?? "",
-            new RegExp(`^${found.length} `),
-          );
-        }
-        assert.ok((await search("classification")).includes("CrossEntropyLoss"));
-        const huber = losses.find((loss) => loss.name === "HuberLoss")!;
-        if (huber.keywords?.length) assert.ok((await search("outlier")).includes("HuberLoss"));
-        assert.equal((await search("zzqqxx")).length, 0);
-        assert.ok(await page.locator("#no-match").isVisible());
-        await page.fill("#filter", "");
-        for (const width of [1280, 390]) {
-          await page.setViewportSize({ width, height: 900 });
-          const excess = await overflow(page);
-          assert.ok(excess.page <= 1, `home at ${width} px`);
-          assert.deepEqual(excess.formulas, [], `home at ${width} px: formulas cut off`);
-        }
-        assert.deepEqual(errors, []);
-        await page.close();
-      });
-
-      // Three loss pages at a time: each waits on the API and the browser more than on the CPU.
-      const queue = [...losses];
-      await Promise.all([0, 1, 2].map(async () => {
-        for (let loss = queue.shift(); loss; loss = queue.shift()) {
-          const checked = loss;
-          await t.step({
-            name: `${checked.name}: state in the URL, no stale numbers, charts, worked element`,
-            fn: () => checkLossPage(checked, context, elsewhere, base),
-            sanitizeOps: false,
-            sanitizeResources: false,
-            sanitizeExit: false,
-          });
-        }
-      }));
-
-      await t.step("a dragged slider redraws while it moves, beside the controls", async () => {
-        const { page, errors } = await open(context, `${base}/losses/cross-entropy`);
-        await settled(page);
-        const renders = () => page.evaluate(() => Number(document.body.dataset.renders));
-        const slider = page.locator("#option-label_smoothing-slider");
-        await slider.scrollIntoViewIfNeeded();
-        const box = (await slider.boundingBox())!;
-        const start = await renders();
-        const began = performance.now();
-        await page.mouse.move(box.x + 4, box.y + box.height / 2);
-        await page.mouse.down();
-        for (let i = 1; i <= 40; i++) {
-          await page.mouse.move(box.x + 4 + (box.width - 8) * i / 40, box.y + box.height / 2);
-          await page.waitForTimeout(40);
-        }
-        const during = await renders();
-        const seconds = (performance.now() - began) / 1000;
-        await page.mouse.up();
-        assert.ok(
-          (during - start) / seconds >= 5,
-          `${during - start} redraws in ${seconds.toFixed(2)} s of dragging`,
-        );
-        await settled(page);
-        assert.equal(Number(await page.inputValue("#option-label_smoothing")), 1);
-        // The live figure stays in view while the controls and the worked element are scrolled.
-        for (const id of ["inputs-title", "options-title", "hand-title", "worked"]) {
-          await page.evaluate(
-            (id) => document.getElementById(id)!.scrollIntoView({ block: "center" }),
-            id,
-          );
-          await page.waitForTimeout(50);
-          const seen = await page.evaluate(() => {
-            const inView = (id: string) => {
-              const box = document.getElementById(id)!.getBoundingClientRect();
-              return box.top >= 0 && box.bottom <= innerHeight;
-            };
-            return { output: inView("output"), chart: inView("sweep-loss"), scrolled: scrollY };
-          });
-          // At the top of the workbench the figure starts beside the inputs, below the fold.
-          const wanted = id === "inputs-title" ? seen.output : seen.output && seen.chart;
-          assert.ok(wanted, `${id}: ${JSON.stringify(seen)}`);
-        }
-        assert.deepEqual(errors, []);
-        await page.close();
-      });
-
-      await t.step("a slow answer never overwrites newer inputs", async () => {
-        const { page } = await open(context, `${base}/losses/mse`);
-        await settled(page);
-        let delay = true;
-        await page.route("**/api/v1/losses/mse/explain", async (route) => {
-          if (delay) {
-            delay = false;
-            await new Promise((resolve) => setTimeout(resolve, 1500));
-          }
-          await route.continue().catch(() => {});
-        });
-        await page.fill("#input-input", "[1, 2, 3]");
-        await page.fill("#input-target", "[0, 0, 0]");
-        await page.waitForTimeout(500);
-        await page.fill("#input-target", "[1, 1, 1]");
-        await settled(page);
-        await page.waitForTimeout(1200);
-        const value = Number(await page.locator("#output").getAttribute("data-value"));
-        assert.ok(Math.abs(value - 5 / 3) < 1e-6, `the newest inputs' loss, got ${value}`);
-        // Invalid inputs while an answer is on its way: the answer is dropped.
-        delay = true;
-        await page.fill("#input-target", "[2, 2, 2]");
-        await page.waitForTimeout(100);
-        await page.fill("#input-target", "[2, 2");
-        await page.waitForTimeout(1700);
-        await assertNoNumbers(page, "an answer arriving after the inputs went invalid");
-        await page.unroute("**/api/v1/losses/mse/explain");
-        await page.close();
-      });
-
-      await t.step(
-        "random inputs are a step of the history; an anchor keeps the state",
-        async () => {
-          const { page, errors } = await open(context, `${base}/losses/mse`);
-          await settled(page);
-          const first = await snapshot(page);
-          await page.click("#random");
-          await page.waitForFunction(() =>
-            document.getElementById("seed-note")!.textContent === "seed 2"
-          );
-          await settled(page);
-          const drawn = await snapshot(page);
-          assert.match(drawn.hash, /seed=2/);
-          assert.notDeepEqual(drawn.controls, first.controls);
-          await page.goBack();
-          await page.waitForFunction(() => !location.hash.includes("seed=2"));
-          await settled(page);
-          assert.deepEqual(await snapshot(page), first, "Back: the first inputs");
-          await page.goForward();
-          await page.waitForFunction(() => location.hash.includes("seed=2"));
-          await settled(page);
-          assert.deepEqual(await snapshot(page), drawn, "Forward: the drawn inputs");
-          // The skip link's anchor is no state: the page keeps it and writes it back.
-          await page.evaluate(() => (location.hash = "main"));
-          await page.waitForFunction(() => location.hash.includes("seed=2"));
-          await settled(page);
-          assert.deepEqual(await snapshot(page), drawn, "after an anchor");
-          assert.deepEqual(errors, []);
-          await page.close();
-        },
-      );
-
-      await t.step("advice beside its field; formulas follow the options", async () => {
-        const { page, errors } = await open(context, `${base}/losses/cross-entropy`);
-        await settled(page);
-        assert.equal(await page.locator(".advice-note[data-code]").count(), 0);
-        await page.fill("#input-input", "[[0.7, 0.2, 0.1], [0.1, 0.1, 0.8]]");
-        await page.fill("#input-target", "[0, 2]");
-        await settled(page);
-        const advice = page.locator("#input-input-advice .advice-note");
-        assert.equal(await advice.getAttribute("data-code"), "probabilities-as-logits");
-        assert.doesNotMatch(await advice.textContent() ?? "", /`/);
-        assert.ok(await page.locator("#advice-summary").isVisible());
-        const loss = losses.find((l) => l.name === "CrossEntropyLoss")!;
-        const data = pageDataOf(loss);
-        const shownCase = () =>
-          page.locator("#formula [data-case]:not([hidden])").getAttribute("data-case");
-        const options: Record<string, unknown> = Object.fromEntries(
-          data.options.map((o) => [o.name, o.default]),
-        );
-        assert.equal(Number(await shownCase()), formulaCaseFor(data.formulaCases, options));
-        await page.fill("#option-label_smoothing", "0.2");
-        options.label_smoothing = 0.2;
-        assert.equal(Number(await shownCase()), formulaCaseFor(data.formulaCases, options));
-        await page.fill("#option-weight", "[1.0, 2.0, 0.5]");
-        options.weight = { shape: [3], data: [1, 2, 0.5] };
-        assert.equal(Number(await shownCase()), formulaCaseFor(data.formulaCases, options));
-        assert.equal(await page.locator("#formula [data-case]:not([hidden])").count(), 1);
-        await settled(page);
-        // A heatmap's values by keyboard: the arrow keys move, the readout says where.
-        const grid = page.locator("#grads .grid-wrap").first();
-        await grid.focus();
-        await page.keyboard.press("ArrowRight");
-        assert.match(
-          await page.locator("#grads .readout").first().textContent() ?? "",
-          /^∂ℓ\/∂input\[0\]\[1\] = -?\d/,
-        );
-        assert.ok(await page.locator("#grads .colour-key").first().isVisible());
-        // And a chart's, by keyboard too.
-        await page.locator("#sweep-loss").focus();
-        await page.keyboard.press("ArrowRight");
-        assert.match(
-          await page.textContent("#sweep-point") ?? "",
-          /^At -?\d.*: loss -?\d.*, gradient/,
-        );
-        // Picking an element in the table of losses works it through.
-        await page.locator('#terms td[data-index="1"]').click();
-        await settled(page);
-        assert.equal(await page.inputValue("#element"), "1");
-        assert.match(await page.textContent("#worked h3") ?? "", /1/);
-        assert.deepEqual(errors.filter((e) => !EXPECTED_ERROR.test(e)), []);
-        await page.close();
-      });
-
-      await t.step("dark mode follows the system, charts and heatmaps included", async () => {
-        const dark = await browser!.newContext({ colorScheme: "dark", bypassCSP: true });
-        const { page, errors } = await open(dark, `${base}/losses/cross-entropy`);
-        await settled(page);
-        const colours = await page.evaluate(() => ({
-          paper: getComputedStyle(document.documentElement).backgroundColor,
-          charts: document.querySelectorAll("#sweep canvas").length,
-        }));
-        assert.equal(colours.paper, "rgb(18, 22, 27)");
-        assert.equal(colours.charts, 2);
-        assert.deepEqual(await axeViolations(page), [], "dark CrossEntropyLoss page");
-        assert.deepEqual(errors, []);
-        await dark.close();
-      });
-
-      await t.step("/notation and /api/v1/docs carry the site's header", async () => {
-        const { page, errors } = await open(context, `${base}/notation`);
-        assert.equal(
-          await page.locator("table.notation").first().locator("tbody tr").count(),
-          NOTATION.length,
-        );
-        assert.deepEqual(errors, []);
-        await page.goto(`${base}/api/v1/docs`, { waitUntil: "domcontentloaded" });
-        const links = await page.locator("header.top nav a").evaluateAll((links) =>
-          links.map((a) => ({ href: a.getAttribute("href")!, text: a.textContent! }))
-        );
-        assert.deepEqual(links, SITE_NAV);
-        assert.equal(await page.locator(".back a").getAttribute("href"), "/");
-        await page.close();
-      });
-
-      await t.step("/notebook shows the notebook's numbers and inline errors", async () => {
-        const { page, errors } = await open(context, `${base}/notebook`);
-        await waitForNumbers(page, ".values output");
-        const value = (id: string) => page.textContent(`#${id}`);
-        assert.equal(await value("nb-l1"), "1.5025");
-        assert.equal(await value("nb-l1-hand"), "1.5025");
-        assert.equal(await value("nb-bce"), "0.9895");
-        assert.equal(await value("nb-bce-logits"), "0.9895");
-        assert.equal(await value("nb-nll3"), "1.6360");
-        assert.equal(await value("nb-ce3"), "1.6360");
-        for (const id of ["nb-ce2", "nb-nll2", "nb-bce2", "nb-bce-logits2"]) {
-          assert.equal(await value(id), "0.7133", id);
-        }
-        assert.equal(await page.locator(".agreement:not([hidden])").count(), 3);
-        await screenshot(page, "notebook");
-        assert.deepEqual(errors, []);
-
-        await page.fill("#nb-l1Input", "[[1, 2], [3]]");
-        const slot = page.locator("#nb-l1Input-error");
-        await slot.waitFor({ state: "visible" });
-        assert.match(await slot.textContent() ?? "", /ragged/);
-        await page.click("#restore");
-        await slot.waitFor({ state: "hidden" });
-        await page.fill("#nb-threeClassLabels", "[1, 1, 1, 0, 0, 2, 1, 2, 1, 7]");
-        const labels = page.locator("#nb-threeClassLabels-error");
-        await labels.waitFor({ state: "visible" });
-        assert.match(await labels.textContent() ?? "", /7/);
-        // A logit of 50 for label 0: BCELoss of its sigmoid (1 in float32) clamps at 100,
-        // BCEWithLogitsLoss gives 50; the line says they part, and links the stability lesson.
-        await page.click("#restore");
-        await page.fill(
-          "#nb-binaryLogits",
-          "[-1.6967, 50, -0.3870, 0.2841, -1.9320, 0.7431, 0.5321, -1.0695, 0.0770, 0.3902]",
-        );
-        const parted = page.locator('.agreement.parted:not([hidden]) a[href="/lessons/stability"]');
-        await parted.waitFor({ state: "visible" });
-        assert.equal(await parted.count(), 1);
-        assert.notEqual(await value("nb-bce"), await value("nb-bce-logits"));
-        await page.click("#restore");
-        await parted.waitFor({ state: "detached" });
-        await page.waitForFunction(() =>
-          document.querySelectorAll(".agreement:not([hidden]):not(.parted)").length === 3
-        );
-        await page.click("#redraw");
-        await page.waitForFunction(() =>
-          document.getElementById("draw-note")!.textContent!.includes("seed 1")
-        );
-        await waitForNumbers(page, ".values output");
-        await page.close();
-      });
-
-      await t.step("screenshots, and axe-core: no serious or critical violations", async () => {
-        const { page } = await open(context, `${base}/losses/cross-entropy`);
-        await settled(page);
-        await screenshot(page, "loss-cross-entropy");
-        await page.close();
-        for (const path of ["/", "/losses/cross-entropy", "/notebook", "/notation"]) {
-          const page = await axeContext.newPage();
-          await page.goto(`${base}${path}`, { waitUntil: "load" });
-          if (path.startsWith("/losses/")) await settled(page);
-          else await page.waitForTimeout(300);
-          assert.deepEqual(await axeViolations(page), [], path);
-          await page.close();
-        }
-      });
-    } finally {
-      await browser?.close();
-      await server?.stop();
+  await t.step("home: every loss, grouped; search by purpose; no formula cut off", async () => {
+    const { page, errors } = await open(context, `${base}/`);
+    assert.equal(await page.locator(".card").count(), losses.length);
+    const torch = losses.filter((loss) => !loss.source);
+    const groups = new Set(torch.map((loss) => loss.category)).size +
+      (losses.length > torch.length ? 1 : 0);
+    assert.equal(await page.locator(".category").count(), groups);
+    assert.equal(await page.locator(".card .katex").count(), losses.length);
+    for (const loss of losses.filter((loss) => loss.source)) {
+      const card = page.locator(`#category-beyond ~ .cards .card[data-name="${loss.name}"]`);
+      assert.ok((await card.textContent() ?? "").includes(loss.source!.library), loss.name);
     }
-  },
+    const search = async (query: string) => {
+      await page.fill("#filter", query);
+      return await page.locator(".card:not([hidden])").evaluateAll((cards) =>
+        cards.map((card) => (card as HTMLElement).dataset.name!)
+      );
+    };
+    for (const query of ["outlier", "classification", "margin", "ranking", "sequence"]) {
+      const expected = losses.filter((loss) =>
+        queryWords(query).every((word) => holds(searchText(loss), word))
+      ).map((loss) => loss.name);
+      const found = await search(query);
+      // The page's order is its groups' (the losses beyond torch.nn last): compare as sets.
+      assert.deepEqual([...found].sort(), [...expected].sort(), `"${query}"`);
+      assert.match(
+        await page.textContent("#filter-count") ?? "",
+        new RegExp(`^${found.length} `),
+      );
+    }
+    assert.ok((await search("classification")).includes("CrossEntropyLoss"));
+    const huber = losses.find((loss) => loss.name === "HuberLoss")!;
+    if (huber.keywords?.length) assert.ok((await search("outlier")).includes("HuberLoss"));
+    assert.equal((await search("zzqqxx")).length, 0);
+    assert.ok(await page.locator("#no-match").isVisible());
+    await page.fill("#filter", "");
+    for (const width of [1280, 390]) {
+      await page.setViewportSize({ width, height: 900 });
+      const excess = await overflow(page);
+      assert.ok(excess.page <= 1, `home at ${width} px`);
+      assert.deepEqual(excess.formulas, [], `home at ${width} px: formulas cut off`);
+    }
+    assert.deepEqual(errors, []);
+    await page.close();
+  });
+
+  // Three loss pages at a time: each waits on the API and the browser more than on the CPU.
+  const queue = [...losses];
+  await Promise.all([0, 1, 2].map(async () => {
+    for (let loss = queue.shift(); loss; loss = queue.shift()) {
+      const checked = loss;
+      await t.step({
+        name: `${checked.name}: state in the URL, no stale numbers, charts, worked element`,
+        fn: () => checkLossPage(checked, context, elsewhere, base),
+        sanitizeOps: false,
+        sanitizeResources: false,
+        sanitizeExit: false,
+      });
+    }
+  }));
+
+  await t.step("a dragged slider redraws while it moves, beside the controls", async () => {
+    const { page, errors } = await open(context, `${base}/losses/cross-entropy`);
+    await settled(page);
+    const renders = () => page.evaluate(() => Number(document.body.dataset.renders));
+    const slider = page.locator("#option-label_smoothing-slider");
+    await slider.scrollIntoViewIfNeeded();
+    const box = (await slider.boundingBox())!;
+    const start = await renders();
+    const began = performance.now();
+    await page.mouse.move(box.x + 4, box.y + box.height / 2);
+    await page.mouse.down();
+    for (let i = 1; i <= 40; i++) {
+      await page.mouse.move(box.x + 4 + (box.width - 8) * i / 40, box.y + box.height / 2);
+      await page.waitForTimeout(40);
+    }
+    const during = await renders();
+    const seconds = (performance.now() - began) / 1000;
+    await page.mouse.up();
+    assert.ok(
+      (during - start) / seconds >= 5,
+      `${during - start} redraws in ${seconds.toFixed(2)} s of dragging`,
+    );
+    await settled(page);
+    assert.equal(Number(await page.inputValue("#option-label_smoothing")), 1);
+    // The live figure stays in view while the controls and the worked element are scrolled.
+    for (const id of ["inputs-title", "options-title", "hand-title", "worked"]) {
+      await page.evaluate(
+        (id) => document.getElementById(id)!.scrollIntoView({ block: "center" }),
+        id,
+      );
+      await page.waitForTimeout(50);
+      const seen = await page.evaluate(() => {
+        const inView = (id: string) => {
+          const box = document.getElementById(id)!.getBoundingClientRect();
+          return box.top >= 0 && box.bottom <= innerHeight;
+        };
+        return { output: inView("output"), chart: inView("sweep-loss"), scrolled: scrollY };
+      });
+      // At the top of the workbench the figure starts beside the inputs, below the fold.
+      const wanted = id === "inputs-title" ? seen.output : seen.output && seen.chart;
+      assert.ok(wanted, `${id}: ${JSON.stringify(seen)}`);
+    }
+    assert.deepEqual(errors, []);
+    await page.close();
+  });
+
+  await t.step("a slow answer never overwrites newer inputs", async () => {
+    const { page } = await open(context, `${base}/losses/mse`);
+    await settled(page);
+    let delay = true;
+    await page.route("**/api/v1/losses/mse/explain", async (route) => {
+      if (delay) {
+        delay = false;
+        await new Promise((resolve) => setTimeout(resolve, 1500));
+      }
+      await route.continue().catch(() => {});
+    });
+    await page.fill("#input-input", "[1, 2, 3]");
+    await page.fill("#input-target", "[0, 0, 0]");
+    await page.waitForTimeout(500);
+    await page.fill("#input-target", "[1, 1, 1]");
+    await settled(page);
+    await page.waitForTimeout(1200);
+    const value = Number(await page.locator("#output").getAttribute("data-value"));
+    assert.ok(Math.abs(value - 5 / 3) < 1e-6, `the newest inputs' loss, got ${value}`);
+    // Invalid inputs while an answer is on its way: the answer is dropped.
+    delay = true;
+    await page.fill("#input-target", "[2, 2, 2]");
+    await page.waitForTimeout(100);
+    await page.fill("#input-target", "[2, 2");
+    await page.waitForTimeout(1700);
+    await assertNoNumbers(page, "an answer arriving after the inputs went invalid");
+    await page.unroute("**/api/v1/losses/mse/explain");
+    await page.close();
+  });
+
+  await t.step(
+    "random inputs are a step of the history; an anchor keeps the state",
+    async () => {
+      const { page, errors } = await open(context, `${base}/losses/mse`);
+      await settled(page);
+      const first = await snapshot(page);
+      await page.click("#random");
+      await page.waitForFunction(() =>
+        document.getElementById("seed-note")!.textContent === "seed 2"
+      );
+      await settled(page);
+      const drawn = await snapshot(page);
+      assert.match(drawn.hash, /seed=2/);
+      assert.notDeepEqual(drawn.controls, first.controls);
+      await page.goBack();
+      await page.waitForFunction(() => !location.hash.includes("seed=2"));
+      await settled(page);
+      assert.deepEqual(await snapshot(page), first, "Back: the first inputs");
+      await page.goForward();
+      await page.waitForFunction(() => location.hash.includes("seed=2"));
+      await settled(page);
+      assert.deepEqual(await snapshot(page), drawn, "Forward: the drawn inputs");
+      // The skip link's anchor is no state: the page keeps it and writes it back.
+      await page.evaluate(() => (location.hash = "main"));
+      await page.waitForFunction(() => location.hash.includes("seed=2"));
+      await settled(page);
+      assert.deepEqual(await snapshot(page), drawn, "after an anchor");
+      assert.deepEqual(errors, []);
+      await page.close();
+    },
+  );
+
+  await t.step("advice beside its field; formulas follow the options", async () => {
+    const { page, errors } = await open(context, `${base}/losses/cross-entropy`);
+    await settled(page);
+    assert.equal(await page.locator(".advice-note[data-code]").count(), 0);
+    await page.fill("#input-input", "[[0.7, 0.2, 0.1], [0.1, 0.1, 0.8]]");
+    await page.fill("#input-target", "[0, 2]");
+    await settled(page);
+    const advice = page.locator("#input-input-advice .advice-note");
+    assert.equal(await advice.getAttribute("data-code"), "probabilities-as-logits");
+    assert.doesNotMatch(await advice.textContent() ?? "", /`/);
+    assert.ok(await page.locator("#advice-summary").isVisible());
+    const loss = losses.find((l) => l.name === "CrossEntropyLoss")!;
+    const data = pageDataOf(loss);
+    const shownCase = () =>
+      page.locator("#formula [data-case]:not([hidden])").getAttribute("data-case");
+    const options: Record<string, unknown> = Object.fromEntries(
+      data.options.map((o) => [o.name, o.default]),
+    );
+    assert.equal(Number(await shownCase()), formulaCaseFor(data.formulaCases, options));
+    await page.fill("#option-label_smoothing", "0.2");
+    options.label_smoothing = 0.2;
+    assert.equal(Number(await shownCase()), formulaCaseFor(data.formulaCases, options));
+    await page.fill("#option-weight", "[1.0, 2.0, 0.5]");
+    options.weight = { shape: [3], data: [1, 2, 0.5] };
+    assert.equal(Number(await shownCase()), formulaCaseFor(data.formulaCases, options));
+    assert.equal(await page.locator("#formula [data-case]:not([hidden])").count(), 1);
+    await settled(page);
+    // A heatmap's values by keyboard: the arrow keys move, the readout says where.
+    const grid = page.locator("#grads .grid-wrap").first();
+    await grid.focus();
+    await page.keyboard.press("ArrowRight");
+    assert.match(
+      await page.locator("#grads .readout").first().textContent() ?? "",
+      /^∂ℓ\/∂input\[0\]\[1\] = -?\d/,
+    );
+    assert.ok(await page.locator("#grads .colour-key").first().isVisible());
+    // And a chart's, by keyboard too.
+    await page.locator("#sweep-loss").focus();
+    await page.keyboard.press("ArrowRight");
+    assert.match(
+      await page.textContent("#sweep-point") ?? "",
+      /^At -?\d.*: loss -?\d.*, gradient/,
+    );
+    // Picking an element in the table of losses works it through.
+    await page.locator('#terms td[data-index="1"]').click();
+    await settled(page);
+    assert.equal(await page.inputValue("#element"), "1");
+    assert.match(await page.textContent("#worked h3") ?? "", /1/);
+    assert.deepEqual(errors.filter((e) => !EXPECTED_ERROR.test(e)), []);
+    await page.close();
+  });
+
+  await t.step("dark mode follows the system, charts and heatmaps included", async () => {
+    const dark = await browser!.newContext({ colorScheme: "dark", bypassCSP: true });
+    const { page, errors } = await open(dark, `${base}/losses/cross-entropy`);
+    await settled(page);
+    const colours = await page.evaluate(() => ({
+      paper: getComputedStyle(document.documentElement).backgroundColor,
+      charts: document.querySelectorAll("#sweep canvas").length,
+    }));
+    assert.equal(colours.paper, "rgb(18, 22, 27)");
+    assert.equal(colours.charts, 2);
+    assert.deepEqual(await axeViolations(page), [], "dark CrossEntropyLoss page");
+    assert.deepEqual(errors, []);
+    await dark.close();
+  });
+
+  await t.step("/notation and /api/v1/docs carry the site's header", async () => {
+    const { page, errors } = await open(context, `${base}/notation`);
+    assert.equal(
+      await page.locator("table.notation").first().locator("tbody tr").count(),
+      NOTATION.length,
+    );
+    assert.deepEqual(errors, []);
+    await page.goto(`${base}/api/v1/docs`, { waitUntil: "domcontentloaded" });
+    const links = await page.locator("header.top nav a").evaluateAll((links) =>
+      links.map((a) => ({ href: a.getAttribute("href")!, text: a.textContent! }))
+    );
+    assert.deepEqual(links, SITE_NAV);
+    assert.equal(await page.locator(".back a").getAttribute("href"), "/");
+    await page.close();
+  });
+
+  await t.step("/notebook shows the notebook's numbers and inline errors", async () => {
+    const { page, errors } = await open(context, `${base}/notebook`);
+    await waitForNumbers(page, ".values output");
+    const value = (id: string) => page.textContent(`#${id}`);
+    assert.equal(await value("nb-l1"), "1.5025");
+    assert.equal(await value("nb-l1-hand"), "1.5025");
+    assert.equal(await value("nb-bce"), "0.9895");
+    assert.equal(await value("nb-bce-logits"), "0.9895");
+    assert.equal(await value("nb-nll3"), "1.6360");
+    assert.equal(await value("nb-ce3"), "1.6360");
+    for (const id of ["nb-ce2", "nb-nll2", "nb-bce2", "nb-bce-logits2"]) {
+      assert.equal(await value(id), "0.7133", id);
+    }
+    assert.equal(await page.locator(".agreement:not([hidden])").count(), 3);
+    await screenshot(page, "notebook");
+    assert.deepEqual(errors, []);
+
+    await page.fill("#nb-l1Input", "[[1, 2], [3]]");
+    const slot = page.locator("#nb-l1Input-error");
+    await slot.waitFor({ state: "visible" });
+    assert.match(await slot.textContent() ?? "", /ragged/);
+    await page.click("#restore");
+    await slot.waitFor({ state: "hidden" });
+    await page.fill("#nb-threeClassLabels", "[1, 1, 1, 0, 0, 2, 1, 2, 1, 7]");
+    const labels = page.locator("#nb-threeClassLabels-error");
+    await labels.waitFor({ state: "visible" });
+    assert.match(await labels.textContent() ?? "", /7/);
+    // A logit of 50 for label 0: BCELoss of its sigmoid (1 in float32) clamps at 100,
+    // BCEWithLogitsLoss gives 50; the line says they part, and links the stability lesson.
+    await page.click("#restore");
+    await page.fill(
+      "#nb-binaryLogits",
+      "[-1.6967, 50, -0.3870, 0.2841, -1.9320, 0.7431, 0.5321, -1.0695, 0.0770, 0.3902]",
+    );
+    const parted = page.locator('.agreement.parted:not([hidden]) a[href="/lessons/stability"]');
+    await parted.waitFor({ state: "visible" });
+    assert.equal(await parted.count(), 1);
+    assert.notEqual(await value("nb-bce"), await value("nb-bce-logits"));
+    await page.click("#restore");
+    await parted.waitFor({ state: "detached" });
+    await page.waitForFunction(() =>
+      document.querySelectorAll(".agreement:not([hidden]):not(.parted)").length === 3
+    );
+    await page.click("#redraw");
+    await page.waitForFunction(() =>
+      document.getElementById("draw-note")!.textContent!.includes("seed 1")
+    );
+    await waitForNumbers(page, ".values output");
+    await page.close();
+  });
+
+  await t.step("screenshots, and axe-core: no serious or critical violations", async () => {
+    const { page } = await open(context, `${base}/losses/cross-entropy`);
+    await settled(page);
+    await screenshot(page, "loss-cross-entropy");
+    await page.close();
+    for (const path of ["/", "/losses/cross-entropy", "/notebook", "/notation"]) {
+      const page = await axeContext.newPage();
+      await page.goto(`${base}${path}`, { waitUntil: "load" });
+      if (path.startsWith("/losses/")) await settled(page);
+      else await page.waitForTimeout(300);
+      assert.deepEqual(await axeViolations(page), [], path);
+      await page.close();
+    }
+  });
 });
