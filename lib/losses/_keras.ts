@@ -12,6 +12,7 @@ import type {
   EnumOption,
   FloatInputs,
   LossDefinition,
+  LossSource,
   SweepPlan,
   WorkedStep,
 } from "../core/definition.ts";
@@ -97,6 +98,55 @@ export function kerasReductionSteps(
     tex: String.raw`\frac{${tex(sum)}}{${n}} = ${tex(output)}`,
     value: output,
   }];
+}
+
+/** What {@link kerasSource} needs to say where a Keras 3 loss comes from. */
+export interface KerasCall {
+  /** The class: `Hinge`, for `keras.losses.Hinge`. */
+  name: string;
+  /** The section of Keras's documentation that has it: `hinge_losses`. */
+  section: string;
+  /** The Python variable the code holds the loss in: `hinge`. */
+  variable: string;
+  /** The constructor's arguments but `dtype`, by the options' placeholders. */
+  args?: string;
+  /** Whether the target has a gradient, which the code prints too. */
+  targetGrad?: boolean;
+  /** Comment lines before the call (without `# `), where Keras versions differ. */
+  note?: string[];
+}
+
+/**
+ * The source of a Keras 3 loss: the class, its page, and Python that computes the same numbers
+ * with Keras on torch (which takes `(y_true, y_pred)`), for the "reproduce it" panel.
+ */
+export function kerasSource(
+  { name, section, variable, args = "reduction={reduction}", targetGrad = false, note = [] }:
+    KerasCall,
+): LossSource {
+  const grad = targetGrad ? ", requires_grad=True" : "";
+  const all = `${args}, dtype="{dtype}"`;
+  const construct = `${variable} = keras.losses.${name}(${all})`;
+  return {
+    library: "Keras 3",
+    call: `keras.losses.${name}`,
+    docs: `https://keras.io/api/losses/${section}/#${name.toLowerCase()}-class`,
+    code: [
+      "import os",
+      'os.environ["KERAS_BACKEND"] = "torch"  # gradients by torch autograd',
+      "import keras",
+      "import torch",
+      "",
+      "input = torch.tensor({input}, dtype=torch.{dtype}, requires_grad=True)",
+      `target = torch.tensor({target}, dtype=torch.{dtype}${grad})`,
+      ...note.map((line) => `# ${line}`),
+      construct.length <= 100 ? construct : `${variable} = keras.losses.${name}(\n    ${all}\n)`,
+      `loss = ${variable}(target, input)  # Keras takes (y_true, y_pred)`,
+      "print(loss)",
+      "loss.backward(torch.ones_like(loss))",
+      targetGrad ? "print(input.grad, target.grad)" : "print(input.grad)",
+    ].join("\n"),
+  };
 }
 
 /** The `axis` option of DiceLoss and TverskyLoss: the axes each loss sums over. */

@@ -26,6 +26,7 @@ import {
   kerasReduce,
   kerasReductionOption,
   kerasReductionSteps,
+  kerasSource,
   kerasUpstream,
   lastAxisRows,
 } from "./_keras.ts";
@@ -69,23 +70,11 @@ export const categoricalHingeLoss = defineLoss<CategoricalHingeOptions, Categori
   functional: "categorical_hinge",
   slug: "categorical-hinge",
   category: "multiclass",
-  source: {
-    library: "Keras 3",
-    call: "keras.losses.CategoricalHinge",
-    docs: "https://keras.io/api/losses/hinge_losses/#categoricalhinge-class",
-    code: `import os
-os.environ["KERAS_BACKEND"] = "torch"  # gradients by torch autograd
-import keras
-import torch
-
-input = torch.tensor({input}, dtype=torch.{dtype}, requires_grad=True)
-target = torch.tensor({target}, dtype=torch.{dtype})
-categorical_hinge = keras.losses.CategoricalHinge(reduction={reduction}, dtype="{dtype}")
-loss = categorical_hinge(target, input)  # Keras takes (y_true, y_pred)
-print(loss)
-loss.backward(torch.ones_like(loss))
-print(input.grad)`,
-  },
+  source: kerasSource({
+    name: "CategoricalHinge",
+    section: "hinge_losses",
+    variable: "categorical_hinge",
+  }),
   summary: "The margin of the right class's score over the best other score (one-hot targets)",
   formula: String.raw`l_n = \max\Big(0,\ 1 + \max_{c} (1 - y_{n,c})\, x_{n,c}
 - \sum_{c} y_{n,c}\, x_{n,c}\Big)`,

@@ -32,6 +32,7 @@ import {
   kerasReduce,
   kerasReductionOption,
   kerasReductionSteps,
+  kerasSource,
   kerasUpstream,
 } from "./_keras.ts";
 import { rowsAlong, rowStart, sampledRow } from "./_explain.ts";
@@ -107,25 +108,17 @@ export const cosineSimilarityLoss = defineLoss<CosineSimilarityOptions, CosineSi
   functional: "cosine_similarity",
   slug: "cosine-similarity",
   category: "ranking",
-  source: {
-    library: "Keras 3",
-    call: "keras.losses.CosineSimilarity",
-    docs: "https://keras.io/api/losses/regression_losses/#cosinesimilarity-class",
-    code: `import os
-os.environ["KERAS_BACKEND"] = "torch"  # gradients by torch autograd
-import keras
-import torch
-
-input = torch.tensor({input}, dtype=torch.{dtype}, requires_grad=True)
-target = torch.tensor({target}, dtype=torch.{dtype}, requires_grad=True)
-# Keras's main branch (keras-team/keras#23093): a finite gradient at a zero vector, where
-# Keras 3.15.1 gives NaN (the values are the same).
-cosine = keras.losses.CosineSimilarity(axis={axis}, reduction={reduction}, dtype="{dtype}")
-loss = cosine(target, input)  # Keras takes (y_true, y_pred)
-print(loss)
-loss.backward(torch.ones_like(loss))
-print(input.grad, target.grad)`,
-  },
+  source: kerasSource({
+    name: "CosineSimilarity",
+    section: "regression_losses",
+    variable: "cosine",
+    args: "axis={axis}, reduction={reduction}",
+    targetGrad: true,
+    note: [
+      "Keras's main branch (keras-team/keras#23093): a finite gradient at a zero vector, where",
+      "Keras 3.15.1 gives NaN (the values are the same).",
+    ],
+  }),
   summary: "Minus the cosine similarity of prediction and target along an axis: −1 at best",
   formula: String.raw`l_n = -\frac{\sum_d x_{n,d}\, y_{n,d}}{\max(\|x_n\|,\ 10^{-7})\,
 \max(\|y_n\|,\ 10^{-7})}`,

@@ -31,6 +31,7 @@ import {
   kerasReduce,
   kerasReductionOption,
   kerasReductionSteps,
+  kerasSource,
   kerasUpstream,
   overlapAdvice,
 } from "./_keras.ts";
@@ -74,23 +75,13 @@ export const diceLoss = defineLoss<DiceOptions, DiceSaved>({
   functional: "dice",
   slug: "dice",
   category: "binary",
-  source: {
-    library: "Keras 3",
-    call: "keras.losses.Dice",
-    docs: "https://keras.io/api/losses/regression_losses/#dice-class",
-    code: `import os
-os.environ["KERAS_BACKEND"] = "torch"  # gradients by torch autograd
-import keras
-import torch
-
-input = torch.tensor({input}, dtype=torch.{dtype}, requires_grad=True)
-target = torch.tensor({target}, dtype=torch.{dtype}, requires_grad=True)
-dice = keras.losses.Dice(reduction={reduction}, axis={axis}, dtype="{dtype}")
-loss = dice(target, input)  # Keras takes (y_true, y_pred)
-print(loss)
-loss.backward(torch.ones_like(loss))
-print(input.grad, target.grad)`,
-  },
+  source: kerasSource({
+    name: "Dice",
+    section: "regression_losses",
+    variable: "dice",
+    args: "reduction={reduction}, axis={axis}",
+    targetGrad: true,
+  }),
   summary: "One minus the Dice coefficient: twice the overlap over the total size of two masks",
   formula: String.raw`l = 1 - \frac{2 \sum_i x_i y_i}{\sum_i y_i + \sum_i x_i + 10^{-7}}`,
   teaching: {

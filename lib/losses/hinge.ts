@@ -19,7 +19,7 @@
  */
 import { defineLoss } from "../core/definition.ts";
 import type { Reduction } from "../ops/reduction.ts";
-import { hingeFamily, type HingeSaved } from "./_keras.ts";
+import { hingeFamily, type HingeSaved, kerasSource } from "./_keras.ts";
 
 /** Options of {@link hingeLoss}. */
 export interface HingeOptions {
@@ -47,23 +47,7 @@ export const hingeLoss = defineLoss<HingeOptions, HingeSaved>({
   functional: "hinge",
   slug: "hinge",
   category: "binary",
-  source: {
-    library: "Keras 3",
-    call: "keras.losses.Hinge",
-    docs: "https://keras.io/api/losses/hinge_losses/#hinge-class",
-    code: `import os
-os.environ["KERAS_BACKEND"] = "torch"  # gradients by torch autograd
-import keras
-import torch
-
-input = torch.tensor({input}, dtype=torch.{dtype}, requires_grad=True)
-target = torch.tensor({target}, dtype=torch.{dtype})
-hinge = keras.losses.Hinge(reduction={reduction}, dtype="{dtype}")
-loss = hinge(target, input)  # Keras takes (y_true, y_pred)
-print(loss)
-loss.backward(torch.ones_like(loss))
-print(input.grad)`,
-  },
+  source: kerasSource({ name: "Hinge", section: "hinge_losses", variable: "hinge" }),
   summary: "The hinge max(0, 1 − y·x) against ±1 labels (0/1 converted), averaged per sample",
   formula: String.raw`l_n = \frac{1}{C} \sum_{c=1}^{C} \max(0,\ 1 - y'_{n,c}\, x_{n,c}),\quad
 y' = \begin{cases} 2y - 1 & \text{every } y \in \{0, 1\} \\ y & \text{otherwise} \end{cases}`,

@@ -14,7 +14,7 @@
  */
 import { defineLoss } from "../core/definition.ts";
 import type { Reduction } from "../ops/reduction.ts";
-import { hingeFamily, type HingeSaved } from "./_keras.ts";
+import { hingeFamily, type HingeSaved, kerasSource } from "./_keras.ts";
 
 /** Options of {@link squaredHingeLoss}. */
 export interface SquaredHingeOptions {
@@ -41,23 +41,7 @@ export const squaredHingeLoss = defineLoss<SquaredHingeOptions, HingeSaved>({
   functional: "squared_hinge",
   slug: "squared-hinge",
   category: "binary",
-  source: {
-    library: "Keras 3",
-    call: "keras.losses.SquaredHinge",
-    docs: "https://keras.io/api/losses/hinge_losses/#squaredhinge-class",
-    code: `import os
-os.environ["KERAS_BACKEND"] = "torch"  # gradients by torch autograd
-import keras
-import torch
-
-input = torch.tensor({input}, dtype=torch.{dtype}, requires_grad=True)
-target = torch.tensor({target}, dtype=torch.{dtype})
-squared_hinge = keras.losses.SquaredHinge(reduction={reduction}, dtype="{dtype}")
-loss = squared_hinge(target, input)  # Keras takes (y_true, y_pred)
-print(loss)
-loss.backward(torch.ones_like(loss))
-print(input.grad)`,
-  },
+  source: kerasSource({ name: "SquaredHinge", section: "hinge_losses", variable: "squared_hinge" }),
   summary: "The squared hinge max(0, 1 − y·x)² against ±1 labels (0/1 converted), per sample",
   formula: String.raw`l_n = \frac{1}{C} \sum_{c=1}^{C} \max(0,\ 1 - y'_{n,c}\, x_{n,c})^2,\quad
 y' = \begin{cases} 2y - 1 & \text{every } y \in \{0, 1\} \\ y & \text{otherwise} \end{cases}`,

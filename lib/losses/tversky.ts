@@ -31,6 +31,7 @@ import {
   kerasReduce,
   kerasReductionOption,
   kerasReductionSteps,
+  kerasSource,
   kerasUpstream,
   overlapAdvice,
 } from "./_keras.ts";
@@ -88,27 +89,17 @@ export const tverskyLoss = defineLoss<TverskyOptions, TverskySaved>({
   functional: "tversky",
   slug: "tversky",
   category: "binary",
-  source: {
-    library: "Keras 3",
-    call: "keras.losses.Tversky",
-    docs: "https://keras.io/api/losses/regression_losses/#tversky-class",
-    code: `import os
-os.environ["KERAS_BACKEND"] = "torch"  # gradients by torch autograd
-import keras
-import torch
-
-input = torch.tensor({input}, dtype=torch.{dtype}, requires_grad=True)
-target = torch.tensor({target}, dtype=torch.{dtype}, requires_grad=True)
-# Keras's main branch (keras-team/keras#23333): alpha weighs the false positives. Keras 3.15.1
-# and earlier swap the two: there, pass alpha={beta}, beta={alpha}.
-tversky = keras.losses.Tversky(
-    alpha={alpha}, beta={beta}, reduction={reduction}, axis={axis}, dtype="{dtype}"
-)
-loss = tversky(target, input)  # Keras takes (y_true, y_pred)
-print(loss)
-loss.backward(torch.ones_like(loss))
-print(input.grad, target.grad)`,
-  },
+  source: kerasSource({
+    name: "Tversky",
+    section: "regression_losses",
+    variable: "tversky",
+    args: "alpha={alpha}, beta={beta}, reduction={reduction}, axis={axis}",
+    targetGrad: true,
+    note: [
+      "Keras's main branch (keras-team/keras#23333): alpha weighs the false positives. Keras 3.15.1",
+      "and earlier swap the two: there, pass alpha={beta}, beta={alpha}.",
+    ],
+  }),
   summary: "One minus the Tversky index: an overlap weighing false positives and negatives apart",
   formula: String.raw`l = 1 - \frac{TP}{TP + \alpha\, FP + \beta\, FN + 10^{-7}},\quad
 TP = \sum_i x_i y_i,\ FP = \sum_i x_i (1 - y_i),\ FN = \sum_i (1 - x_i)\, y_i`,
