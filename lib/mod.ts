@@ -41,6 +41,7 @@ export { broadcastShapes } from "./ops/broadcast.ts";
 export type { Random } from "./core/random.ts";
 export {
   DTYPES,
+  fromNdArray,
   indexNdArrayOf,
   isDType,
   MAX_RANK,

@@ -11,7 +11,13 @@
  *
  * @module
  */
-import { type Dense, type FloatArray, LossInputError, MAX_RANK } from "../../../lib/mod.ts";
+import {
+  type Dense,
+  type FloatArray,
+  fromNdArray,
+  LossInputError,
+  MAX_RANK,
+} from "../../../lib/mod.ts";
 import type { DecodedTensor } from "../decoded.ts";
 import type { ElementBudget } from "../limits.ts";
 import { ProblemError } from "../problem.ts";
@@ -337,6 +343,20 @@ function swapBytes(buffer: ArrayBuffer, itemSize: number): void {
   }
 }
 
+/** The typed arrays that hold an .npy file's data as it is, by type code. */
+const PLAIN_ARRAYS: Readonly<
+  Record<string, new (buffer: ArrayBufferLike, offset: number, length: number) => Dense["data"]>
+> = {
+  f4: Float32Array,
+  f8: Float64Array,
+  i1: Int8Array,
+  i2: Int16Array,
+  i4: Int32Array,
+  u1: Uint8Array,
+  u2: Uint16Array,
+  u4: Uint32Array,
+};
+
 /**
  * The data of an .npy file as a dense row-major typed array: float16 widened to float32,
  * bool as 0/1 bytes, 64-bit integers as int32 when every value fits and as float64 otherwise;
@@ -349,43 +369,15 @@ export function decodeNpyData(bytes: Uint8Array, header: NpyHeader): Dense["data
   const { buffer, offset } = dataBytes(bytes, header, size, swap || header.code === "b1");
   if (swap) swapBytes(buffer, header.itemSize);
   let data: Dense["data"];
-  switch (header.code) {
-    case "f2":
-      data = halfToFloat(new Uint16Array(buffer, offset, size));
-      break;
-    case "f4":
-      data = new Float32Array(buffer, offset, size);
-      break;
-    case "f8":
-      data = new Float64Array(buffer, offset, size);
-      break;
-    case "i1":
-      data = new Int8Array(buffer, offset, size);
-      break;
-    case "i2":
-      data = new Int16Array(buffer, offset, size);
-      break;
-    case "i4":
-      data = new Int32Array(buffer, offset, size);
-      break;
-    case "u1":
-      data = new Uint8Array(buffer, offset, size);
-      break;
-    case "u2":
-      data = new Uint16Array(buffer, offset, size);
-      break;
-    case "u4":
-      data = new Uint32Array(buffer, offset, size);
-      break;
-    case "i8":
-    case "u8":
-      data = wideIntegers(new Uint32Array(buffer, offset, 2 * size), header.code === "i8");
-      break;
-    default: {
-      const bits = new Uint8Array(buffer, offset, size);
-      for (let i = 0; i < bits.length; i++) bits[i] = bits[i] === 0 ? 0 : 1;
-      data = bits;
-    }
+  const plain = PLAIN_ARRAYS[header.code];
+  if (plain) data = new plain(buffer, offset, size);
+  else if (header.code === "f2") data = halfToFloat(new Uint16Array(buffer, offset, size));
+  else if (header.code === "i8" || header.code === "u8") {
+    data = wideIntegers(new Uint32Array(buffer, offset, 2 * size), header.code === "i8");
+  } else {
+    const bits = new Uint8Array(buffer, offset, size);
+    for (let i = 0; i < bits.length; i++) bits[i] = bits[i] === 0 ? 0 : 1;
+    data = bits;
   }
   return header.fortranOrder && header.shape.length > 1
     ? fromColumnMajor(data, header.shape)
@@ -433,28 +425,10 @@ function halfToFloat(halves: Uint16Array): Float32Array {
 }
 
 /** Column-major (Fortran order) values of `shape` gathered into row-major order. */
-function fromColumnMajor<A extends Dense["data"]>(data: A, shape: readonly number[]): A {
-  const rank = shape.length;
-  const strides = new Array<number>(rank);
-  for (let d = 0, step = 1; d < rank; d++) {
-    strides[d] = step;
-    step *= shape[d];
-  }
-  const out = new (data.constructor as new (n: number) => A)(data.length);
-  const index = new Array<number>(rank).fill(0);
-  let at = 0;
-  for (let k = 0; k < data.length; k++) {
-    out[k] = data[at];
-    for (let d = rank - 1; d >= 0; d--) {
-      if (++index[d] < shape[d]) {
-        at += strides[d];
-        break;
-      }
-      at -= (shape[d] - 1) * strides[d];
-      index[d] = 0;
-    }
-  }
-  return out;
+function fromColumnMajor(data: Dense["data"], shape: readonly number[]): Dense["data"] {
+  const stride = new Array<number>(shape.length);
+  for (let d = 0, step = 1; d < shape.length; step *= shape[d++]) stride[d] = step;
+  return fromNdArray({ data, shape, stride, offset: 0 }, "data").data;
 }
 
 /** NumPy's `descr` of a float array: little-endian `<f4` or `<f8`. */
