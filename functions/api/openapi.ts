@@ -36,6 +36,29 @@ const problemRef = (name: keyof typeof PROBLEM_RESPONSES): Schema => ({
   $ref: `#/components/responses/${name}`,
 });
 
+/** The problems a POST to a loss (or the batch) may be answered with. */
+const POST_PROBLEMS = [
+  "bad-request",
+  "unknown-loss",
+  "method-not-allowed",
+  "request-timeout",
+  "too-large",
+  "unsupported-media-type",
+  "rate-limited",
+  "overloaded",
+] as const;
+
+/** The responses for `names`, each under its problems' status. */
+function responsesFor(
+  names: readonly (keyof typeof PROBLEM_RESPONSES)[],
+): Record<string, Schema> {
+  return Object.fromEntries(
+    names.map((
+      name,
+    ) => [String(PROBLEMS[PROBLEM_RESPONSES[name].kinds[0]].status), problemRef(name)]),
+  );
+}
+
 const COMPONENT_SCHEMAS: Record<string, Schema> = {
   WireNumber: {
     description: 'A number; non-finite numbers are the strings "NaN", "Infinity", "-Infinity"',
@@ -658,14 +681,7 @@ export const computeLossOperation = (loss: AnyLoss, { limits }: OpenApiContext):
         },
       },
     },
-    "400": problemRef("bad-request"),
-    "404": problemRef("unknown-loss"),
-    "405": problemRef("method-not-allowed"),
-    "408": problemRef("request-timeout"),
-    "413": problemRef("too-large"),
-    "415": problemRef("unsupported-media-type"),
-    "429": problemRef("rate-limited"),
-    "503": problemRef("overloaded"),
+    ...responsesFor(POST_PROBLEMS),
   },
 });
 
@@ -724,14 +740,7 @@ export const explainOperation = (loss: AnyLoss, { limits }: OpenApiContext): Ope
       description: "The loss and its explanation",
       content: { "application/json": { schema: ref("Explanation") } },
     },
-    "400": problemRef("bad-request"),
-    "404": problemRef("unknown-loss"),
-    "405": problemRef("method-not-allowed"),
-    "408": problemRef("request-timeout"),
-    "413": problemRef("too-large"),
-    "415": problemRef("unsupported-media-type"),
-    "429": problemRef("rate-limited"),
-    "503": problemRef("overloaded"),
+    ...responsesFor(POST_PROBLEMS),
   },
 });
 
@@ -849,10 +858,8 @@ export const batchOperation = ({ limits }: OpenApiContext): Operation => {
           },
         },
       },
-      "400": problemRef("bad-request"),
-      "405": problemRef("method-not-allowed"),
-      "413": problemRef("too-large"),
-      "415": problemRef("unsupported-media-type"),
+      // An unknown loss is its item's problem, not the batch's.
+      ...responsesFor(POST_PROBLEMS.filter((name) => name !== "unknown-loss")),
     },
   };
 };
