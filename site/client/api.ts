@@ -224,3 +224,21 @@ export async function computeBatch(
     );
   return { results };
 }
+
+/**
+ * {@link computeBatch} for a page that needs every answer: the answers in order, or the first
+ * problem, the batch's or an item's.
+ */
+export async function computeAll(
+  items: BatchItem[],
+  signal?: AbortSignal,
+): Promise<{ answers: ComputeAnswer[] } | { problem: ShownProblem }> {
+  const answered = await computeBatch(items, signal);
+  if ("problem" in answered) return answered;
+  const answers: ComputeAnswer[] = [];
+  for (const result of answered.results) {
+    if ("problem" in result) return result;
+    answers.push(result.answer);
+  }
+  return { answers };
+}

@@ -16,7 +16,7 @@
  *
  * @module
  */
-import { type BatchItem, type ComputeAnswer, computeBatch } from "./api.ts";
+import { type BatchItem, computeAll, type ComputeAnswer, type ShownProblem } from "./api.ts";
 import { fragmentOf, stateOf, type StateValues } from "./url_state.ts";
 
 /** What a run shows: its numbers, the choice of the question they answer, and in words. */
@@ -38,8 +38,6 @@ export interface LessonModel {
   requests(): BatchItem[];
   /** Takes the answers of a step (in the order of `requests()`) and updates the parameters. */
   update(answers: ComputeAnswer[], state: StateValues): void;
-  /** Draws the figure for the current parameters. */
-  draw(): void;
   /** The outcome of the run so far, or null before its first step. */
   outcome(): Outcome | null;
 }
@@ -70,10 +68,15 @@ function writeForm(form: HTMLFormElement, values: StateValues): void {
 }
 
 /**
- * Wires a lesson page to `model`: reads its state from the URL, draws, and runs its buttons,
- * its controls and its question.
+ * Wires a lesson page to `model` and its figure (`draw`, for the current parameters): reads its
+ * state from the URL, draws, and runs its buttons, its controls and its question.  `onReset`
+ * runs after each reset of the model.
  */
-export async function startLesson(model: LessonModel): Promise<void> {
+export async function startLesson(
+  model: LessonModel,
+  draw: () => void,
+  onReset?: () => void,
+): Promise<void> {
   const form = document.querySelector<HTMLFormElement>("#lesson-controls")!;
   const train = document.querySelector<HTMLButtonElement>("#train")!;
   const stop = document.querySelector<HTMLButtonElement>("#stop")!;
@@ -132,7 +135,8 @@ export async function startLesson(model: LessonModel): Promise<void> {
     error.hidden = true;
     answer.hidden = true;
     model.reset({ ...state, ...model.ownState?.() });
-    model.draw();
+    onReset?.();
+    draw();
     setProgress("");
     showOutcome();
   };
@@ -145,22 +149,17 @@ export async function startLesson(model: LessonModel): Promise<void> {
     setProgress("running");
     try {
       while (step < stepsOf() && !controller.signal.aborted) {
-        const answered = await computeBatch(model.requests(), controller.signal);
+        const answered = await computeAll(model.requests(), controller.signal);
         if (controller.signal.aborted) return;
-        const problem = "problem" in answered
-          ? answered.problem
-          : answered.results.find((result) => "problem" in result)?.problem;
-        if (problem) {
-          error.textContent = `The API answered ${problem.status}: ${problem.detail}`;
-          error.hidden = false;
+        if ("problem" in answered) {
+          showProblem(error, answered.problem);
           running = null;
           setProgress("stopped");
           return;
         }
-        const answers = (answered as { results: { answer: ComputeAnswer }[] }).results;
-        model.update(answers.map((result) => result.answer), state);
+        model.update(answered.answers, state);
         step++;
-        model.draw();
+        draw();
         showOutcome();
         progress.value = `step ${step} of ${stepsOf()}`;
       }
@@ -180,7 +179,8 @@ export async function startLesson(model: LessonModel): Promise<void> {
   writeForm(form, state);
   state = readForm(form);
   model.reset({ ...state, ...(await stateOf(location.hash.slice(1))) });
-  model.draw();
+  onReset?.();
+  draw();
   setProgress("");
   showOutcome();
 
@@ -192,7 +192,7 @@ export async function startLesson(model: LessonModel): Promise<void> {
     state = readForm(form);
     // A control of the view alone (which loss's pulls are drawn) redraws, and keeps the run.
     if (target.dataset.view === undefined) restart();
-    else model.draw();
+    else draw();
     writeUrl();
   });
   form.addEventListener("submit", (event) => event.preventDefault());
@@ -225,7 +225,7 @@ export async function startLesson(model: LessonModel): Promise<void> {
     writeUrl();
   };
   lessonOutcomeChanged = () => {
-    model.draw();
+    draw();
     showOutcome();
   };
 }
@@ -235,3 +235,22 @@ export let lessonOutcomeChanged: () => void = () => {};
 
 /** Called by a lesson when its own state changes (a dragged point); set by {@link startLesson}. */
 export let lessonStateChanged: () => void = () => {};
+
+/** Shows `problem` in the lesson's error line. */
+export function showProblem(error: HTMLElement, problem: ShownProblem): void {
+  error.textContent = `The API answered ${problem.status}: ${problem.detail}`;
+  error.hidden = false;
+}
+
+/** Fills a table's body with one row of cells a row of `rows`. */
+export function fillRows(body: HTMLElement, rows: string[][]): void {
+  body.replaceChildren(...rows.map((cells) => {
+    const row = document.createElement("tr");
+    for (const text of cells) {
+      const cell = document.createElement("td");
+      cell.textContent = text;
+      row.append(cell);
+    }
+    return row;
+  }));
+}

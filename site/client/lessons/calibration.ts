@@ -6,7 +6,7 @@
  *
  * @module
  */
-import { startLesson } from "../lesson.ts";
+import { fillRows, startLesson } from "../lesson.ts";
 import { LessonChart } from "../lesson_chart.ts";
 import { CalibrationModel } from "./calibration_model.ts";
 
@@ -55,25 +55,15 @@ export function startPage(): void {
     losses.setData([x, ...model.history.map((h) => (steps ? h : [null]))]);
     const percent = (value: number) => `${(value * 100).toFixed(1)}%`;
     const names = ["no smoothing", `label smoothing ${model.smoothing}`];
-    table.replaceChildren(...diagrams.map((d, k) => {
-      const row = document.createElement("tr");
-      const cells = trained
-        ? [names[k], percent(d.confidence), percent(d.accuracy), percent(d.ece)]
-        : [names[k], "–", "–", "–"];
-      for (const text of cells) {
-        const cell = document.createElement("td");
-        cell.textContent = text;
-        row.append(cell);
-      }
-      return row;
-    }));
+    fillRows(
+      table,
+      diagrams.map((d, k) =>
+        trained
+          ? [names[k], percent(d.confidence), percent(d.accuracy), percent(d.ece)]
+          : [names[k], "–", "–", "–"]
+      ),
+    );
   };
 
-  startLesson({
-    reset: (state) => model.reset(state),
-    requests: () => model.requests(),
-    update: (answers, state) => model.update(answers, state),
-    draw,
-    outcome: () => model.outcome(),
-  });
+  startLesson(model, draw);
 }

@@ -6,7 +6,7 @@
  *
  * @module
  */
-import { startLesson } from "../lesson.ts";
+import { fillRows, startLesson } from "../lesson.ts";
 import { LessonChart } from "../lesson_chart.ts";
 import { ImbalanceModel, VARIANTS } from "./imbalance_model.ts";
 
@@ -58,23 +58,16 @@ export function startPage(): void {
     const x = Array.from({ length: Math.max(steps, 1) }, (_, i) => i + 1);
     losses.setData([x, ...model.history.map((h) => (steps ? h : [null]))]);
     const percent = (value: number) => `${Math.round(value * 100)}%`;
-    scores.replaceChildren(...VARIANTS.map((variant, k) => {
-      const row = document.createElement("tr");
-      const { recall, precision } = model.scores(model.models[k]);
-      for (const text of [variant.label, percent(recall), percent(precision)]) {
-        const cell = document.createElement("td");
-        cell.textContent = trained ? text : text === variant.label ? text : "–";
-        row.append(cell);
-      }
-      return row;
-    }));
+    fillRows(
+      scores,
+      VARIANTS.map((variant, k) => {
+        const { recall, precision } = model.scores(model.models[k]);
+        return trained
+          ? [variant.label, percent(recall), percent(precision)]
+          : [variant.label, "–", "–"];
+      }),
+    );
   };
 
-  startLesson({
-    reset: (state) => model.reset(state),
-    requests: () => model.requests(),
-    update: (answers, state) => model.update(answers, state),
-    draw,
-    outcome: () => model.outcome(),
-  });
+  startLesson(model, draw);
 }

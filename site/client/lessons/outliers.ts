@@ -125,12 +125,5 @@ export function startPage(): void {
     return values;
   };
 
-  startLesson({
-    reset: (state) => model.reset(state),
-    ownState: () => model.ownState(),
-    requests: () => model.requests(),
-    update: (answers, state) => model.update(answers, state),
-    draw,
-    outcome: () => model.outcome(),
-  });
+  startLesson(model, draw);
 }

@@ -8,8 +8,8 @@
  *
  * @module
  */
-import { type ComputeAnswer, computeBatch } from "../api.ts";
-import { lessonOutcomeChanged, startLesson } from "../lesson.ts";
+import { computeAll } from "../api.ts";
+import { fillRows, lessonOutcomeChanged, showProblem, startLesson } from "../lesson.ts";
 import { LessonChart } from "../lesson_chart.ts";
 import { BINARY_Z, CLAMP, holdsFrom, SOFTMAX_Z, StabilityModel } from "./stability_model.ts";
 
@@ -71,21 +71,14 @@ export function startPage(): void {
           : `In ${dtype}, NLLLoss of log(softmax) is infinite from z = ${from} (not drawn): the ` +
             "softmax of the target class rounds to 0, and its log is −∞.";
       }).join(" ");
-      ctc.replaceChildren(...model.ctc.map((result, k) => {
-        const row = document.createElement("tr");
-        for (
-          const text of [
-            k === 0 ? "off" : "on",
-            String(result.loss),
-            result.finite ? "finite" : "not finite",
-          ]
-        ) {
-          const cell = document.createElement("td");
-          cell.textContent = text;
-          row.append(cell);
-        }
-        return row;
-      }));
+      fillRows(
+        ctc,
+        model.ctc.map((result, k) => [
+          k === 0 ? "off" : "on",
+          String(result.loss),
+          result.finite ? "finite" : "not finite",
+        ]),
+      );
     }
     const steps = model.history[0].length;
     const x = Array.from({ length: Math.max(steps, 1) }, (_, i) => i + 1);
@@ -98,18 +91,10 @@ export function startPage(): void {
     const controller = new AbortController();
     asking = controller;
     try {
-      const answered = await computeBatch(model.sweepRequests(), controller.signal);
+      const answered = await computeAll(model.sweepRequests(), controller.signal);
       if (controller.signal.aborted) return;
-      const problem = "problem" in answered
-        ? answered.problem
-        : answered.results.find((result) => "problem" in result)?.problem;
-      if (problem) {
-        error.textContent = `The API answered ${problem.status}: ${problem.detail}`;
-        error.hidden = false;
-        return;
-      }
-      const results = (answered as { results: { answer: ComputeAnswer }[] }).results;
-      model.takeSweep(results.map((result) => result.answer));
+      if ("problem" in answered) return showProblem(error, answered.problem);
+      model.takeSweep(answered.answers);
       lessonOutcomeChanged();
     } catch (failure) {
       if (controller.signal.aborted) return;
@@ -118,15 +103,8 @@ export function startPage(): void {
     }
   };
 
-  startLesson({
-    reset: (state) => {
-      model.reset(state);
-      // The sweep is the same for every run: asked once.
-      if (!asking) askSweep();
-    },
-    requests: () => model.requests(),
-    update: (answers, state) => model.update(answers, state),
-    draw,
-    outcome: () => model.outcome(),
+  // The sweep is the same for every run: asked once.
+  startLesson(model, draw, () => {
+    if (!asking) askSweep();
   });
 }
