@@ -8,6 +8,15 @@
 import type { Child } from "hono/jsx";
 import { Choice, type LessonContent, Slider } from "./lesson.tsx";
 
+/** A loss's option as a control names it: `HuberLoss's δ (delta)`. */
+function OptionLabel({ loss, symbol, option }: { loss: string; symbol: string; option: string }) {
+  return (
+    <>
+      {loss}'s {symbol} (<code>{option}</code>)
+    </>
+  );
+}
+
 function Chart({ id, label, caption }: { id: string; label: string; caption: Child }) {
   return (
     <figure>
@@ -52,11 +61,7 @@ const outliers: LessonContent = {
     <>
       <Slider
         name="delta"
-        label={
-          <>
-            HuberLoss's δ (<code>delta</code>)
-          </>
-        }
+        label={<OptionLabel loss="HuberLoss" symbol="δ" option="delta" />}
         min={0.1}
         max={3}
         step={0.1}
@@ -65,11 +70,7 @@ const outliers: LessonContent = {
       />
       <Slider
         name="beta"
-        label={
-          <>
-            SmoothL1Loss's β (<code>beta</code>)
-          </>
-        }
+        label={<OptionLabel loss="SmoothL1Loss" symbol="β" option="beta" />}
         min={0.1}
         max={3}
         step={0.1}
@@ -157,11 +158,7 @@ const imbalance: LessonContent = {
       />
       <Slider
         name="gamma"
-        label={
-          <>
-            SigmoidFocalLoss's γ (<code>gamma</code>)
-          </>
-        }
+        label={<OptionLabel loss="SigmoidFocalLoss" symbol="γ" option="gamma" />}
         min={0}
         max={5}
         step={0.5}
@@ -170,11 +167,7 @@ const imbalance: LessonContent = {
       />
       <Slider
         name="alpha"
-        label={
-          <>
-            SigmoidFocalLoss's α (<code>alpha</code>)
-          </>
-        }
+        label={<OptionLabel loss="SigmoidFocalLoss" symbol="α" option="alpha" />}
         min={0}
         max={1}
         step={0.05}
