@@ -48,6 +48,18 @@ export function including(
 }
 
 /**
+ * The sweep range of a score under a hinge: from 2 below the lowest of `kinks` (where a term
+ * of the loss starts or stops) to 2 above the highest, taking in `current`; −3 to 3 when no
+ * kink is finite.
+ */
+export function hingeRange(kinks: readonly number[], current: number): [number, number] {
+  const finite = kinks.filter(Number.isFinite);
+  return finite.length
+    ? including(Math.min(...finite) - 2, Math.max(...finite) + 2, current, 1)
+    : including(-3, 3, current, 1);
+}
+
+/**
  * The sweep range of a log-probability: from `floor` (or below the current value) up to 0, or
  * up to the current value when it is above 0 (where it is no log-probability).
  */

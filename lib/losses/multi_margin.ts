@@ -27,7 +27,7 @@ import {
   reductionOption,
 } from "../ops/reduction.ts";
 import { tex, texTerm } from "../core/tex.ts";
-import { including, indexRowsLike, rowEntrySweep, texList } from "./_explain.ts";
+import { hingeRange, indexRowsLike, rowEntrySweep, texList } from "./_explain.ts";
 import type { Dense, FloatArray, FloatDense, NumericArray } from "../core/tensor.ts";
 import { formatShape } from "../core/tensor.ts";
 
@@ -205,11 +205,10 @@ export const multiMarginLoss = defineLoss<MultiMarginOptions, MultiMarginSaved, 
     const { classes, row } = marginRow(input, n);
     const t = Number(target.data[n]);
     const current = row[t];
-    const kinks = row.filter((_, c) => c !== t).map((v) => v + options.margin)
-      .filter(Number.isFinite);
-    const [from, to] = kinks.length
-      ? including(Math.min(...kinks) - 2, Math.max(...kinks) + 2, current, 1)
-      : including(-3, 3, current, 1);
+    const [from, to] = hingeRange(
+      row.filter((_, c) => c !== t).map((v) => v + options.margin),
+      current,
+    );
     return rowEntrySweep(
       {
         field: elementField(

@@ -19,7 +19,7 @@ import { defineLoss, type SweepPlan } from "../core/definition.ts";
 import { tex } from "../core/tex.ts";
 import {
   firstNotIn,
-  including,
+  hingeRange,
   indexRowsLike,
   readNote,
   rowEntrySweep,
@@ -240,11 +240,9 @@ export const multiLabelMarginLoss = defineLoss<
     const { x, y, targets, classes } = labelRow(input, target, n);
     const j = targets.length ? targets[0] : 0;
     const current = x[j];
-    const kinks = x.filter((_, c) => !targets.includes(c)).map((v) => v + 1)
-      .filter(Number.isFinite);
-    const [from, to] = kinks.length && targets.length
-      ? including(Math.min(...kinks) - 2, Math.max(...kinks) + 2, current, 1)
-      : including(-3, 3, current, 1);
+    // Without a target class the loss is 0 everywhere: no kink to show.
+    const kinks = targets.length ? x.filter((_, c) => !targets.includes(c)).map((v) => v + 1) : [];
+    const [from, to] = hingeRange(kinks, current);
     return rowEntrySweep(
       {
         field: elementField(
