@@ -1,33 +1,36 @@
 /**
  * The README's numbers and its list of the losses beyond `torch.nn` are the registry's and the
- * golden files': a loss or a case added without updating the README fails here.
+ * golden files': `tools/readme_facts.ts` writes them (`deno task build`), and a README left
+ * stale fails here.
  */
 import assert from "node:assert/strict";
 import { losses } from "../lib/mod.ts";
 import { casesOf, edgeCases, GOLDEN_FILES, goldenCases } from "./golden.ts";
+import { beyondLosses, currentFacts, withFacts } from "../tools/readme_facts.ts";
 
 const raw = await Deno.readTextFile(new URL("../README.md", import.meta.url));
 // White space folded, so that where `deno fmt` wraps a sentence does not matter.
 const readme = raw.replace(/\s+/g, " ");
 
 Deno.test("README: the counts of losses and golden cases are the registry's and the fixtures'", () => {
-  const torch = losses.filter((loss) => !loss.source).length;
-  const beyond = losses.length - torch;
-  assert.ok(readme.includes(`${losses.length} losses in all`));
-  assert.ok(readme.includes(`"losses": ${losses.length}`), "the health answer");
-  assert.ok(readme.includes(`and ${beyond} losses beyond \`torch.nn\``));
-  const [torchCases, beyondCases] = GOLDEN_FILES.map((file) => casesOf(file).length);
-  assert.ok(readme.includes(`on ${torchCases} reference cases`));
-  assert.ok(readme.includes(`on ${beyondCases} more`));
-  assert.ok(readme.includes(`the ${goldenCases.length} reference cases (${torchCases} of PyTorch`));
-  assert.ok(readme.includes(`and on ${edgeCases.length} at the extremes`), "the edge cases");
-  assert.ok(readme.includes(`PyTorch's ${edgeCases.length} at the extremes`), "the edge cases");
-  const all = [...readme.matchAll(/all (\d+) golden cases/g)].map((match) => Number(match[1]));
-  assert.ok(all.length > 0);
-  assert.deepEqual(all.filter((n) => n !== goldenCases.length), []);
+  // tools/readme_facts.ts writes them (deno task build): a stale README fails here.
+  assert.equal(withFacts(raw, currentFacts(), beyondLosses()), raw, "run deno task build");
+  const facts = currentFacts();
+  assert.equal(facts.losses, losses.length);
+  assert.equal(facts.torchCases + facts.beyondCases, goldenCases.length);
+  assert.equal(facts.edgeCases, edgeCases.length);
+  assert.deepEqual(GOLDEN_FILES.map((file) => casesOf(file).length), [
+    facts.torchCases,
+    facts.beyondCases,
+  ]);
+  // The sentences bite: a wrong number is set right, a missing sentence is an error.
+  const wrong = raw.replace(`${losses.length} losses in all`, `${losses.length + 1} losses in all`);
+  assert.notEqual(wrong, raw);
+  assert.equal(withFacts(wrong, facts, beyondLosses()), raw);
+  assert.throws(() => withFacts(raw.replaceAll("at the extremes", "at the edges"), facts, []));
   const stale = [...readme.matchAll(/\b(\d+) (?:losses|PyTorch reference cases)\b/g)]
     .map((match) => Number(match[1]))
-    .filter((n) => n !== losses.length && n !== beyond);
+    .filter((n) => n !== losses.length && n !== facts.beyond);
   assert.deepEqual(stale, []);
 });
 

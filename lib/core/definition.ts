@@ -209,6 +209,8 @@ export interface LossSource {
   call: string;
   /** Its page in the library's documentation. */
   docs: string;
+  /** The library's revision, when it is not a release: `main, keras-team/keras#23333`. */
+  revision?: string;
   /**
    * Python code that computes the same numbers with that library, for the site's "reproduce
    * it" panel: `{input}` (any input's name) is replaced by the tensor as a nested list, `{alpha}`

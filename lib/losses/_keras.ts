@@ -114,6 +114,8 @@ export interface KerasCall {
   targetGrad?: boolean;
   /** Comment lines before the call (without `# `), where Keras versions differ. */
   note?: string[];
+  /** The revision of Keras it follows when it is not a release (see {@link LossSource}). */
+  revision?: string;
 }
 
 /**
@@ -121,8 +123,15 @@ export interface KerasCall {
  * with Keras on torch (which takes `(y_true, y_pred)`), for the "reproduce it" panel.
  */
 export function kerasSource(
-  { name, section, variable, args = "reduction={reduction}", targetGrad = false, note = [] }:
-    KerasCall,
+  {
+    name,
+    section,
+    variable,
+    args = "reduction={reduction}",
+    targetGrad = false,
+    note = [],
+    revision,
+  }: KerasCall,
 ): LossSource {
   const grad = targetGrad ? ", requires_grad=True" : "";
   const all = `${args}, dtype="{dtype}"`;
@@ -131,6 +140,7 @@ export function kerasSource(
     library: "Keras 3",
     call: `keras.losses.${name}`,
     docs: `https://keras.io/api/losses/${section}/#${name.toLowerCase()}-class`,
+    ...revision ? { revision } : {},
     code: [
       "import os",
       'os.environ["KERAS_BACKEND"] = "torch"  # gradients by torch autograd',

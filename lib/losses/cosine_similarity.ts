@@ -114,6 +114,7 @@ export const cosineSimilarityLoss = defineLoss<CosineSimilarityOptions, CosineSi
     variable: "cosine",
     args: "axis={axis}, reduction={reduction}",
     targetGrad: true,
+    revision: "main, keras-team/keras#23093",
     note: [
       "Keras's main branch (keras-team/keras#23093): a finite gradient at a zero vector, where",
       "Keras 3.15.1 gives NaN (the values are the same).",

@@ -95,6 +95,7 @@ export const tverskyLoss = defineLoss<TverskyOptions, TverskySaved>({
     variable: "tversky",
     args: "alpha={alpha}, beta={beta}, reduction={reduction}, axis={axis}",
     targetGrad: true,
+    revision: "main, keras-team/keras#23333",
     note: [
       "Keras's main branch (keras-team/keras#23333): alpha weighs the false positives. Keras 3.15.1",
       "and earlier swap the two: there, pass alpha={beta}, beta={alpha}.",
