@@ -143,24 +143,15 @@ function OptionField({ option, id, describedBy }: {
         />
       );
     case "axes":
-      return (
-        <input
-          id={id}
-          name={option.name}
-          type="text"
-          placeholder="null, or e.g. 1 or [1, 2]"
-          spellcheck={false}
-          autocomplete="off"
-          aria-describedby={describedBy}
-        />
-      );
     case "tensor":
       return (
         <input
           id={id}
           name={option.name}
           type="text"
-          placeholder="none, or e.g. [1.0, 2.0, 0.5]"
+          placeholder={option.type === "axes"
+            ? "null, or e.g. 1 or [1, 2]"
+            : "none, or e.g. [1.0, 2.0, 0.5]"}
           spellcheck={false}
           autocomplete="off"
           aria-describedby={describedBy}
