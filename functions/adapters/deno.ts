@@ -30,7 +30,7 @@ import { createApp } from "../app.ts";
 import { limitsFromEnv } from "../api/limits.ts";
 import { exceptUnder, siteSecureHeaders } from "../middleware/security.ts";
 import { FrontDoor, headerTimeoutFromEnv } from "./front_door.ts";
-import { origin, relistenOnDescriptorExhaustion } from "./listening.ts";
+import { origin, relistenOnDescriptorExhaustion, setUpSignalsNow } from "./listening.ts";
 
 /** The built site (`deno task build`), as a path: the server may start from any folder. */
 const SITE_ROOT = decodeURIComponent(new URL("../../site/dist", import.meta.url).pathname);
@@ -227,8 +227,10 @@ export function serve(
         "its reference at /api/v1/docs",
     );
   };
+  const onDeploy = env.DENO_SERVE_ADDRESS !== undefined;
+  if (!onDeploy) setUpSignalsNow();
   try {
-    if (headerTimeoutMs > 0 && env.DENO_SERVE_ADDRESS === undefined) {
+    if (headerTimeoutMs > 0 && !onDeploy) {
       const door = new FrontDoor({ ...listen, headerTimeoutMs }, app.fetch);
       announce(door.addr);
       return door;

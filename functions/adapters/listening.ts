@@ -5,7 +5,7 @@
  * `Deno.listen` listener cannot accept.  Instead the server logs {@link OUT_OF_DESCRIPTORS},
  * closes the port (new connections are refused, not left waiting in its backlog), keeps serving
  * the connections it holds, and listens again on the same address every {@link RELISTEN_MS}
- * once some have closed.
+ * once some have closed ({@link setUpSignalsNow} must have run before).
  *
  * @module
  */
@@ -27,12 +27,25 @@ export const RELISTEN_MS = 500;
 export const OUT_OF_DESCRIPTORS =
   "Out of file descriptors (too many open connections): refusing new connections until some close";
 
+/**
+ * Sets up Deno's handling of signals at once, while descriptors are free.  Deno does it when the
+ * first signal listener is added, and it needs a socket pair for that: Deno 2.9.6 panics when it
+ * gets none, as it did when its runtime added one after the server had run out (about half the
+ * runs of `tests/api_descriptors_test.ts`).  The listener is removed at once: SIGINT and SIGTERM
+ * still end the process.
+ */
+export function setUpSignalsNow(): void {
+  const none = () => {};
+  Deno.addSignalListener("SIGINT", none);
+  Deno.removeSignalListener("SIGINT", none);
+}
+
 /** The descriptors that must be free before the server listens again. */
 const SPARE_DESCRIPTORS = 16;
 
 /**
- * Whether a few descriptors are free: listening needs some beyond its socket (Deno panics if one
- * it needs for its signals is missing).  Opens and closes them to find out.
+ * Whether a few descriptors are free: with none to spare, the server would run out again at its
+ * first connection.  Opens and closes them to find out.
  */
 export function spareDescriptorsFree(): boolean {
   const files: Deno.FsFile[] = [];
