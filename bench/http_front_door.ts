@@ -1,8 +1,9 @@
 /**
  * What the front door of the Deno server (its header timeout, `functions/adapters/front_door.ts`)
  * costs: the load of `http_load.ts` (`GET /api/v1/health`, `POST CrossEntropyLoss` 10x3 with
- * gradients, npm `autocannon` on loopback) against `Deno.serve` alone (`HEADER_TIMEOUT_MS=0`) and
- * against the front door (the default timeout).  Both servers run at once and the rounds
+ * gradients, npm `autocannon` on loopback), and the largest JSON request (`http_pressure.ts`,
+ * 3.9 MiB) on one connection, against `Deno.serve` alone (`HEADER_TIMEOUT_MS=0`) and against the
+ * front door (the default timeout).  Both servers run at once and the rounds
  * alternate between them, so that the load of a shared machine falls on both alike.  Reported:
  * the medians of the rounds' requests per second, latencies, and the server process's CPU time
  * per request (from `/proc`: the load of other work moves it much less than the rates), and the
@@ -13,6 +14,7 @@
  *
  * @module
  */
+import { largestRequest } from "./http_pressure.ts";
 import { load, type Round, type Target, targets } from "./http_load.ts";
 import { cpuMs } from "../tests/api_process.ts";
 import { type RunningServer, startDenoServer, withServer } from "../tests/api_servers.ts";
@@ -25,9 +27,14 @@ const connections = Number(Deno.env.get("BENCH_CONNECTIONS") ?? 10);
 type Measured = Round & { cpuUs: number };
 
 /** A round of `target` on `server`, with the CPU time it took the server. */
-async function measured(server: RunningServer, name: string, target: Target): Promise<Measured> {
+async function measured(
+  server: RunningServer,
+  name: string,
+  target: Target,
+  settings = { connections, seconds },
+): Promise<Measured> {
   const before = await cpuMs(server.pid);
-  const round = await load(name, target, { connections, seconds });
+  const round = await load(name, target, settings);
   return { ...round, cpuUs: (await cpuMs(server.pid) - before) * 1000 / round.requests };
 }
 
@@ -42,7 +49,13 @@ const VARIANTS = [
   ["front door (HEADER_TIMEOUT_MS default)", {}],
 ] as const;
 
-const ROUTES = ["GET /api/v1/health", "POST CrossEntropyLoss 10x3, grad"] as const;
+const ROUTES = [
+  "GET /api/v1/health",
+  "POST CrossEntropyLoss 10x3, grad",
+  "POST MSELoss 3.9 MiB, 1 connection",
+] as const;
+
+const largest = largestRequest();
 
 /** The rounds on each of `servers`, alternating between them, which goes first too. */
 async function alternate(servers: RunningServer[]): Promise<Measured[][]> {
@@ -53,6 +66,8 @@ async function alternate(servers: RunningServer[]): Promise<Measured[][]> {
       const { health, crossEntropy } = targets(servers[i].url);
       results[i].push(await measured(servers[i], ROUTES[0], health));
       results[i].push(await measured(servers[i], ROUTES[1], crossEntropy));
+      const mse = { ...crossEntropy, url: `${servers[i].url}/api/v1/losses/mse`, body: largest };
+      results[i].push(await measured(servers[i], ROUTES[2], mse, { connections: 1, seconds }));
     }
   }
   return results;
@@ -68,7 +83,7 @@ for (const route of ROUTES) {
     const of = (value: (round: Measured) => number) => median(mine.map(value));
     const figures = { perSecond: of((r) => r.requestsPerSecond), cpuUs: of((r) => r.cpuUs) };
     console.log(
-      `${route.padEnd(34)} ${variant.padEnd(40)} ${figures.perSecond.toFixed(0).padStart(6)} ` +
+      `${route.padEnd(36)} ${variant.padEnd(40)} ${figures.perSecond.toFixed(0).padStart(6)} ` +
         `req/s  mean ${of((r) => r.latencyMs).toFixed(2)} ms  p99 ${of((r) => r.p99Ms)} ms  ` +
         `CPU ${figures.cpuUs.toFixed(0)} µs/request  ` +
         `${mine.reduce((sum, round) => sum + round.errors, 0)} errors`,
@@ -76,7 +91,7 @@ for (const route of ROUTES) {
     return figures;
   });
   console.log(
-    `${"".padEnd(34)} front door / alone: requests per second ` +
+    `${"".padEnd(36)} front door / alone: requests per second ` +
       `${(door.perSecond / alone.perSecond).toFixed(2)}, CPU per request ` +
       `${(door.cpuUs / alone.cpuUs).toFixed(2)}`,
   );

@@ -34,7 +34,7 @@ export interface PressureResult {
 }
 
 /** The largest valid JSON request, as text. */
-function largestRequest(): string {
+export function largestRequest(): string {
   const half = DEFAULT_LIMITS.maxElements / 2;
   const numbers = () =>
     Array.from({ length: half }, () => Number((Math.random() * 2 - 1).toPrecision(12)));
