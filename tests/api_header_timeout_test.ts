@@ -1,10 +1,10 @@
 /**
  * The Deno server's header timeout (`HEADER_TIMEOUT_MS`, `functions/adapters/front_door.ts`):
  * headers trickled in, on a new connection or a kept-alive one, are cut off once the timeout has
- * passed since their first byte, and so is a connection silent that long; meanwhile other
- * requests are answered, a body slower than the timeout is still read (or answered 408 past
- * `BODY_TIMEOUT_SECONDS`), pipelined requests are answered in order, and the rate limit keys on
- * the client's address, not the front door's.  `HEADER_TIMEOUT_MS=0` serves without the front
+ * passed since their first byte, and so is a connection silent that long, or a client that
+ * stopped reading its answer; meanwhile other requests are answered, a body slower than the
+ * timeout is still read (or answered 408 past `BODY_TIMEOUT_SECONDS`), pipelined requests are
+ * answered in order, and the rate limit keys on the client's address, not the front door's.  `HEADER_TIMEOUT_MS=0` serves without the front
  * door.  Every wait is bounded.
  */
 import assert from "node:assert/strict";
@@ -30,14 +30,29 @@ class RawClient {
   text = "";
   /** When the server closed the connection (ms since the epoch), once it has. */
   closedAt: number | undefined;
-  readonly #reading: Promise<void>;
+  #reading: Promise<void> | undefined;
 
-  private constructor(readonly conn: Deno.TcpConn) {
-    this.#reading = (async () => {
+  private constructor(readonly conn: Deno.TcpConn) {}
+
+  /** Connects to `url` (`http://host:port`); reads what comes unless `reading` is false. */
+  static async open(url: string, reading = true): Promise<RawClient> {
+    const { hostname, port } = new URL(url);
+    const client = new RawClient(await Deno.connect({ hostname, port: Number(port) }));
+    if (reading) client.startReading();
+    return client;
+  }
+
+  /** Reads what the server sends, until it closes the connection. */
+  startReading(): void {
+    this.#reading ??= (async () => {
       const buffer = new Uint8Array(65536);
       const decoder = new TextDecoder();
       try {
-        for (let read = await conn.read(buffer); read !== null; read = await conn.read(buffer)) {
+        for (
+          let read = await this.conn.read(buffer);
+          read !== null;
+          read = await this.conn.read(buffer)
+        ) {
           this.text += decoder.decode(buffer.subarray(0, read), { stream: true });
         }
       } catch {
@@ -47,16 +62,13 @@ class RawClient {
     })();
   }
 
-  /** Connects to `url` (`http://host:port`). */
-  static async open(url: string): Promise<RawClient> {
-    const { hostname, port } = new URL(url);
-    return new RawClient(await Deno.connect({ hostname, port: Number(port) }));
-  }
-
   /** Sends `text`; false when the server has closed the connection. */
   async send(text: string): Promise<boolean> {
+    const bytes = encoder.encode(text);
     try {
-      await this.conn.write(encoder.encode(text));
+      for (let written = 0; written < bytes.length;) {
+        written += await this.conn.write(bytes.subarray(written));
+      }
       return this.closedAt === undefined;
     } catch {
       this.closedAt ??= Date.now();
@@ -187,13 +199,21 @@ Deno.test("the header timeout on Deno", (t) =>
           } finally {
             await slow.close();
           }
-          const stalled = await RawClient.open(server.url);
-          try {
-            assert.ok(await stalled.send(`${post(1000)}{`));
-            await stalled.trickle(CLOSE_WITHIN_MS);
-            assert.match(stalled.text, /^HTTP\/1\.1 408 /, "the body timeout's answer");
-          } finally {
-            await stalled.close();
+          // Past the body timeout: a body trickled in, and one silent for the 3 s.
+          for (const trickled of [true, false]) {
+            const stalled = await RawClient.open(server.url);
+            try {
+              assert.ok(await stalled.send(`${post(1000)}{`));
+              if (trickled) await stalled.trickle(CLOSE_WITHIN_MS);
+              else await stalled.until((text) => text.includes("\r\n\r\n"));
+              assert.match(
+                stalled.text,
+                /^HTTP\/1\.1 408 /,
+                `the body timeout's answer, ${trickled ? "trickled" : "silent"}`,
+              );
+            } finally {
+              await stalled.close();
+            }
           }
         },
       );
@@ -222,6 +242,75 @@ Deno.test("the header timeout on Deno", (t) =>
       });
     },
   ));
+
+Deno.test("long answers: a client that stops reading is cut off, a slow one is not", (t) => {
+  // MSELoss of a million elements, with its gradient: an answer of 59 MB, more than the sockets
+  // between the server and the client hold.
+  const n = 1_000_000;
+  const tensor = (value: string) => `[${new Array(n).fill(value).join(",")}]`;
+  const body = `{"inputs": {"input": ${tensor("0.1")}, "target": ${tensor("0.7")}}, ` +
+    `"options": {"reduction": "none"}, "grad": true}`;
+  const post = "POST /api/v1/losses/mse HTTP/1.1\r\nHost: localhost\r\n" +
+    `Content-Type: application/json\r\nContent-Length: ${body.length}\r\n\r\n${body}`;
+  return withServer(
+    startDenoServer({
+      HEADER_TIMEOUT_MS: String(TIMEOUT_MS),
+      MAX_ELEMENTS: String(2 * n),
+      MAX_BODY_BYTES: String(2 * body.length),
+    }),
+    async (server) => {
+      const logged = () =>
+        server.stdout().split('"route":"/api/v1/losses/:name","status":200').length - 1;
+      /** Waits until the server logged `count` answers of the loss (their handler returned). */
+      const answered = async (count: number) => {
+        for (const until = Date.now() + 20_000; logged() < count && Date.now() < until;) {
+          await sleep(100);
+        }
+        assert.equal(logged(), count, "the answer was logged within 20 s");
+      };
+
+      await t.step("a client that stops reading its answer is cut off", async () => {
+        const client = await RawClient.open(server.url, false);
+        try {
+          assert.ok(await client.send(post));
+          await answered(1);
+          // The answer stops moving; 3 timeouts later, what the sockets held, then the close.
+          await sleep(3 * TIMEOUT_MS);
+          client.startReading();
+          await client.until(() => false);
+          assert.ok(client.closedAt !== undefined, "cut off");
+          assert.ok(client.text.length < 50_000_000, `${client.text.length} characters: all`);
+        } finally {
+          await client.close();
+        }
+      });
+
+      await t.step("a slow reader keeps the request it pipelined during the answer", async () => {
+        const client = await RawClient.open(server.url, false);
+        try {
+          assert.ok(await client.send(post));
+          await answered(2);
+          // Sent once the handler has returned: hyper reads it after the 59 MB, 2.4 s or more.
+          assert.ok(await client.send(head("/api/v1/health", "Connection: close\r\n\r\n")));
+          const buffer = new Uint8Array(256 * 1024);
+          let tail = "";
+          let bytes = 0;
+          for (const until = Date.now() + 30_000; Date.now() < until;) {
+            const read = await client.conn.read(buffer).catch(() => null);
+            if (read === null) break;
+            bytes += read;
+            tail = (tail + new TextDecoder().decode(buffer.subarray(0, read))).slice(-2000);
+            await sleep(10);
+          }
+          assert.ok(bytes > 50_000_000, `${bytes} bytes read`);
+          assert.match(tail, /HTTP\/1\.1 200 [^]*"status":"ok"/, "the pipelined request's answer");
+        } finally {
+          await client.close();
+        }
+      });
+    },
+  );
+});
 
 Deno.test("the rate limit behind the front door keys on the client's address", () =>
   withServer(

@@ -4,23 +4,23 @@
  * headers trickle in.  `Deno.serve` has no header timeout (Deno 2.9.6: a connection sending one
  * header byte a second stays open past 70 s, and holds a file descriptor all that time).
  *
- * `Deno.serve` (hyper) still parses all of HTTP; the front door learns where requests begin and
- * end from the handler, which it wraps: a request from the loopback port P belongs to the
- * connection whose socket to the internal server has the local port P.  For each connection:
+ * `Deno.serve` (hyper) still parses all of HTTP; the front door learns where requests begin
+ * from the handler, which it wraps: a request from the loopback port P belongs to the connection
+ * whose socket to the internal server has the local port P.  For each connection:
  *
- * - it is *between requests* from its accept, and again once each of its requests has been
- *   answered (the handler returned and its answer was sent: `info.completed`) and none is left;
- * - between requests, once the client has sent a byte, the next request's headers must be
- *   complete (the handler called) within `HEADER_TIMEOUT_MS` of that byte, however many follow;
- * - between requests, a connection with no byte either way for `HEADER_TIMEOUT_MS` is closed too
- *   (one that never sends a request, or is idle between two);
- * - while a request is in flight, from its handler's call until its answer was sent, neither
- *   applies: `BODY_TIMEOUT_SECONDS` bounds a slow body, and a slow reader gets its answer.
+ * - while one of its requests is in the handler (from its call until it returns), no timer
+ *   runs: `BODY_TIMEOUT_SECONDS` bounds a slow body;
+ * - otherwise it is closed once `HEADER_TIMEOUT_MS` pass without a byte either way: one that
+ *   never sends a request, one idle between two, and one whose client stopped reading its answer;
+ * - and once its client has sent a byte while no handler runs, the next request must reach the
+ *   handler within `HEADER_TIMEOUT_MS` of that byte, or of the server's last byte if that came
+ *   later, however many bytes trickle in meanwhile.
  *
- * The clock starts at the answer's end rather than at the handler's return as hyper reads a
- * pipelined request only once the answer before it has been written: a client reading a long
- * answer slowly must not lose the request it sent meanwhile.  A connection cut off is closed
- * without an answer.  The handler sees the client's address as `info.remoteAddr`, not the
+ * The server's last byte counts as hyper reads a pipelined request only once it has written the
+ * answer before: a client reading a long answer slowly keeps the request it sent meanwhile.  The
+ * handler's return, not `info.completed`, ends a request's exemption: `completed` resolves as soon
+ * as a body held in one buffer is handed over, before it is written.  A connection cut off is
+ * closed without an answer.  The handler sees the client's address as `info.remoteAddr`, not the
  * loopback's; a request that reaches the internal port without the front door (only a process of
  * this machine can) is served as it came.
  *
@@ -84,12 +84,14 @@ const keyOf = (internalPort: number, localPort: number) => internalPort * 65536 
 
 /** A client's connection and the front door's socket to the internal server for it. */
 class Passage {
-  /** The requests of this connection in flight: called in the handler, answer not yet sent. */
-  #inFlight = 0;
-  /** When the client's first byte since the last answer came (ms since the epoch), if any. */
+  /** The requests of this connection in the handler. */
+  #inHandler = 0;
+  /** When the client's first byte since a request last reached the handler came, if any. */
   #headersSince: number | undefined;
-  /** When a byte last passed either way, or the last answer ended. */
+  /** When a byte last passed either way, or a handler returned (ms since the epoch). */
   #lastActive = Date.now();
+  /** When the server last sent a byte. */
+  #lastFromServer = 0;
   #closed = false;
 
   constructor(
@@ -132,28 +134,31 @@ class Passage {
 
   #fromClient = () => {
     this.#lastActive = Date.now();
-    if (this.#inFlight === 0) this.#headersSince ??= this.#lastActive;
+    if (this.#inHandler === 0) this.#headersSince ??= this.#lastActive;
   };
 
   #fromServer = () => {
-    this.#lastActive = Date.now();
+    this.#lastActive = this.#lastFromServer = Date.now();
   };
 
   /** A request of this connection reached the handler. */
   requestStarted(): void {
-    this.#inFlight++;
+    this.#inHandler++;
     this.#headersSince = undefined;
   }
 
-  /** A request of this connection was answered, or its client went away. */
-  requestEnded = () => {
-    this.#inFlight--;
+  /** The handler of a request of this connection returned (or threw). */
+  handlerReturned = () => {
+    this.#inHandler--;
     this.#lastActive = Date.now();
   };
 
-  /** Whether the connection has waited `timeoutMs` for headers, or been idle that long. */
+  /** Whether the connection has waited `timeoutMs` for a request, or been silent that long. */
   expired(now: number, timeoutMs: number): boolean {
-    return this.#inFlight === 0 && now - (this.#headersSince ?? this.#lastActive) >= timeoutMs;
+    if (this.#inHandler > 0) return false;
+    if (now - this.#lastActive >= timeoutMs) return true;
+    const since = this.#headersSince;
+    return since !== undefined && now - Math.max(since, this.#lastFromServer) >= timeoutMs;
   }
 
   /** Closes both sockets (once). */
@@ -227,11 +232,18 @@ export class FrontDoor {
         const passage = this.#passages.get(keyOf(port, info.remoteAddr.port));
         if (passage === undefined) return this.#handler(request, info);
         passage.requestStarted();
-        info.completed.then(passage.requestEnded, passage.requestEnded);
-        return this.#handler(request, {
-          remoteAddr: passage.client.remoteAddr,
-          completed: info.completed,
-        });
+        let answer: Response | Promise<Response>;
+        try {
+          answer = this.#handler(request, {
+            remoteAddr: passage.client.remoteAddr,
+            completed: info.completed,
+          });
+        } catch (error) {
+          passage.handlerReturned();
+          throw error;
+        }
+        Promise.resolve(answer).then(passage.handlerReturned, passage.handlerReturned);
+        return answer;
       },
     );
     const port = server.addr.port;
