@@ -1,8 +1,8 @@
 /**
  * How the Deno server starts (`functions/adapters/deno.ts`, what `deno task start` runs): on
- * `HOST` and `PORT`, saying where it listens; a taken port or a bad `PORT` is one line and exit
- * code 1, not a stack trace; and the tests' harness reports a server that exits, with its code
- * and output, instead of waiting for a health check that cannot come.
+ * `HOST` and `PORT`, saying where it listens; a taken port, a bad `PORT` or `HEADER_TIMEOUT_MS`
+ * is one line and exit code 1, not a stack trace; and the tests' harness reports a server that
+ * exits, with its code and output, instead of waiting for a health check that cannot come.
  */
 import assert from "node:assert/strict";
 import { LISTENING_LINE, startDenoServer, withServer } from "./api_servers.ts";
@@ -72,6 +72,22 @@ Deno.test("a PORT that is not a port is one line and exit code 1", async () => {
     assert.equal(
       stderr,
       `PORT must be a TCP port from 0 to 65535 (0 picks a free one), not "${port}"`,
+    );
+  }
+});
+
+Deno.test("a HEADER_TIMEOUT_MS that is not an integer >= 0 is one line and exit code 1", async () => {
+  for (const timeout of ["soon", "-1", "1.5"]) {
+    const { code, stderr } = await runEntry({
+      HOST: "127.0.0.1",
+      PORT: "0",
+      HEADER_TIMEOUT_MS: timeout,
+    });
+    assert.equal(code, 1, timeout);
+    assert.equal(
+      stderr,
+      "HEADER_TIMEOUT_MS must be an integer >= 0 (milliseconds; 0: no header timeout), got " +
+        `"${timeout}"`,
     );
   }
 });

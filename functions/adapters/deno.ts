@@ -1,11 +1,18 @@
 /**
  * The Deno entry (`deno task start`) and the Deno Deploy entrypoint: serves the API and the
- * built site (`site/dist/`, with the site's security headers and CSP) with `Deno.serve` on
- * `HOST` (default `0.0.0.0`, every interface, as Deno Deploy and containers need) and `PORT`
- * (default 8000; 0 picks a free port).  It says where it listens on standard error, in one
- * line that starts `Listening on http://HOST:PORT/`.  Limits come from the environment (see
- * `limits.ts`), the rate limit's (`RATE_LIMIT_PER_MINUTE`) too, with `TRUST_PROXY_HEADER`
- * naming the header of a trusted proxy that gives the client's address ({@link clientKeyOf}).  On Deno Deploy, `DENO_SERVE_ADDRESS` sets the address instead.
+ * built site (`site/dist/`, with the site's security headers and CSP) on `HOST` (default
+ * `0.0.0.0`, every interface, as Deno Deploy and containers need) and `PORT` (default 8000; 0
+ * picks a free port).  It says where it listens on standard error, in one line that starts
+ * `Listening on http://HOST:PORT/`.  Limits come from the environment (see `limits.ts`), the
+ * rate limit's (`RATE_LIMIT_PER_MINUTE`) too, with `TRUST_PROXY_HEADER` naming the header of a
+ * trusted proxy that gives the client's address ({@link clientKeyOf}).
+ *
+ * `Deno.serve` serves the app behind a front door (`front_door.ts`) that closes connections
+ * whose headers have not arrived within `HEADER_TIMEOUT_MS` of their first byte, or that stay
+ * silent that long between requests (default 20,000 ms; 0: no front door, `Deno.serve` alone).
+ * On Deno Deploy, `DENO_SERVE_ADDRESS` sets the address instead, and `Deno.serve` serves alone:
+ * Deploy manages the connections.  Running out of file descriptors, the server refuses new
+ * connections until some close (`listening.ts`).
  *
  * Page URLs answer as Cloudflare Workers' static assets answer them (`html_handling =
  * "drop-trailing-slash"` in `wrangler.toml`): `/losses/mse` is the page, `/losses/mse/` and
@@ -22,6 +29,8 @@ import { windowLimiter } from "../middleware/rate_limit.ts";
 import { createApp } from "../app.ts";
 import { limitsFromEnv } from "../api/limits.ts";
 import { exceptUnder, siteSecureHeaders } from "../middleware/security.ts";
+import { FrontDoor, headerTimeoutFromEnv } from "./front_door.ts";
+import { origin, relistenOnDescriptorExhaustion, setUpSignalsNow } from "./listening.ts";
 
 /** The built site (`deno task build`), as a path: the server may start from any folder. */
 const SITE_ROOT = decodeURIComponent(new URL("../../site/dist", import.meta.url).pathname);
@@ -171,11 +180,6 @@ export function clientKeyOf(env: Record<string, string | undefined>): (c: Contex
   };
 }
 
-/** `http://host:port/`, with an IPv6 host in brackets. */
-function origin(hostname: string, port: number): string {
-  return `http://${hostname.includes(":") ? `[${hostname}]` : hostname}:${port}/`;
-}
-
 /** Where to listen, from `HOST` and `PORT`; a message instead when `PORT` is not a port. */
 export function listenOptions(
   env: Record<string, string | undefined>,
@@ -192,31 +196,47 @@ export function listenOptions(
 }
 
 /**
- * Starts the server as `deno task start` and Deno Deploy do; on a bad `PORT` or an address that
- * is taken or unavailable, prints one line saying so and exits with 1 instead of a stack trace.
+ * Starts the server as `deno task start` and Deno Deploy do: behind the {@link FrontDoor} and its
+ * header timeout (`HEADER_TIMEOUT_MS`), or with `Deno.serve` alone when that is 0 or on Deno
+ * Deploy (`DENO_SERVE_ADDRESS` set), which manages connections itself.  On a bad `PORT` or
+ * `HEADER_TIMEOUT_MS`, or an address that is taken or unavailable, prints one line saying so and
+ * exits with 1 instead of a stack trace.
  */
-export function serve(env: Record<string, string> = Deno.env.toObject()): Deno.HttpServer | never {
+export function serve(
+  env: Record<string, string> = Deno.env.toObject(),
+): FrontDoor | Deno.HttpServer<Deno.NetAddr> | never {
   const listen = listenOptions(env);
   const fail = (message: string): never => {
     console.error(message);
     Deno.exit(1);
   };
   if ("error" in listen) return fail(listen.error);
-  const app = createDenoApp(env);
+  let headerTimeoutMs: number;
   try {
-    const server = Deno.serve({
-      ...listen,
-      onListen: ({ hostname, port }) => {
-        const local = hostname === DEFAULT_HOST || hostname === "::"
-          ? ` (${origin("localhost", port)})`
-          : "";
-        console.error(
-          `Listening on ${origin(hostname, port)}${local}: the site at /, the API at /api/v1, ` +
-            "its reference at /api/v1/docs",
-        );
-      },
-    }, app.fetch);
-    relistenOnDescriptorExhaustion({ ...listen, port: server.addr.port }, app.fetch);
+    headerTimeoutMs = headerTimeoutFromEnv(env);
+  } catch (error) {
+    return fail((error as RangeError).message);
+  }
+  const app = createDenoApp(env);
+  const announce = ({ hostname, port }: Deno.NetAddr) => {
+    const local = hostname === DEFAULT_HOST || hostname === "::"
+      ? ` (${origin("localhost", port)})`
+      : "";
+    console.error(
+      `Listening on ${origin(hostname, port)}${local}: the site at /, the API at /api/v1, ` +
+        "its reference at /api/v1/docs",
+    );
+  };
+  const onDeploy = env.DENO_SERVE_ADDRESS !== undefined;
+  if (!onDeploy) setUpSignalsNow();
+  try {
+    if (headerTimeoutMs > 0 && !onDeploy) {
+      const door = new FrontDoor({ ...listen, headerTimeoutMs }, app.fetch);
+      announce(door.addr);
+      return door;
+    }
+    const server = Deno.serve({ ...listen, onListen: announce }, app.fetch);
+    relistenOnDescriptorExhaustion(server, { ...listen, port: server.addr.port }, app.fetch);
     return server;
   } catch (error) {
     const where = `${listen.hostname}:${listen.port}`;
@@ -234,58 +254,6 @@ export function serve(env: Record<string, string> = Deno.env.toObject()): Deno.H
     }
     throw error;
   }
-}
-
-/** Whether `error` says the process has no file descriptor left (EMFILE, or ENFILE). */
-function isOutOfDescriptors(error: unknown): boolean {
-  return /Too many open files|os error 2[34]\b/.test(String(error));
-}
-
-/** How long the server waits before listening again once descriptors ran out, in ms. */
-export const RELISTEN_MS = 500;
-
-/** The descriptors that must be free before the server listens again. */
-const SPARE_DESCRIPTORS = 16;
-
-/**
- * Keeps the server up when clients take every file descriptor: `Deno.serve` then stops
- * accepting with an unhandled `Too many open files`, which would end the process.  Instead the
- * error is logged in one line, new connections are refused while the port is closed, and the
- * server listens again on the same address every {@link RELISTEN_MS} until it can (once
- * connections have closed); the connections it holds are served meanwhile.
- */
-function relistenOnDescriptorExhaustion(
-  listen: { hostname: string; port: number },
-  handler: Deno.ServeHandler<Deno.NetAddr>,
-): void {
-  let waiting = false;
-  const relisten = () => {
-    try {
-      // Listening needs a few descriptors beyond the socket (Deno panics if one it needs for
-      // its signals is missing): wait until a few are free.
-      for (
-        const file of Array.from({ length: SPARE_DESCRIPTORS }, () => Deno.openSync("/dev/null"))
-      ) {
-        file.close();
-      }
-      Deno.serve({ ...listen, onListen: () => {} }, handler);
-      waiting = false;
-      console.error(`Listening again on ${origin(listen.hostname, listen.port)}`);
-    } catch {
-      setTimeout(relisten, RELISTEN_MS);
-    }
-  };
-  globalThis.addEventListener("unhandledrejection", (event) => {
-    if (!isOutOfDescriptors(event.reason)) return;
-    event.preventDefault();
-    if (waiting) return;
-    waiting = true;
-    console.error(
-      "Out of file descriptors (too many open connections): refusing new connections until " +
-        "some close",
-    );
-    setTimeout(relisten, RELISTEN_MS);
-  });
 }
 
 if (import.meta.main) serve();

@@ -34,7 +34,9 @@
  *   unread (default 32 MiB; a request is always taken when none is in flight, so the largest is
  *   never refused for its size alone);
  * - `BODY_TIMEOUT_SECONDS`: how long a body may take to arrive, from the request's headers to
- *   its last byte (default 20 s); a slower one is answered `408` and its connection closed;
+ *   its last byte (default 20 s); a slower one is answered `408` and its connection closed (how
+ *   long the headers may take is the Deno server's own `HEADER_TIMEOUT_MS`, in
+ *   `adapters/front_door.ts`);
  * - `RATE_LIMIT_PER_MINUTE`: the most requests a minute per client (see `rate_limit.ts`;
  *   default 0, no limit).
  *
