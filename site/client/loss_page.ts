@@ -74,7 +74,12 @@ export function startLossPage(): void {
 
 class LossPage {
   readonly form = byId<HTMLFormElement>("compute");
-  readonly charts = new SweepCharts(byId("sweep-loss"), byId("sweep-slope"), byId("sweep-point"));
+  readonly charts = new SweepCharts(
+    byId("sweep-loss"),
+    byId("sweep-slope"),
+    byId("sweep-point"),
+    () => this.markBusy(),
+  );
   seed: number;
   element = 0;
   count = 0;
@@ -283,9 +288,12 @@ class LossPage {
     void this.send(request, key, this.version);
   }
 
-  /** Marks the page busy while a request is in flight or queued (`<body data-busy>`). */
+  /**
+   * Marks the page busy while a request is in flight or queued, or the charts of its answer are
+   * on their way to a figure near the screen (`<body data-busy>`).
+   */
   markBusy(): void {
-    const busy = this.inFlight !== null || this.queued;
+    const busy = this.inFlight !== null || this.queued || this.charts.pending;
     if (busy) document.body.dataset.busy = "true";
     else delete document.body.dataset.busy;
     byId("live").setAttribute("aria-busy", String(busy));
