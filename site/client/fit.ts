@@ -89,7 +89,10 @@ const nearScreen = typeof IntersectionObserver === "undefined"
 export function fitFormulas(root: ParentNode = document): void {
   if (root === document && typeof document.fonts !== "undefined") {
     // KaTeX's fonts change the formulas' widths, not their boxes': fit again once they are in.
+    // A font is loaded when text first needs it, which may be when a part of the page laid out
+    // only near the screen comes near (its formula's large braces): after every load, then.
     document.fonts.ready.then(() => refit(root));
+    document.fonts.addEventListener("loadingdone", () => refit(root));
   }
   refit(root);
 }
