@@ -16,7 +16,7 @@
  */
 import type uPlot from "uplot";
 import type { ExplainAnswer } from "./api.ts";
-import { formatValue } from "./render.ts";
+import { formatValue, nextTask } from "./render.ts";
 
 /** A sweep as the API answers it. */
 export type Sweep = NonNullable<ExplainAnswer["sweep"]>;
@@ -49,9 +49,6 @@ let loading: Promise<typeof uPlot> | null = null;
 function loadUPlot(): Promise<typeof uPlot> {
   return loading ??= import("uplot").then((module) => module.default);
 }
-
-/** A task of its own: what follows runs after the browser has had its turn. */
-const nextTask = () => new Promise<void>((resolve) => setTimeout(resolve, 0));
 
 /** How near the screen a figure is when its charts are created: a screen's height away. */
 const NEAR_SCREEN = "100% 0px";
