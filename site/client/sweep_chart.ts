@@ -124,7 +124,8 @@ export class SweepCharts {
         this.#uPlot = await loadUPlot();
         await nextTask();
       }
-      if (this.#sweep && this.#near && this.#charts.length === 0) this.#rebuild();
+      // Drawn even if the figure was scrolled past meanwhile: it was near.
+      if (this.#sweep && this.#charts.length === 0) this.#rebuild();
     } finally {
       this.#creating = false;
       if (!this.pending) this.settled();
