@@ -23,31 +23,44 @@ import { startDenoServer, withServer } from "../tests/api_servers.ts";
 
 const PAGES = ["/", "/losses/cross-entropy", "/losses/ctc", "/notebook"];
 
+/** The tries of a run that Lighthouse could not record (`NO_NAVSTART`, on a busy machine). */
+const ATTEMPTS = 3;
+
 /** One Lighthouse run of `url`: its performance score (0–100), blocking time and paints (ms). */
 async function score(
   url: string,
 ): Promise<{ score: number; tbt: number; fcp: number; lcp: number }> {
   const lighthouse = Deno.env.get("LIGHTHOUSE") ?? "lighthouse";
-  const { success, stdout, stderr } = await new Deno.Command(lighthouse, {
-    args: [
-      url,
-      "--only-categories=performance",
-      "--output=json",
-      "--output-path=stdout",
-      "--quiet",
-      "--chrome-flags=--headless=new --no-sandbox",
-    ],
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
-  if (!success) throw new Error(`lighthouse failed on ${url}: ${new TextDecoder().decode(stderr)}`);
-  const report = JSON.parse(new TextDecoder().decode(stdout));
-  return {
-    score: Math.round(report.categories.performance.score * 100),
-    tbt: Math.round(report.audits["total-blocking-time"].numericValue),
-    fcp: Math.round(report.audits["first-contentful-paint"].numericValue),
-    lcp: Math.round(report.audits["largest-contentful-paint"].numericValue),
-  };
+  for (let attempt = 1;; attempt++) {
+    const { success, stdout, stderr } = await new Deno.Command(lighthouse, {
+      args: [
+        url,
+        "--only-categories=performance",
+        "--output=json",
+        "--output-path=stdout",
+        "--quiet",
+        "--chrome-flags=--headless=new --no-sandbox",
+      ],
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+    const problem = new TextDecoder().decode(stderr);
+    const report = success ? JSON.parse(new TextDecoder().decode(stdout)) : null;
+    const performance = report?.categories.performance.score;
+    if (typeof performance === "number") {
+      return {
+        score: Math.round(performance * 100),
+        tbt: Math.round(report.audits["total-blocking-time"].numericValue),
+        fcp: Math.round(report.audits["first-contentful-paint"].numericValue),
+        lcp: Math.round(report.audits["largest-contentful-paint"].numericValue),
+      };
+    }
+    // Lighthouse failed to record the page (its trace), rather than scored it: run it again.
+    const unrecorded = report?.runtimeError || /Runtime error encountered/.test(problem);
+    if (!unrecorded || attempt === ATTEMPTS) {
+      throw new Error(`lighthouse failed on ${url}: ${problem || report?.runtimeError?.message}`);
+    }
+  }
 }
 
 const median = (values: number[]) => values.toSorted((a, b) => a - b)[values.length >> 1];
