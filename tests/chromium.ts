@@ -6,7 +6,7 @@
  *
  * @module
  */
-import { type Browser, chromium } from "playwright-core";
+import { type Browser, chromium, type Page } from "playwright-core";
 import { startDenoServer } from "./api_servers.ts";
 
 /** Where Chromium is looked for. */
@@ -62,4 +62,31 @@ export function chromiumTest(
       }
     },
   });
+}
+
+/**
+ * Has `page` show all of itself, as a reader who scrolled through it saw it, for a full-page
+ * screenshot (which does not scroll): the page is scrolled through, so that each formula is
+ * fitted to its box and a loss page's charts are drawn as they come near the screen, and what is
+ * laid out only near the screen (`content-visibility: auto`: the home page's cards, a loss
+ * page's parts below its first screens) is laid out and painted, where the screenshot would
+ * show it blank.  It waits for a loss page to settle (`<body data-busy>`).
+ */
+export async function showWholePage(page: Page): Promise<void> {
+  await page.evaluate(async () => {
+    const frames = () =>
+      new Promise((resolve) => requestAnimationFrame(() => requestAnimationFrame(resolve)));
+    for (let y = 0; y < document.documentElement.scrollHeight; y += innerHeight / 2) {
+      scrollTo(0, y);
+      await frames();
+    }
+    for (const part of document.querySelectorAll<HTMLElement>("*")) {
+      if (getComputedStyle(part).contentVisibility === "auto") {
+        part.style.contentVisibility = "visible";
+      }
+    }
+    scrollTo(0, 0);
+    await frames();
+  });
+  await page.waitForFunction(() => !document.body.dataset.busy, undefined, { timeout: 20_000 });
 }

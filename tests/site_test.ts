@@ -20,8 +20,7 @@ import { holds, queryWords } from "../site/client/home.ts";
 import { searchText } from "../site/pages/home.tsx";
 import { SITE_NAV } from "../site/pages/layout.tsx";
 import { pageDataOf } from "../site/pages/loss.tsx";
-
-import { chromiumTest } from "./chromium.ts";
+import { chromiumTest, showWholePage } from "./chromium.ts";
 import { ensureBuiltSite } from "./built_site.ts";
 
 // The Deno server serves the built site: build it first if it is missing or stale.
@@ -190,6 +189,7 @@ async function screenshot(page: Page, name: string): Promise<void> {
     await page.setViewportSize({ width, height: 900 });
     const { page: excess } = await overflow(page);
     assert.ok(excess <= 1, `${name} at ${width} px is ${excess} px wider than the screen`);
+    await showWholePage(page);
     await page.screenshot({
       path: new URL(`${name}-${width}.png`, SCREENSHOTS).pathname,
       fullPage: true,

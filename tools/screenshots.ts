@@ -11,7 +11,7 @@
  */
 import type { Page } from "playwright-core";
 import { startDenoServer } from "../tests/api_servers.ts";
-import { launchChromium } from "../tests/chromium.ts";
+import { launchChromium, showWholePage } from "../tests/chromium.ts";
 
 /**
  * The README's images: the loss pages of the closing note, a phone in the dark, the notebook, a
@@ -64,6 +64,7 @@ try {
       await trainLesson(page);
       // A loss page down to the end of its worked element, a lesson to the end of its figure
       // and controls: the part that teaches.
+      await showWholePage(page);
       const bottom = "whole" in shot ? null : await page.evaluate(() => {
         const part = document.querySelector(".workbench") ?? document.querySelector(".lesson")!;
         const box = part.getBoundingClientRect();
@@ -100,6 +101,7 @@ try {
           await trainLesson(page);
           const name = path === "/" ? "home" : path.split("/").filter(Boolean).at(-1);
           const file = `${folder}/${name}-${width}-${scheme}`;
+          await showWholePage(page);
           await page.screenshot({ path: `${file}.png`, fullPage: true });
           if (Deno.env.get("SEGMENTS")) {
             const height = await page.evaluate(() => document.documentElement.scrollHeight);

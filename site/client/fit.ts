@@ -89,7 +89,20 @@ const nearScreen = typeof IntersectionObserver === "undefined"
 export function fitFormulas(root: ParentNode = document): void {
   if (root === document && typeof document.fonts !== "undefined") {
     // KaTeX's fonts change the formulas' widths, not their boxes': fit again once they are in.
-    document.fonts.ready.then(() => refit(root));
+    // A font is loaded when text first needs it, which may be when a part of the page laid out
+    // only near the screen comes near (its formula's large braces): after every load, then,
+    // once before the next frame however many loads ended.
+    let pending = false;
+    const refitSoon = () => {
+      if (pending) return;
+      pending = true;
+      requestAnimationFrame(() => {
+        pending = false;
+        refit(root);
+      });
+    };
+    document.fonts.ready.then(refitSoon);
+    document.fonts.addEventListener("loadingdone", refitSoon);
   }
   refit(root);
 }

@@ -26,7 +26,7 @@ import {
   toWire,
 } from "./api.ts";
 import { fitFormulas } from "./fit.ts";
-import { element, formatValue, tensorTable } from "./render.ts";
+import { element, formatValue, nextTask, tensorTable } from "./render.ts";
 import { mathNode, richNodes } from "./rich_text.ts";
 import { curlSnippet, pythonSnippet, pytorchSnippet, sourceSnippet } from "./snippets.ts";
 import { SweepCharts } from "./sweep_chart.ts";
@@ -74,7 +74,12 @@ export function startLossPage(): void {
 
 class LossPage {
   readonly form = byId<HTMLFormElement>("compute");
-  readonly charts = new SweepCharts(byId("sweep-loss"), byId("sweep-slope"), byId("sweep-point"));
+  readonly charts = new SweepCharts(
+    byId("sweep-loss"),
+    byId("sweep-slope"),
+    byId("sweep-point"),
+    () => this.markBusy(),
+  );
   seed: number;
   element = 0;
   count = 0;
@@ -89,6 +94,10 @@ class LossPage {
   queued = false;
   lastSent = "";
   renders = 0;
+  /** Counts the answers shown: what is left to show of one is dropped once a newer is shown. */
+  shown = 0;
+  /** Whether parts of the answer shown are still to come (see {@link showAnswer}). */
+  showing = false;
   urlTimer: ReturnType<typeof setTimeout> | undefined;
   urlWrites = 0;
   sampleRequests = 0;
@@ -114,8 +123,9 @@ class LossPage {
     addEventListener("popstate", () => this.restore(true));
     wireSliders();
     wireCopyButtons();
-    fitFormulas();
-    this.restore(false);
+    // The page's entry has fitted the formulas.  The URL's state and the first request come in
+    // a task of their own: with the start, they were one long task on a slow phone.
+    void nextTask().then(() => this.restore(false));
   }
 
   /** Reads the URL's state into the controls, then computes. */
@@ -283,9 +293,12 @@ class LossPage {
     void this.send(request, key, this.version);
   }
 
-  /** Marks the page busy while a request is in flight or queued (`<body data-busy>`). */
+  /**
+   * Marks the page busy while a request is in flight or queued, parts of its answer are still to
+   * be shown, or its charts are on their way to a figure near the screen (`<body data-busy>`).
+   */
   markBusy(): void {
-    const busy = this.inFlight !== null || this.queued;
+    const busy = this.inFlight !== null || this.queued || this.showing || this.charts.pending;
     if (busy) document.body.dataset.busy = "true";
     else delete document.body.dataset.busy;
     byId("live").setAttribute("aria-busy", String(busy));
@@ -340,12 +353,14 @@ class LossPage {
       this.clear(`No result: ${problem.title}.`);
       return;
     }
-    this.showAnswer(result.answer);
+    void this.showAnswer(result.answer);
   }
 
   /** Takes every number away, saying why. */
   clear(message: string): void {
     this.cleared = this.version;
+    this.shown++;
+    this.showing = false;
     const output = byId<HTMLOutputElement>("output");
     output.textContent = message;
     output.dataset.value = "";
@@ -371,7 +386,14 @@ class LossPage {
     document.body.dataset.renders = String(++this.renders);
   }
 
-  showAnswer(answer: ExplainAnswer): void {
+  /**
+   * Shows an answer: the result and the sweep at once, then the worked element and the
+   * gradients, each in a task of its own, so that on a slow phone no one task blocks the page
+   * for long.  A newer answer, or numbers taken away, drops what is left of this one.
+   */
+  async showAnswer(answer: ExplainAnswer): Promise<void> {
+    const shown = ++this.shown;
+    this.showing = true;
     const output = byId<HTMLOutputElement>("output");
     const value = answer.output;
     const scalar = value.shape.length === 0;
@@ -392,9 +414,14 @@ class LossPage {
     this.count = answer.count;
     this.element = answer.element;
     this.showSweep(answer);
-    this.showWorked(answer);
-    this.showGradients(answer);
+    for (const part of [() => this.showWorked(answer), () => this.showGradients(answer)]) {
+      await nextTask();
+      if (shown !== this.shown) return;
+      part();
+    }
+    this.showing = false;
     document.body.dataset.renders = String(++this.renders);
+    this.markBusy();
   }
 
   showAdvice(advice: ExplainAnswer["advice"]): void {

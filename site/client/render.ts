@@ -26,6 +26,14 @@ export function exactValue(value: number): string {
   return String(value);
 }
 
+/**
+ * Resolves in a task of its own: work after it runs once the browser has had its turn (input,
+ * a frame), so that a long piece of work does not block the page as one task.
+ */
+export function nextTask(): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, 0));
+}
+
 /** Creates an element with a class and text. */
 export function element<K extends keyof HTMLElementTagNameMap>(
   tag: K,

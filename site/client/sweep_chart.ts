@@ -6,11 +6,17 @@
  * or the arrow keys (on a focused chart) read the values at other points.  Colours come from
  * the page's CSS, so the charts follow the light or dark scheme.
  *
+ * The charts are created once their figure comes near the screen (on a phone it starts three
+ * screens below the top), and uPlot is evaluated then, in a task of its own: its module sets up
+ * its number and date formats (`Intl`) as it is evaluated, the largest single part of the page's
+ * script (a quarter of it), and creating a chart lays out the figure around it.  Once created,
+ * the charts redraw at once.
+ *
  * @module
  */
-import uPlot from "uplot";
+import type uPlot from "uplot";
 import type { ExplainAnswer } from "./api.ts";
-import { formatValue } from "./render.ts";
+import { formatValue, nextTask } from "./render.ts";
 
 /** A sweep as the API answers it. */
 export type Sweep = NonNullable<ExplainAnswer["sweep"]>;
@@ -37,34 +43,92 @@ function colours() {
 
 const finite = (value: number) => (Number.isFinite(value) ? value : null);
 
+let loading: Promise<typeof uPlot> | null = null;
+
+/** uPlot, loaded (its module evaluated) the first time it is needed. */
+function loadUPlot(): Promise<typeof uPlot> {
+  return loading ??= import("uplot").then((module) => module.default);
+}
+
+/** How near the screen a figure is when its charts are created: a screen's height away. */
+const NEAR_SCREEN = "100% 0px";
+
 /** The two charts of a page: create once with {@link SweepCharts.draw}, redraw with new data. */
 export class SweepCharts {
   #charts: Chart[] = [];
   #sweep: Sweep | null = null;
   #cursor = -1;
   #observer: ResizeObserver | null = null;
+  /** uPlot, once loaded. */
+  #uPlot: typeof uPlot | null = null;
+  /** Whether the figure is near the screen, as its observer last said (null: not said yet). */
+  #near: boolean | null = null;
+  /** Whether the charts are being created (uPlot loading). */
+  #creating = false;
 
   constructor(
     readonly loss: HTMLElement,
     readonly slope: HTMLElement,
     /** Where the value at the pointer or keyboard cursor is read out. */
     readonly point: HTMLElement,
+    /** Called when {@link pending} turns false. */
+    readonly settled: () => void = () => {},
   ) {
-    matchMedia("(prefers-color-scheme: dark)").addEventListener("change", () => this.#rebuild());
+    matchMedia("(prefers-color-scheme: dark)").addEventListener("change", () => {
+      if (this.#charts.length) this.#rebuild();
+    });
     for (const container of [loss, slope]) {
       this.#wireKeys(container);
       this.#wireTouch(container);
     }
+    const figure = loss.parentElement ?? loss;
+    if (typeof IntersectionObserver === "undefined") this.#near = true;
+    else {
+      new IntersectionObserver((entries) => {
+        this.#near = entries.at(-1)!.isIntersecting;
+        this.#create();
+      }, { rootMargin: NEAR_SCREEN }).observe(figure);
+    }
   }
 
-  /** Draws `sweep`, creating the charts the first time. */
+  /**
+   * Whether a sweep is waiting to be drawn while its figure is near the screen (uPlot loading,
+   * or the figure's position not known yet): a figure far from the screen waits for nothing.
+   */
+  get pending(): boolean {
+    return this.#sweep !== null && this.#charts.length === 0 && this.#near !== false;
+  }
+
+  /** Draws `sweep`: at once on charts there are, else once the figure is near the screen. */
   draw(sweep: Sweep): void {
     this.#sweep = sweep;
-    if (this.#charts.length === 0) this.#rebuild();
+    if (this.#charts.length === 0) this.#create();
     else {
       for (const chart of this.#charts) {
         chart.plot.setData([sweep.x, chart.values().map(finite)]);
       }
+    }
+  }
+
+  /** Creates the charts of the current sweep if there are none and the figure is near. */
+  async #create(): Promise<void> {
+    if (this.#creating || this.#charts.length || !this.#sweep || !this.#near) {
+      if (!this.pending) this.settled();
+      return;
+    }
+    this.#creating = true;
+    try {
+      if (!this.#uPlot) {
+        // uPlot's module in a task of its own, and the charts in the next one.
+        await nextTask();
+        this.#uPlot = await loadUPlot();
+        await nextTask();
+      }
+      // Drawn even if the figure was scrolled past meanwhile: it was near.
+      if (this.#sweep && this.#charts.length === 0) this.#rebuild();
+    } finally {
+      this.#creating = false;
+      if (!this.pending) this.settled();
     }
   }
 
@@ -92,8 +156,9 @@ export class SweepCharts {
 
   #rebuild(): void {
     const sweep = this.#sweep;
+    const UPlot = this.#uPlot;
     this.#destroy();
-    if (!sweep) return;
+    if (!sweep || !UPlot) return;
     const colour = colours();
     const make = (container: HTMLElement, values: () => number[], stroke: string, name: string) => {
       container.replaceChildren();
@@ -103,7 +168,7 @@ export class SweepCharts {
         ticks: { stroke: colour.grid, width: 1 },
         font: "12px system-ui, sans-serif",
       };
-      const plot = new uPlot(
+      const plot = new UPlot(
         {
           ...this.#size(container),
           scales: { x: { time: false } },
@@ -193,7 +258,7 @@ export class SweepCharts {
   #wireKeys(container: HTMLElement): void {
     container.addEventListener("keydown", (event) => {
       const sweep = this.#sweep;
-      if (!sweep || this.#charts.length === 0) return;
+      if (!sweep) return;
       const steps: Record<string, number> = {
         ArrowRight: 1,
         ArrowLeft: -1,
@@ -208,11 +273,14 @@ export class SweepCharts {
       else if (event.key === "End") index = sweep.x.length - 1;
       else return;
       event.preventDefault();
+      // The values are read out whether or not the charts are drawn yet.
       const chart = this.#charts.find((c) => c.container === container) ?? this.#charts[0];
-      const left = chart.plot.valToPos(sweep.x[index], "x");
-      const value = chart.values()[index];
-      const top = Number.isFinite(value) ? chart.plot.valToPos(value, "y") : 0;
-      chart.plot.setCursor({ left, top });
+      if (chart) {
+        const left = chart.plot.valToPos(sweep.x[index], "x");
+        const value = chart.values()[index];
+        const top = Number.isFinite(value) ? chart.plot.valToPos(value, "y") : 0;
+        chart.plot.setCursor({ left, top });
+      }
       this.#readCursor(index);
     });
   }

@@ -548,69 +548,71 @@ export function LossPage(
           <div id="reduction" class="reduction"></div>
         </section>
       </div>
-      <Teaching loss={loss} pages={pages} />
-      <section aria-labelledby="grads-title" id="gradients">
-        <h2 id="grads-title">Gradient</h2>
-        <p class="help">
-          The gradient of the result with respect to{" "}
-          {differentiable.map((spec: InputSpec) => spec.name).join(", ")}{" "}
-          (of the sum of the result, when it is not a scalar): red where increasing the element
-          increases the loss, blue where it decreases it.
-        </p>
-        <div id="grads"></div>
-      </section>
-      <section aria-labelledby="snippets-title" id="reproduce">
-        <h2 id="snippets-title">Reproduce it</h2>
-        <p class="help">
-          The same computation, ready to copy: against this site's API, and with {source.library}
-          {" "}
-          itself.
-        </p>
-        <div class="snippets">
-          {snippets.map(([key, title]) => (
-            <div class="snippet" key={key}>
-              <div class="snippet-head">
-                <h3 id={`snippet-${key}-title`}>{title}</h3>
-                <button type="button" data-copy={`snippet-${key}`}>Copy as {title}</button>
+      <div class="after-workbench">
+        <Teaching loss={loss} pages={pages} />
+        <section aria-labelledby="grads-title" id="gradients">
+          <h2 id="grads-title">Gradient</h2>
+          <p class="help">
+            The gradient of the result with respect to{" "}
+            {differentiable.map((spec: InputSpec) => spec.name).join(", ")}{" "}
+            (of the sum of the result, when it is not a scalar): red where increasing the element
+            increases the loss, blue where it decreases it.
+          </p>
+          <div id="grads"></div>
+        </section>
+        <section aria-labelledby="snippets-title" id="reproduce">
+          <h2 id="snippets-title">Reproduce it</h2>
+          <p class="help">
+            The same computation, ready to copy: against this site's API, and with {source.library}
+            {" "}
+            itself.
+          </p>
+          <div class="snippets">
+            {snippets.map(([key, title]) => (
+              <div class="snippet" key={key}>
+                <div class="snippet-head">
+                  <h3 id={`snippet-${key}-title`}>{title}</h3>
+                  <button type="button" data-copy={`snippet-${key}`}>Copy as {title}</button>
+                </div>
+                <pre
+                  aria-labelledby={`snippet-${key}-title`}
+                  tabindex={0}
+                ><code id={`snippet-${key}`}></code></pre>
               </div>
-              <pre
-                aria-labelledby={`snippet-${key}-title`}
-                tabindex={0}
-              ><code id={`snippet-${key}`}></code></pre>
-            </div>
-          ))}
-        </div>
-      </section>
-      <section aria-labelledby="shapes-title" id="shapes">
-        <h2 id="shapes-title">Shapes</h2>
-        <div class="table-wrap">
-          <table class="shapes">
-            <thead>
-              <tr>
-                <th scope="col">Argument</th>
-                <th scope="col">Shape</th>
-                <th scope="col">Gradient</th>
-              </tr>
-            </thead>
-            <tbody>
-              {loss.inputs.map((spec: InputSpec) => (
-                <tr key={spec.name}>
-                  <th scope="row">
-                    <code>{spec.name}</code>
-                  </th>
-                  <td>{spec.shape}</td>
-                  <td>{spec.differentiable ? "yes" : "no"}</td>
+            ))}
+          </div>
+        </section>
+        <section aria-labelledby="shapes-title" id="shapes">
+          <h2 id="shapes-title">Shapes</h2>
+          <div class="table-wrap">
+            <table class="shapes">
+              <thead>
+                <tr>
+                  <th scope="col">Argument</th>
+                  <th scope="col">Shape</th>
+                  <th scope="col">Gradient</th>
                 </tr>
-              ))}
-              <tr>
-                <th scope="row">output</th>
-                <td>{loss.outputShape}</td>
-                <td></td>
-              </tr>
-            </tbody>
-          </table>
-        </div>
-      </section>
+              </thead>
+              <tbody>
+                {loss.inputs.map((spec: InputSpec) => (
+                  <tr key={spec.name}>
+                    <th scope="row">
+                      <code>{spec.name}</code>
+                    </th>
+                    <td>{spec.shape}</td>
+                    <td>{spec.differentiable ? "yes" : "no"}</td>
+                  </tr>
+                ))}
+                <tr>
+                  <th scope="row">output</th>
+                  <td>{loss.outputShape}</td>
+                  <td></td>
+                </tr>
+              </tbody>
+            </table>
+          </div>
+        </section>
+      </div>
     </Layout>
   );
 }
