@@ -6,8 +6,7 @@
  * still hold on.  Every wait is bounded.
  */
 import assert from "node:assert/strict";
-import { PROJECT_ROOT } from "../tools/worker_dev.ts";
-import { LISTENING_LINE, type RunningServer, serveChild, withServer } from "./api_servers.ts";
+import { type RunningServer, startDenoServer, withServer } from "./api_servers.ts";
 import { ensureBuiltSite } from "./built_site.ts";
 
 /** The descriptors the server may open. */
@@ -16,22 +15,7 @@ const DESCRIPTORS = 200;
 /** Starts the Deno server under a shell's `ulimit -n`, with `env` added to the environment. */
 async function startLimitedServer(env: Record<string, string> = {}) {
   await ensureBuiltSite();
-  const deno = Deno.execPath();
-  const child = new Deno.Command("sh", {
-    args: [
-      "-c",
-      `ulimit -n ${DESCRIPTORS} && exec "$0" run --allow-net --allow-read --allow-env ` +
-      "functions/adapters/deno.ts",
-      deno,
-    ],
-    cwd: PROJECT_ROOT,
-    env: { HOST: "127.0.0.1", PORT: "0", ...env },
-    stdin: "null",
-    stdout: "piped",
-    stderr: "piped",
-    detached: true,
-  }).spawn();
-  return serveChild("The Deno server (ulimit -n)", child, LISTENING_LINE, 60);
+  return await startDenoServer(env, { descriptors: DESCRIPTORS });
 }
 
 /** Whether `GET /api/v1/health` answers 200 within 2 s, on a new connection. */

@@ -158,11 +158,19 @@ export async function serveChild(
 
 /**
  * Starts `functions/adapters/deno.ts` (what `deno task start` runs) on a free port of
- * 127.0.0.1, with `env` added to the environment.
+ * 127.0.0.1, with `env` added to the environment; with `descriptors`, under a shell's
+ * `ulimit -n` of that many file descriptors.
  */
-export function startDenoServer(env: Record<string, string> = {}): Promise<RunningServer> {
-  const child = new Deno.Command(Deno.execPath(), {
-    args: ["run", "--allow-net", "--allow-read", "--allow-env", "functions/adapters/deno.ts"],
+export function startDenoServer(
+  env: Record<string, string> = {},
+  { descriptors }: { descriptors?: number } = {},
+): Promise<RunningServer> {
+  const run = ["run", "--allow-net", "--allow-read", "--allow-env", "functions/adapters/deno.ts"];
+  const [command, args] = descriptors === undefined
+    ? [Deno.execPath(), run]
+    : ["sh", ["-c", `ulimit -n ${descriptors} && exec "$0" "$@"`, Deno.execPath(), ...run]];
+  const child = new Deno.Command(command, {
+    args,
     cwd: PROJECT_ROOT,
     env: { HOST: "127.0.0.1", PORT: "0", ...env },
     stdin: "null",
@@ -170,7 +178,8 @@ export function startDenoServer(env: Record<string, string> = {}): Promise<Runni
     stderr: "piped",
     detached: true,
   }).spawn();
-  return serveChild("The Deno server", child, LISTENING_LINE, 60);
+  const name = descriptors === undefined ? "The Deno server" : "The Deno server (ulimit -n)";
+  return serveChild(name, child, LISTENING_LINE, 60);
 }
 
 /**
